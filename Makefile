@@ -1,0 +1,58 @@
+# Borger-assistent. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.10 (Rasa 3.6 needs < 3.11): the newest 3.10 under pyenv, else python3.10 on PATH.
+PYTHON310 ?= $(shell for p in $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python 2>/dev/null | sort -V -r) $$(command -v python3.10); do [ -x "$$p" ] && echo $$p && break; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help setup run test lint validate train test-unit test-integration nlu-eval lock clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it with 'pyenv install 3.10' (Rasa 3.6 needs < 3.11)"; exit 1; }
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv from requirements.lock and build the spaCy pipeline
+	$(PY) -m bot build-spacy
+
+run: setup ## Set up, train if needed, start everything on localhost (Ctrl-C stops it)
+	$(PY) -m bot run
+
+lint: setup ## ruff over the code
+	$(VENV)/bin/ruff check bot actions tests scripts
+
+validate: setup ## Validate the profiles and the Rasa training data
+	$(PY) -m bot validate-profile
+	$(PY) scripts/validate_data.py
+
+train: setup ## Train the model if config or data changed
+	$(PY) -m bot train
+
+test-unit: setup ## Unit tests (no servers)
+	$(PY) -m pytest tests/unit -q
+
+test-integration: train ## Integration tests against the real Rasa server and action server
+	$(PY) -m pytest tests/integration -q
+
+nlu-eval: train ## Held-out NLU evaluation of both pipelines (writes docs/nlu-evaluation.md)
+	$(PY) scripts/compare_pipelines.py
+
+test: lint validate train ## Run the whole test suite (what CI runs)
+	$(PY) -m pytest tests -q
+
+lock: ## Re-resolve requirements.lock from pyproject.toml
+	$(PY) -m piptools compile --quiet --extra dev --strip-extras --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+
+clean: ## Remove the virtualenv, builds, models and local data
+	rm -rf $(VENV) build models var results .rasa

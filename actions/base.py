@@ -1,0 +1,54 @@
+"""Shared behaviour of the assistant's actions: read the profile, send replies."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.answers import Reply
+from bot.profile import Profile, get_profile
+from bot.settings import get_settings
+
+
+class ProfileAction(Action, ABC):
+    """An action that answers from the municipality profile.
+
+    Subclasses set ``action_name`` and implement :meth:`replies`. Abstract, so rasa-sdk does not
+    register it as an action of its own.
+    """
+
+    action_name: str
+
+    def name(self) -> str:
+        return self.action_name
+
+    @abstractmethod
+    def replies(self, profile: Profile, tracker: Tracker, now: datetime) -> list[Reply]:
+        """The messages to send for the current turn."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        for reply in self.replies(get_profile(), tracker, get_settings().now()):
+            dispatcher.utter_message(
+                response=reply.response, buttons=reply.buttons or None, **reply.variables
+            )
+        return []
+
+
+def latest_text(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def entity_values(tracker: Tracker, entity: str) -> list[str]:
+    """Values of ``entity`` in the latest message, as extracted (synonyms already mapped)."""
+    return [str(v) for v in tracker.get_latest_entity_values(entity) if v]
+
+
+def first_entity(tracker: Tracker, entity: str) -> str | None:
+    values = entity_values(tracker, entity)
+    return values[0] if values else None

@@ -1,0 +1,26 @@
+"""How to contact the municipality, in channel-strategy order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rasa_sdk import Tracker
+
+from actions.base import ProfileAction
+from bot import answers
+from bot.answers import Reply
+from bot.profile import Profile
+
+
+class ActionContact(ProfileAction):
+    action_name = "action_contact"
+
+    def replies(self, profile: Profile, tracker: Tracker, now: datetime) -> list[Reply]:
+        return answers.contact(profile)
+
+
+class ActionSocialMedia(ProfileAction):
+    action_name = "action_social_media"
+
+    def replies(self, profile: Profile, tracker: Tracker, now: datetime) -> list[Reply]:
+        return answers.social_media(profile)

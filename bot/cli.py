@@ -1,0 +1,150 @@
+"""Command line: ``python -m bot <command>``. Run ``python -m bot --help`` for the list."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+from bot.profile import PROFILE_DIR, ProfileError, load_profile_file, profile_path
+from bot.settings import SettingsError, get_settings
+
+
+def _validate_profiles(names: list[str]) -> int:
+    paths = [profile_path(n) for n in names] or sorted(PROFILE_DIR.glob("*.yml"))
+    failed = 0
+    for path in paths:
+        try:
+            profile = load_profile_file(path)
+        except ProfileError as exc:
+            print(exc, file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{path}: OK ({profile.municipality.name}, {len(profile.self_service)} tasks)")
+    return 1 if failed else 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    return _validate_profiles(args.profiles)
+
+
+def cmd_build_spacy(args: argparse.Namespace) -> int:
+    from bot.spacy_model import build
+
+    print(f"spaCy pipeline: {build(Path(args.out))}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot.training import ensure_model
+
+    print(f"Model: {ensure_model(config=args.config, force=args.force)}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Validate, train if needed, start everything on localhost, stop all on Ctrl-C."""
+    from bot.runner import StackConfig, port_in_use, running_stack
+    from bot.training import ensure_model
+
+    settings = get_settings()
+    if _validate_profiles([settings.profile]):
+        return 2
+    for port in (args.port, args.action_port):
+        if port_in_use(port):
+            print(f"Port {port} is already in use. Stop what uses it, or choose another "
+                  f"with --port / --action-port.", file=sys.stderr)
+            return 2
+    model = ensure_model()
+    Path("var/logs").mkdir(parents=True, exist_ok=True)
+    cfg = StackConfig(
+        rasa_port=args.port,
+        action_port=args.action_port,
+        model=model,
+        log_dir=Path("var/logs"),
+        env={"BOT_PROFILE": settings.profile},
+    )
+    print("Starting the action server and the Rasa server (this takes about a minute) ...")
+    stop = {"now": False}
+
+    def _stop(*_: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        with running_stack(cfg) as services:
+            print(
+                "\nThe assistant is running:\n"
+                f"  Citizen REST endpoint: {cfg.rest_url}\n"
+                f"  Action server:         http://localhost:{cfg.action_port}/health\n"
+                f"  Municipality profile:  {settings.profile}\n"
+                f"  Logs:                  var/logs/\n"
+                "Talk to it:  python -m bot shell   (or curl, see README)\n"
+                "Press Ctrl-C to stop everything.",
+                flush=True,
+            )
+            while not stop["now"]:
+                for service in services:
+                    if service.process is not None and service.process.poll() is not None:
+                        print(f"{service.name} stopped (code {service.process.returncode}); "
+                              f"see {service.log_path}. Stopping the rest.", file=sys.stderr)
+                        return 1
+                time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"Could not start: {exc}", file=sys.stderr)
+        return 1
+    print("Stopped.")
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    """Chat in the terminal through the citizen endpoint (and so through the privacy guard)."""
+    import uuid
+
+    from rasa.core.channels.console import record_messages
+    from rasa.utils.common import run_in_loop
+
+    run_in_loop(record_messages(sender_id=f"shell-{uuid.uuid4().hex[:12]}",
+                                server_url=args.url, use_response_stream=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate-profile", help="validate municipality profiles (all by default)")
+    p.add_argument("profiles", nargs="*", help="profile ids or .yml paths")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("build-spacy", help="build the blank Danish spaCy pipeline with lemmas")
+    p.add_argument("--out", default="build/spacy/da_lemma")
+    p.set_defaults(func=cmd_build_spacy)
+
+    p = sub.add_parser("train", help="train the model if config or data changed")
+    p.add_argument("--config", default="config.yml")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("run", help="start the assistant on localhost; Ctrl-C stops it")
+    p.add_argument("--port", type=int, default=5005)
+    p.add_argument("--action-port", type=int, default=5055)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("shell", help="chat with a running assistant in the terminal")
+    p.add_argument("--url", default="http://localhost:5005")
+    p.set_defaults(func=cmd_shell)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (SettingsError, ProfileError) as exc:
+        print(exc, file=sys.stderr)
+        return 2

@@ -1,0 +1,82 @@
+"""Recognising a self-service task or a place in what a citizen wrote.
+
+Synonyms come from the profile, so the web team adds a task or a spelling without touching code.
+Text and synonyms are folded (lower case, æ/ø/å as ae/oe/aa) and compared word by word; small
+typos are forgiven with rapidfuzz for words long enough that a typo cannot turn them into another.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import TypeVar
+
+from rapidfuzz import fuzz
+
+from bot.profile import Place, Profile, SelfServiceTask
+
+_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e"})
+_WORD = re.compile(r"[a-z0-9]+")
+FUZZY_MIN_CHARS = 5
+FUZZY_MIN_SCORE = 85.0
+
+T = TypeVar("T", Place, SelfServiceTask)
+
+
+def fold(text: str) -> str:
+    """Lower case with æ/ø/å spelled ae/oe/aa and other accents removed."""
+    text = text.lower().translate(_FOLD)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def _phrase_score(phrase: list[str], text_words: list[str]) -> float:
+    """100 for an exact word-sequence match, else the best fuzzy score of an equal-length window."""
+    n = len(phrase)
+    if n == 0 or n > len(text_words):
+        return 0.0
+    target = " ".join(phrase)
+    best = 0.0
+    for i in range(len(text_words) - n + 1):
+        window = " ".join(text_words[i : i + n])
+        if window == target:
+            return 100.0
+        if len(target) >= FUZZY_MIN_CHARS:
+            best = max(best, fuzz.ratio(window, target))
+    return best if best >= FUZZY_MIN_SCORE else 0.0
+
+
+def _best(items: Iterable[T], text: str, names: callable) -> T | None:  # type: ignore[valid-type]
+    text_words = words(text)
+    if not text_words:
+        return None
+    joined = " ".join(text_words)
+    best: tuple[float, int, T] | None = None
+    for item in items:
+        if joined == item.id.replace("_", " ") or joined == item.id:
+            return item
+        for name in names(item):
+            phrase = words(name)
+            score = _phrase_score(phrase, text_words)
+            if score and (best is None or (score, len(phrase)) > best[:2]):
+                best = (score, len(phrase), item)
+    return best[2] if best else None
+
+
+def match_task(profile: Profile, text: str | None) -> SelfServiceTask | None:
+    """The self-service task named in ``text`` (by id, name or synonym), if any."""
+    if not text:
+        return None
+    return _best(profile.self_service, text, lambda t: [t.name, *t.synonyms])
+
+
+def match_place(profile: Profile, text: str | None) -> Place | None:
+    """The place named in ``text`` (by id, name or synonym), if any."""
+    if not text:
+        return None
+    return _best(profile.places, text, lambda p: [p.name, *p.synonyms])

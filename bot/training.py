@@ -1,0 +1,70 @@
+"""Train the Rasa model only when its inputs changed.
+
+The model file is named after a fingerprint of everything training reads (config, domain,
+training data, the spaCy pipeline and the Rasa version), so "is there a model for the current
+inputs?" is a file lookup, independent of Rasa's cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+from bot.runner import ROOT, base_env, rasa_executable
+from bot.spacy_model import DEFAULT_DIR as SPACY_DIR
+from bot.spacy_model import build as build_spacy
+
+MODELS_DIR = ROOT / "models"
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
+
+
+def _files(root: Path) -> list[Path]:
+    paths: list[Path] = []
+    for name in TRAINING_INPUTS:
+        p = root / name
+        paths.extend(sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])
+    return paths
+
+
+def fingerprint(root: Path = ROOT, config: str = "config.yml") -> str:
+    """SHA-256 over the training inputs' paths and contents, plus the Rasa version."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(f"rasa=={version('rasa')}\nconfig={config}\n".encode())
+    for path in _files(root):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    spacy_meta = root / SPACY_DIR / "meta.json"
+    if spacy_meta.exists():
+        h.update(spacy_meta.read_bytes())
+    if config != "config.yml":
+        h.update((root / config).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def model_path(root: Path = ROOT, config: str = "config.yml") -> Path:
+    stem = "model" if config == "config.yml" else Path(config).stem
+    return root / "models" / f"{stem}-{fingerprint(root, config)}.tar.gz"
+
+
+def ensure_model(root: Path = ROOT, config: str = "config.yml", force: bool = False) -> Path:
+    """Path of a model trained on the current inputs; trains one if there is none."""
+    build_spacy(root / SPACY_DIR)
+    target = model_path(root, config)
+    if target.exists() and not force:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            rasa_executable(), "train",
+            "--config", config,
+            "--domain", "domain.yml",
+            "--data", "data",
+            "--out", str(target.parent),
+            "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+        ],
+        cwd=root,
+        env=base_env(),
+        check=True,
+    )
+    return target

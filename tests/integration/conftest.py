@@ -1,0 +1,95 @@
+"""Start the real assistant (Rasa server + action server) on free ports for the tests.
+
+Each stack gets its own temporary directory with a SQLite tracker store and log files, so the
+privacy tests can search exactly the files that this assistant wrote.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.runner import StackConfig, free_port, running_stack
+from bot.training import ensure_model
+
+# Monday 23 November 2026, 10:00 in Copenhagen: Borgerservice is open (frozen for the tests).
+FROZEN_NOW = "2026-11-23T10:00:00+01:00"
+
+
+@dataclass
+class Assistant:
+    """A running assistant and the files it writes."""
+
+    cfg: StackConfig
+    workdir: Path
+
+    @property
+    def tracker_db(self) -> Path:
+        return self.workdir / "tracker.db"
+
+    def post(self, payload: object | bytes, **kwargs: object) -> requests.Response:
+        data = payload if isinstance(payload, bytes) else None
+        json_body = None if isinstance(payload, bytes) else payload
+        return requests.post(self.cfg.rest_url, data=data, json=json_body, timeout=60, **kwargs)
+
+    def ask(self, text: str, sender: str | None = None) -> list[dict]:
+        response = self.post({"sender": sender or new_sender(), "message": text})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def written_files(self) -> list[Path]:
+        return [p for p in self.workdir.rglob("*") if p.is_file()]
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def texts(messages: list[dict]) -> str:
+    """All bot text of a reply, joined, for assertions."""
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def buttons(messages: list[dict]) -> list[dict]:
+    return [b for m in messages for b in m.get("buttons", [])]
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    return ensure_model()
+
+
+def start_assistant(
+    tmp_path_factory: pytest.TempPathFactory, model: Path, profile: str
+) -> Iterator[Assistant]:
+    """Run one assistant for ``profile`` in a fresh directory until the generator is closed."""
+    workdir = tmp_path_factory.mktemp(f"assistant-{profile}")
+    action_port = free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://localhost:{action_port}/webhook"\n'
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
+        encoding="utf-8",
+    )
+    cfg = StackConfig(
+        rasa_port=free_port(),
+        action_port=action_port,
+        model=model,
+        endpoints=endpoints,
+        log_dir=workdir / "logs",
+        env={"BOT_PROFILE": profile, "BOT_ENV": "test", "BOT_NOW": FROZEN_NOW,
+             "LOG_LEVEL": "DEBUG"},
+    )
+    with running_stack(cfg):
+        yield Assistant(cfg, workdir)
+
+
+@pytest.fixture(scope="session")
+def taarnby(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[Assistant]:
+    """The default (Tårnby) assistant, shared by the tests of a session."""
+    yield from start_assistant(tmp_path_factory, model_path, "taarnby")

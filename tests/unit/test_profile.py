@@ -1,0 +1,85 @@
+"""Profile loading and validation: errors name the file and the field."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.profile import PROFILE_DIR, ProfileError, example_facts, load_profile_file
+
+FACTS = Path(__file__).resolve().parents[3] / "shared" / "facts" / "municipal-facts.md"
+
+
+@pytest.mark.parametrize("name", ["taarnby", "ishoj"])
+def test_bundled_profiles_are_valid(name: str) -> None:
+    profile = load_profile_file(PROFILE_DIR / f"{name}.yml")
+    assert profile.municipality.id == name
+    required = {
+        "moving", "health_card", "doctor", "passport", "driving_licence", "mitid",
+        "housing_benefit", "childcare", "school_enrolment", "bulky_waste", "state_pension",
+        "building_permit", "name_change",
+    }
+    assert required <= {t.id for t in profile.self_service}
+    assert profile.channel_prices.telephone == 37
+    assert profile.channel_prices.personal_attendance == 70
+
+
+def test_example_marks_are_kept() -> None:
+    taarnby = load_profile_file(PROFILE_DIR / "taarnby.yml")
+    paths = dict(example_facts(taarnby))
+    assert "contact.phone" in paths  # Tårnby's main phone is an EXAMPLE value
+    ishoj = load_profile_file(PROFILE_DIR / "ishoj.yml")
+    assert "contact.phone" not in dict(example_facts(ishoj))  # 43 57 75 75 is a sourced fact
+
+
+@pytest.mark.skipif(not FACTS.exists(), reason="shared facts file not beside the repo")
+@pytest.mark.parametrize("name", ["taarnby", "ishoj"])
+def test_every_link_is_one_of_the_facts(name: str) -> None:
+    """No invented URL: every link in the profile appears in the facts file."""
+    facts = FACTS.read_text(encoding="utf-8")
+    profile = load_profile_file(PROFILE_DIR / f"{name}.yml")
+    links = {t.link.value for t in profile.self_service} | {
+        profile.contact.website.value,
+        profile.contact.digital_post_link.value,
+        profile.digital_post.info_link.value,
+        profile.digital_post.age15_link.value,
+    }
+    for link in links:
+        assert link in facts, link
+
+
+def _broken(tmp_path: Path, change) -> Path:
+    data = yaml.safe_load((PROFILE_DIR / "taarnby.yml").read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "broken.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d["self_service"][0]["link"].update(value="ftp://x"), "self_service.0.link.value"),
+        (lambda d: d["places"][0]["hours"].update(monday=["15:00-09:00"]), "places.0.hours.monday"),
+        (lambda d: d["contact"].pop("phone"), "contact.phone"),
+        (lambda d: d["contact"]["phone"].update(value="ring til os"), "contact.phone.value"),
+        (lambda d: d["self_service"][1].update(id="moving"), "self_service"),
+        (lambda d: d["contact"]["website"].update(source="nowhere"), "contact.website"),
+        (lambda d: d["self_service"][0].update(colour="red"), "self_service.0.colour"),
+    ],
+)
+def test_invalid_profile_names_file_and_field(tmp_path: Path, change, field: str) -> None:
+    path = _broken(tmp_path, change)
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(path)
+    assert str(path) in str(err.value)
+    assert field in str(err.value)
+
+
+def test_unreadable_profiles(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match="does not exist"):
+        load_profile_file(tmp_path / "missing.yml")
+    bad = tmp_path / "bad.yml"
+    bad.write_text("a: [", encoding="utf-8")
+    with pytest.raises(ProfileError, match="not valid YAML"):
+        load_profile_file(bad)
