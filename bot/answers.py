@@ -12,8 +12,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.daytext import resolve_day
-from bot.hours import day_schedule, format_date, format_intervals, format_moment, format_time
-from bot.hours import format_weekly, status_at
+from bot.hours import (
+    day_schedule,
+    format_date,
+    format_intervals,
+    format_moment,
+    format_time,
+    format_weekly,
+    status_at,
+)
 from bot.matching import match_place, match_task
 from bot.profile import Place, Profile, SelfServiceTask
 
@@ -50,33 +57,53 @@ def opening_hours(
     query = query or resolve_day(text, now)
     name = place.name
     if query is None:
-        replies = [Reply("utter_hours_weekly", {"place": name, "weekly": format_weekly(place.hours)})]
+        replies = [
+            Reply("utter_hours_weekly", {"place": name, "weekly": format_weekly(place.hours)})
+        ]
         if place.address is not None:
             replies.append(Reply("utter_hours_address", {"address": place.address.value}))
         return replies
     if query.kind == "now":
         status = status_at(place.hours, now)
         if status.is_open and status.closes_at is not None:
-            return [Reply("utter_hours_open_now", {"place": name, "closes": format_time(
-                status.closes_at.time())})]
+            return [
+                Reply(
+                    "utter_hours_open_now",
+                    {"place": name, "closes": format_time(status.closes_at.time())},
+                )
+            ]
         replies = [Reply("utter_hours_closed_now", {"place": name})]
         if status.next_open is not None:
-            replies.append(Reply("utter_hours_next_open", {
-                "place": name, "next_open": format_moment(status.next_open, now)}))
+            replies.append(
+                Reply(
+                    "utter_hours_next_open",
+                    {"place": name, "next_open": format_moment(status.next_open, now)},
+                )
+            )
         return replies
     schedule = day_schedule(place.hours, query.day)
     day_text = _day_words(query.day, now)
     if schedule.intervals:
-        return [Reply("utter_hours_day_open", {
-            "place": name, "day": day_text, "intervals": format_intervals(schedule.intervals)})]
+        return [
+            Reply(
+                "utter_hours_day_open",
+                {"place": name, "day": day_text, "intervals": format_intervals(schedule.intervals)},
+            )
+        ]
     replies = [Reply("utter_hours_day_closed", {"place": name, "day": day_text})]
     if schedule.closed_reason:
         reason = schedule.closed_reason
-        replies.append(Reply("utter_hours_closed_reason", {"reason": reason[0].lower() + reason[1:]}))
+        replies.append(
+            Reply("utter_hours_closed_reason", {"reason": reason[0].lower() + reason[1:]})
+        )
     status = status_at(place.hours, datetime.combine(query.day, datetime.min.time(), now.tzinfo))
     if status.next_open is not None:
-        replies.append(Reply("utter_hours_next_open", {
-            "place": name, "next_open": format_moment(status.next_open, now)}))
+        replies.append(
+            Reply(
+                "utter_hours_next_open",
+                {"place": name, "next_open": format_moment(status.next_open, now)},
+            )
+        )
     return replies
 
 
@@ -115,8 +142,10 @@ def digital_post_info(profile: Profile, text: str = "") -> list[Reply]:
     dp = profile.digital_post
     replies = [
         Reply("utter_digital_post_what"),
-        Reply("utter_digital_post_who", {
-            "who_must": dp.who_must.value, "since": dp.mandatory_since.value}),
+        Reply(
+            "utter_digital_post_who",
+            {"who_must": dp.who_must.value, "since": dp.mandatory_since.value},
+        ),
     ]
     if re.search(r"\b15\b|15[- ]?[aå]r", text.lower()):
         replies.append(Reply("utter_digital_post_age15", {"link": dp.age15_link.value}))
@@ -129,7 +158,9 @@ def digital_post_read(profile: Profile) -> list[Reply]:
     dp = profile.digital_post
     places = [f"i {p}" if "app" in p.lower() else f"på {p}" for p in dp.read_on]
     return [
-        Reply("utter_digital_post_read", {"read_on": join_danish(places).replace(" og ", " eller ")}),
+        Reply(
+            "utter_digital_post_read", {"read_on": join_danish(places).replace(" og ", " eller ")}
+        ),
         Reply("utter_digital_post_mitdk_support", {"phone": dp.mitdk_support_phone.value}),
     ]
 
@@ -145,7 +176,9 @@ def digital_post_write(profile: Profile) -> list[Reply]:
 def digital_post_exemption(profile: Profile) -> list[Reply]:
     grounds = profile.digital_post.exemption_grounds
     return [
-        Reply("utter_exemption_grounds", {"grounds": join_danish(grounds).replace(" og ", " eller ")}),
+        Reply(
+            "utter_exemption_grounds", {"grounds": join_danish(grounds).replace(" og ", " eller ")}
+        ),
         Reply("utter_exemption_how"),
         Reply("utter_exemption_proxy"),
         Reply("utter_exemption_not_by_phone"),
@@ -193,19 +226,24 @@ def contact(profile: Profile) -> list[Reply]:
     c = profile.contact
     replies = [
         Reply("utter_contact_self_service", {"website": c.website.value}),
-        Reply("utter_contact_phone", {
-            "municipality": profile.municipality.name,
-            "phone": c.phone.value,
-            "phone_hours": format_weekly(c.phone_hours),
-        }),
+        Reply(
+            "utter_contact_phone",
+            {
+                "municipality": profile.municipality.name,
+                "phone": c.phone.value,
+                "phone_hours": format_weekly(c.phone_hours),
+            },
+        ),
         Reply("utter_contact_form", {"contact_form": c.contact_form.value}),
         Reply("utter_contact_digital_post", {"digital_post_link": c.digital_post_link.value}),
     ]
     if c.secure_mail_authorities is not None:
-        replies.append(Reply("utter_contact_authorities", {
-            "secure_mail": c.secure_mail_authorities.value}))
-    replies.append(Reply("utter_contact_social_media", {
-        "social_media_note": c.social_media_note.value}))
+        replies.append(
+            Reply("utter_contact_authorities", {"secure_mail": c.secure_mail_authorities.value})
+        )
+    replies.append(
+        Reply("utter_contact_social_media", {"social_media_note": c.social_media_note.value})
+    )
     return replies
 
 
@@ -229,21 +267,3 @@ def fallback(profile: Profile, previous_was_miss: bool, out_of_scope: bool) -> l
     if not out_of_scope:
         replies.append(Reply("utter_fallback_rephrase"))
     return [*replies, Reply("utter_help")]
-
-
-__all__ = [
-    "Reply",
-    "appointment",
-    "contact",
-    "digital_post_exemption",
-    "digital_post_info",
-    "digital_post_read",
-    "digital_post_write",
-    "fallback",
-    "format_date",
-    "join_danish",
-    "kontaktcenter_1881",
-    "opening_hours",
-    "self_service",
-    "social_media",
-]

@@ -65,7 +65,8 @@ def parse_request(body: bytes, max_chars: int) -> tuple[str, str, dict[str, Any]
     sender = payload.get("sender")
     if not isinstance(sender, str) or not _SENDER.match(sender) or contains_cpr(sender):
         raise GuardError(
-            400, '"sender" must be a conversation id of 1-128 letters, digits, "_", "-", "." or ":".'
+            400,
+            '"sender" must be a conversation id of 1-128 letters, digits, "_", "-", "." or ":".',
         )
     text = payload.get("message")
     if not isinstance(text, str):
@@ -117,9 +118,7 @@ class GuardedRestInput(InputChannel):
         credentials = credentials or {}
         return cls(max_chars=credentials.get("max_message_chars"))
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("guarded_rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])

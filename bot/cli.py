@@ -54,8 +54,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     for port in (args.port, args.action_port):
         if port_in_use(port):
-            print(f"Port {port} is already in use. Stop what uses it, or choose another "
-                  f"with --port / --action-port.", file=sys.stderr)
+            print(
+                f"Port {port} is already in use. Stop what uses it, or choose another "
+                f"with --port / --action-port.",
+                file=sys.stderr,
+            )
             return 2
     model = ensure_model()
     Path("var/logs").mkdir(parents=True, exist_ok=True)
@@ -88,8 +91,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             while not stop["now"]:
                 for service in services:
                     if service.process is not None and service.process.poll() is not None:
-                        print(f"{service.name} stopped (code {service.process.returncode}); "
-                              f"see {service.log_path}. Stopping the rest.", file=sys.stderr)
+                        print(
+                            f"{service.name} stopped (code {service.process.returncode}); "
+                            f"see {service.log_path}. Stopping the rest.",
+                            file=sys.stderr,
+                        )
                         return 1
                 time.sleep(1)
     except KeyboardInterrupt:
@@ -108,8 +114,13 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from rasa.core.channels.console import record_messages
     from rasa.utils.common import run_in_loop
 
-    run_in_loop(record_messages(sender_id=f"shell-{uuid.uuid4().hex[:12]}",
-                                server_url=args.url, use_response_stream=False))
+    run_in_loop(
+        record_messages(
+            sender_id=f"shell-{uuid.uuid4().hex[:12]}",
+            server_url=args.url,
+            use_response_stream=False,
+        )
+    )
     return 0
 
 

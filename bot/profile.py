@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -103,7 +104,7 @@ def _parse_intervals(value: object) -> list[Interval]:
             raise ValueError(f'"{item}" ends before it starts')
         result.append(Interval(start=start, end=end))
     result.sort(key=lambda i: i.start)
-    for a, b in zip(result, result[1:]):
+    for a, b in pairwise(result):
         if b.start < a.end:
             raise ValueError("intervals overlap")
     return result

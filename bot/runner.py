@@ -69,7 +69,7 @@ class Service:
         out: IO[bytes] | int | None = None
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+            self._log = open(self.log_path, "ab")
             out = self._log
         self.process = subprocess.Popen(
             self.command,
@@ -140,13 +140,20 @@ def stack_services(cfg: StackConfig) -> list[Service]:
         log("actions"),
     )
     server_cmd = [
-        rasa, "run",
-        "--model", str(cfg.model),
-        "--endpoints", str(cfg.endpoints),
-        "--credentials", str(cfg.credentials),
-        "--port", str(cfg.rasa_port),
-        "--interface", "127.0.0.1",
-        "--cors", *cfg.cors,
+        rasa,
+        "run",
+        "--model",
+        str(cfg.model),
+        "--endpoints",
+        str(cfg.endpoints),
+        "--credentials",
+        str(cfg.credentials),
+        "--port",
+        str(cfg.rasa_port),
+        "--interface",
+        "127.0.0.1",
+        "--cors",
+        *cfg.cors,
     ]
     if cfg.log_dir:
         server_cmd += ["--log-file", str(cfg.log_dir / "rasa-file.log")]

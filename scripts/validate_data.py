@@ -30,13 +30,29 @@ def responses_in_code() -> set[str]:
 
 
 def main() -> int:
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
-               SQLALCHEMY_SILENCE_UBER_WARNING="1")
+    env = dict(
+        os.environ,
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+    )
     rasa = Path(sys.executable).parent / "rasa"
     proc = subprocess.run(
-        [str(rasa), "data", "validate", "--domain", "domain.yml", "--data", "data",
-         "--config", "config.yml"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        [
+            str(rasa),
+            "data",
+            "validate",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            "--config",
+            "config.yml",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     output = proc.stdout + proc.stderr
     used_in_code = responses_in_code()

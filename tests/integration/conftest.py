@@ -82,8 +82,12 @@ def start_assistant(
         model=model,
         endpoints=endpoints,
         log_dir=workdir / "logs",
-        env={"BOT_PROFILE": profile, "BOT_ENV": "test", "BOT_NOW": FROZEN_NOW,
-             "LOG_LEVEL": "DEBUG"},
+        env={
+            "BOT_PROFILE": profile,
+            "BOT_ENV": "test",
+            "BOT_NOW": FROZEN_NOW,
+            "LOG_LEVEL": "DEBUG",
+        },
     )
     with running_stack(cfg):
         yield Assistant(cfg, workdir)

@@ -15,9 +15,19 @@ def test_bundled_profiles_are_valid(name: str) -> None:
     profile = load_profile_file(PROFILE_DIR / f"{name}.yml")
     assert profile.municipality.id == name
     required = {
-        "moving", "health_card", "doctor", "passport", "driving_licence", "mitid",
-        "housing_benefit", "childcare", "school_enrolment", "bulky_waste", "state_pension",
-        "building_permit", "name_change",
+        "moving",
+        "health_card",
+        "doctor",
+        "passport",
+        "driving_licence",
+        "mitid",
+        "housing_benefit",
+        "childcare",
+        "school_enrolment",
+        "bulky_waste",
+        "state_pension",
+        "building_permit",
+        "name_change",
     }
     assert required <= {t.id for t in profile.self_service}
     assert profile.channel_prices.telephone == 37
@@ -59,7 +69,10 @@ def _broken(tmp_path: Path, change) -> Path:
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        (lambda d: d["self_service"][0]["link"].update(value="ftp://x"), "self_service.0.link.value"),
+        (
+            lambda d: d["self_service"][0]["link"].update(value="ftp://x"),
+            "self_service.0.link.value",
+        ),
         (lambda d: d["places"][0]["hours"].update(monday=["15:00-09:00"]), "places.0.hours.monday"),
         (lambda d: d["contact"].pop("phone"), "contact.phone"),
         (lambda d: d["contact"]["phone"].update(value="ring til os"), "contact.phone.value"),

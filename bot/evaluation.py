@@ -1,0 +1,89 @@
+"""Held-out NLU evaluation measured the way citizens experience it.
+
+Rasa's ``rasa test nlu`` reports intent accuracy as if the FallbackClassifier were not there.
+What matters for a citizen is what the assistant does: answer the right topic, fall back
+gracefully, or (the bad case) answer a wrong topic with confidence. This module runs the
+trained model on the held-out file and counts exactly that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+MISS_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+
+
+@dataclass(frozen=True)
+class Prediction:
+    text: str
+    expected: str
+    predicted: str
+    confidence: float
+
+    @property
+    def correct(self) -> bool:
+        return self.predicted == self.expected or (
+            self.expected == "out_of_scope" and self.predicted == "nlu_fallback"
+        )
+
+    @property
+    def confidently_wrong(self) -> bool:
+        """Answered with another topic's answer: the error a citizen is misled by."""
+        return not self.correct and self.predicted not in MISS_INTENTS
+
+
+@dataclass(frozen=True)
+class Report:
+    predictions: list[Prediction]
+
+    @property
+    def accuracy(self) -> float:
+        return sum(p.correct for p in self.predictions) / len(self.predictions)
+
+    @property
+    def confidently_wrong_rate(self) -> float:
+        return sum(p.confidently_wrong for p in self.predictions) / len(self.predictions)
+
+    @property
+    def fallback_rate(self) -> float:
+        return sum(p.predicted == "nlu_fallback" for p in self.predictions) / len(self.predictions)
+
+    def macro_f1(self) -> float:
+        from sklearn.metrics import f1_score
+
+        expected = [p.expected for p in self.predictions]
+        predicted = [
+            "out_of_scope" if p.correct and p.expected == "out_of_scope" else p.predicted
+            for p in self.predictions
+        ]
+        return float(f1_score(expected, predicted, average="macro", labels=sorted(set(expected))))
+
+
+def load_examples(path: Path) -> list[tuple[str, str]]:
+    """(plain text, intent) of every example in a Rasa NLU YAML file."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+
+
+async def _predict(model: Path, examples: list[tuple[str, str]]) -> list[Prediction]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    result = []
+    for text, intent in examples:
+        parsed = await agent.parse_message(text)
+        result.append(
+            Prediction(
+                text, intent, parsed["intent"]["name"], float(parsed["intent"]["confidence"])
+            )
+        )
+    return result
+
+
+def evaluate(model: Path, heldout: Path) -> Report:
+    """Run ``model`` on every example of ``heldout``."""
+    return Report(asyncio.run(_predict(model, load_examples(heldout))))
