@@ -21,6 +21,21 @@ class Prediction:
     expected: str
     predicted: str
     confidence: float
+    # The classifier's own best intent and confidence, before the FallbackClassifier.
+    top_intent: str = ""
+    top_confidence: float = 0.0
+
+    def at_threshold(self, threshold: float) -> Prediction:
+        """This prediction as a FallbackClassifier with ``threshold`` would have made it."""
+        below = self.top_confidence < threshold
+        return Prediction(
+            self.text,
+            self.expected,
+            "nlu_fallback" if below else self.top_intent,
+            self.top_confidence,
+            self.top_intent,
+            self.top_confidence,
+        )
 
     @property
     def correct(self) -> bool:
@@ -49,6 +64,9 @@ class Report:
     @property
     def fallback_rate(self) -> float:
         return sum(p.predicted == "nlu_fallback" for p in self.predictions) / len(self.predictions)
+
+    def at_threshold(self, threshold: float) -> Report:
+        return Report([p.at_threshold(threshold) for p in self.predictions])
 
     def macro_f1(self) -> float:
         from sklearn.metrics import f1_score

@@ -15,6 +15,7 @@ CONFIGS = {
     "Rasa default pipeline (configs/default-pipeline.yml)": "configs/default-pipeline.yml",
 }
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def main() -> int:
@@ -47,6 +48,20 @@ def main() -> int:
             f"| {label} | {r.accuracy:.3f} | {r.macro_f1():.3f} | "
             f"{r.confidently_wrong_rate:.3f} | {r.fallback_rate:.3f} |"
         )
+    lines += [
+        "",
+        "Fallback threshold sweep (the same predictions, re-thresholded):",
+        "",
+        "| pipeline | threshold | accuracy | confidently wrong | fallback |",
+        "|---|---|---|---|---|",
+    ]
+    for label, r in rows:
+        for t in SWEEP:
+            s = r.at_threshold(t)
+            lines.append(
+                f"| {label.split(' (')[0]} | {t:.1f} | {s.accuracy:.3f} | "
+                f"{s.confidently_wrong_rate:.3f} | {s.fallback_rate:.3f} |"
+            )
     lines += ["", "Errors of the Danish pipeline:", ""]
     for p in rows[0][1].predictions:
         if not p.correct:
