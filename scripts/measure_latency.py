@@ -1,0 +1,75 @@
+"""Per-message latency of the running assistant, measured on the REST endpoint.
+
+Starts the real stack on free ports (current model, Tårnby profile), warms it up, then sends
+each question N times and prints median and 95th percentile in milliseconds.
+Run: ``.venv/bin/python scripts/measure_latency.py [N]``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+from bot.runner import StackConfig, free_port, running_stack
+from bot.training import ensure_model
+
+QUESTIONS = [
+    "hej",
+    "hvornår har borgerservice åbent i morgen",
+    "jeg skal flytte",
+    "hvordan bliver jeg fritaget for digital post",
+    "hvordan kontakter jeg kommunen",
+    "mit cpr er 010190-1234",
+    "qwerty asdf",
+]
+
+
+def main(n: int = 20) -> int:
+    model = ensure_model()
+    with tempfile.TemporaryDirectory() as tmp:
+        action_port = free_port()
+        endpoints = Path(tmp) / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://localhost:{action_port}/webhook"\n'
+            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tmp}/tracker.db\n",
+            encoding="utf-8",
+        )
+        cfg = StackConfig(
+            rasa_port=free_port(),
+            action_port=action_port,
+            model=model,
+            endpoints=endpoints,
+            log_dir=Path(tmp) / "logs",
+        )
+        with running_stack(cfg):
+            for q in QUESTIONS:  # warm-up
+                requests.post(cfg.rest_url, json={"sender": "warm", "message": q}, timeout=60)
+            print(f"{'question':45} {'median ms':>10} {'p95 ms':>8}")
+            all_ms: list[float] = []
+            for q in QUESTIONS:
+                times = []
+                for _ in range(n):
+                    start = time.perf_counter()
+                    r = requests.post(
+                        cfg.rest_url,
+                        timeout=60,
+                        json={"sender": uuid.uuid4().hex[:12], "message": q},
+                    )
+                    r.raise_for_status()
+                    times.append((time.perf_counter() - start) * 1000)
+                all_ms += times
+                p95 = statistics.quantiles(times, n=20)[-1]
+                print(f"{q[:45]:45} {statistics.median(times):10.1f} {p95:8.1f}")
+            p95_all = statistics.quantiles(all_ms, n=20)[-1]
+            print(f"{'all':45} {statistics.median(all_ms):10.1f} {p95_all:8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 20))
