@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.daytext import resolve_day
 from bot.hours import (
+    OpenStatus,
     day_schedule,
     format_date,
     format_intervals,
@@ -65,22 +66,12 @@ def opening_hours(
         return replies
     if query.kind == "now":
         status = status_at(place.hours, now)
+        if status.is_open and status.closes_at is None:
+            return [Reply("utter_hours_open_now_always", {"place": name})]
         if status.is_open and status.closes_at is not None:
-            return [
-                Reply(
-                    "utter_hours_open_now",
-                    {"place": name, "closes": format_time(status.closes_at.time())},
-                )
-            ]
-        replies = [Reply("utter_hours_closed_now", {"place": name})]
-        if status.next_open is not None:
-            replies.append(
-                Reply(
-                    "utter_hours_next_open",
-                    {"place": name, "next_open": format_moment(status.next_open, now)},
-                )
-            )
-        return replies
+            closes = format_time(status.closes_at.time())
+            return [Reply("utter_hours_open_now", {"place": name, "closes": closes})]
+        return [Reply("utter_hours_closed_now", {"place": name}), *_next_open(name, status, now)]
     schedule = day_schedule(place.hours, query.day)
     day_text = _day_words(query.day, now)
     if schedule.intervals:
@@ -96,15 +87,16 @@ def opening_hours(
         replies.append(
             Reply("utter_hours_closed_reason", {"reason": reason[0].lower() + reason[1:]})
         )
-    status = status_at(place.hours, datetime.combine(query.day, datetime.min.time(), now.tzinfo))
-    if status.next_open is not None:
-        replies.append(
-            Reply(
-                "utter_hours_next_open",
-                {"place": name, "next_open": format_moment(status.next_open, now)},
-            )
-        )
-    return replies
+    start_of_day = datetime.combine(query.day, datetime.min.time(), now.tzinfo)
+    return [*replies, *_next_open(name, status_at(place.hours, start_of_day), now)]
+
+
+def _next_open(place_name: str, status: OpenStatus, now: datetime) -> list[Reply]:
+    """'<place> åbner igen ...' when a next opening is known."""
+    if status.next_open is None:
+        return []
+    when = format_moment(status.next_open, now)
+    return [Reply("utter_hours_next_open", {"place": place_name, "next_open": when})]
 
 
 def _day_words(day: Any, now: datetime) -> str:

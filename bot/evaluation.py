@@ -22,8 +22,8 @@ class Prediction:
     predicted: str
     confidence: float
     # The classifier's own best intent and confidence, before the FallbackClassifier.
-    top_intent: str = ""
-    top_confidence: float = 0.0
+    top_intent: str
+    top_confidence: float
 
     def at_threshold(self, threshold: float) -> Prediction:
         """This prediction as a FallbackClassifier with ``threshold`` would have made it."""
@@ -94,9 +94,16 @@ async def _predict(model: Path, examples: list[tuple[str, str]]) -> list[Predict
     result = []
     for text, intent in examples:
         parsed = await agent.parse_message(text)
+        ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+        top = ranking[0] if ranking else parsed["intent"]
         result.append(
             Prediction(
-                text, intent, parsed["intent"]["name"], float(parsed["intent"]["confidence"])
+                text,
+                intent,
+                parsed["intent"]["name"],
+                float(parsed["intent"]["confidence"]),
+                top["name"],
+                float(top["confidence"]),
             )
         )
     return result

@@ -130,6 +130,25 @@ class StackConfig:
         return f"http://localhost:{self.rasa_port}/webhooks/rest/webhook"
 
 
+def isolated_stack(workdir: Path, model: Path, env: dict[str, str] | None = None) -> StackConfig:
+    """A stack on free ports whose tracker store (SQLite) and logs live in ``workdir``."""
+    action_port = free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://localhost:{action_port}/webhook"\n'
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
+        encoding="utf-8",
+    )
+    return StackConfig(
+        rasa_port=free_port(),
+        action_port=action_port,
+        model=model,
+        endpoints=endpoints,
+        log_dir=workdir / "logs",
+        env=env or {},
+    )
+
+
 def stack_services(cfg: StackConfig) -> list[Service]:
     rasa = rasa_executable()
     log = (lambda name: cfg.log_dir / f"{name}.log") if cfg.log_dir else (lambda name: None)

@@ -11,8 +11,8 @@ from bot.evaluation import evaluate
 from bot.training import ROOT, ensure_model
 
 CONFIGS = {
-    "Danish spaCy pipeline (config.yml)": "config.yml",
-    "Rasa default pipeline (configs/default-pipeline.yml)": "configs/default-pipeline.yml",
+    "Danish spaCy pipeline (configs/spacy-da.yml)": "configs/spacy-da.yml",
+    "Rasa default pipeline (config.yml, in use)": "config.yml",
 }
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -62,8 +62,8 @@ def main() -> int:
                 f"| {label.split(' (')[0]} | {t:.1f} | {s.accuracy:.3f} | "
                 f"{s.confidently_wrong_rate:.3f} | {s.fallback_rate:.3f} |"
             )
-    lines += ["", "Errors of the Danish pipeline:", ""]
-    for p in rows[0][1].predictions:
+    lines += ["", "Errors of the pipeline in use (config.yml):", ""]
+    for p in rows[1][1].predictions:
         if not p.correct:
             lines.append(
                 f"- `{p.text}`: expected {p.expected}, got {p.predicted} ({p.confidence:.2f})"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from bot.runner import StackConfig, free_port, running_stack
+from bot.runner import isolated_stack, running_stack
 from bot.training import ensure_model
 
 QUESTIONS = [
@@ -33,20 +33,7 @@ QUESTIONS = [
 def main(n: int = 20) -> int:
     model = ensure_model()
     with tempfile.TemporaryDirectory() as tmp:
-        action_port = free_port()
-        endpoints = Path(tmp) / "endpoints.yml"
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "http://localhost:{action_port}/webhook"\n'
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tmp}/tracker.db\n",
-            encoding="utf-8",
-        )
-        cfg = StackConfig(
-            rasa_port=free_port(),
-            action_port=action_port,
-            model=model,
-            endpoints=endpoints,
-            log_dir=Path(tmp) / "logs",
-        )
+        cfg = isolated_stack(Path(tmp), model)
         with running_stack(cfg):
             for q in QUESTIONS:  # warm-up
                 requests.post(cfg.rest_url, json={"sender": "warm", "message": q}, timeout=60)

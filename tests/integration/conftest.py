@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.runner import StackConfig, free_port, running_stack
+from bot.runner import StackConfig, isolated_stack, running_stack
 from bot.training import ensure_model
 
 # Monday 23 November 2026, 10:00 in Copenhagen: Borgerservice is open (frozen for the tests).
@@ -69,26 +69,8 @@ def start_assistant(
 ) -> Iterator[Assistant]:
     """Run one assistant for ``profile`` in a fresh directory until the generator is closed."""
     workdir = tmp_path_factory.mktemp(f"assistant-{profile}")
-    action_port = free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://localhost:{action_port}/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
-        encoding="utf-8",
-    )
-    cfg = StackConfig(
-        rasa_port=free_port(),
-        action_port=action_port,
-        model=model,
-        endpoints=endpoints,
-        log_dir=workdir / "logs",
-        env={
-            "BOT_PROFILE": profile,
-            "BOT_ENV": "test",
-            "BOT_NOW": FROZEN_NOW,
-            "LOG_LEVEL": "DEBUG",
-        },
-    )
+    env = {"BOT_PROFILE": profile, "BOT_ENV": "test", "BOT_NOW": FROZEN_NOW, "LOG_LEVEL": "DEBUG"}
+    cfg = isolated_stack(workdir, model, env)
     with running_stack(cfg):
         yield Assistant(cfg, workdir)
 
