@@ -1,9 +1,10 @@
 """Finding and removing CPR numbers before anything is stored or logged.
 
-A CPR number is DDMMYY followed by four digits. Citizens write it as ``010190-1234``,
-``0101901234``, ``010190 1234``, ``01 01 90 1234``, ``01.01.90-1234`` and so on. We do not use the
-modulus-11 check: numbers issued since 2007 may fail it. Instead any ten digits in that shape whose
-first six form a plausible date (day 01-31, or 61-91 for substitute numbers; month 01-12) count.
+A CPR number is DDMMYY followed by four digits. Citizens write it in many ways; synthetic
+examples: ``010190-1234``, ``0101901234``, ``010190 1234``, ``01 01 90 1234``, ``01.01.90-1234``.
+We do not use the modulus-11 check: numbers issued since 2007 may fail it. Instead any ten digits
+in that shape whose first six form a plausible date (day 01-31, or 61-91 for substitute numbers;
+month 01-12) count.
 A false positive only costs a redacted number, which is the safe side.
 """
 
@@ -60,7 +61,7 @@ def redact_cpr(text: str) -> tuple[str, int]:
 def remainder_after_cpr(text: str) -> str:
     """What is left of a message when the CPR numbers and their lead-in words are taken out.
 
-    "mit cpr er 010190-1234, hvornår åbner i?" -> "hvornår åbner i?"
+    "mit cpr er 010190-1234, hvornår åbner i?" -> "hvornår åbner i?"  (synthetic number)
     """
     spans = find_cpr(text)
     pieces: list[str] = []

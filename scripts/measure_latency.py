@@ -25,7 +25,7 @@ QUESTIONS = [
     "jeg skal flytte",
     "hvordan bliver jeg fritaget for digital post",
     "hvordan kontakter jeg kommunen",
-    "mit cpr er 010190-1234",
+    "mit cpr er 010190-1234",  # a synthetic CPR number
     "qwerty asdf",
 ]
 
