@@ -35,11 +35,11 @@ class Reply:
     buttons: list[dict[str, str]] = field(default_factory=list)
 
 
-def join_danish(items: list[str]) -> str:
-    """'a', 'a og b', 'a, b og c'."""
+def join_danish(items: list[str], conjunction: str = "og") -> str:
+    """'a', 'a og b', 'a, b og c' (or with another conjunction, e.g. 'eller')."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " og " + items[-1]
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
 
 
 # -- opening hours ----------------------------------------------------------
@@ -102,9 +102,9 @@ def _next_open(place_name: str, status: OpenStatus, now: datetime) -> list[Reply
 def _day_words(day: Any, now: datetime) -> str:
     today = now.date()
     if day == today:
-        return f"i dag, {format_date(day)},"
+        return f"i dag, {format_date(day)}"
     if day == today + timedelta(days=1):
-        return f"i morgen, {format_date(day)},"
+        return f"i morgen, {format_date(day)}"
     return format_date(day)
 
 
@@ -148,11 +148,8 @@ def digital_post_info(profile: Profile, text: str = "") -> list[Reply]:
 
 def digital_post_read(profile: Profile) -> list[Reply]:
     dp = profile.digital_post
-    places = [f"i {p}" if "app" in p.lower() else f"på {p}" for p in dp.read_on]
     return [
-        Reply(
-            "utter_digital_post_read", {"read_on": join_danish(places).replace(" og ", " eller ")}
-        ),
+        Reply("utter_digital_post_read", {"read_on": join_danish(dp.read_on, "eller")}),
         Reply("utter_digital_post_mitdk_support", {"phone": dp.mitdk_support_phone.value}),
     ]
 
@@ -168,9 +165,7 @@ def digital_post_write(profile: Profile) -> list[Reply]:
 def digital_post_exemption(profile: Profile) -> list[Reply]:
     grounds = profile.digital_post.exemption_grounds
     return [
-        Reply(
-            "utter_exemption_grounds", {"grounds": join_danish(grounds).replace(" og ", " eller ")}
-        ),
+        Reply("utter_exemption_grounds", {"grounds": "\n".join(f"- {g}" for g in grounds)}),
         Reply("utter_exemption_how"),
         Reply("utter_exemption_proxy"),
         Reply("utter_exemption_not_by_phone"),

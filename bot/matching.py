@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from rapidfuzz import fuzz
@@ -51,7 +51,7 @@ def _phrase_score(phrase: list[str], text_words: list[str]) -> float:
     return best if best >= FUZZY_MIN_SCORE else 0.0
 
 
-def _best(items: Iterable[T], text: str, names: callable) -> T | None:  # type: ignore[valid-type]
+def _best(items: Iterable[T], text: str, names: Callable[[T], list[str]]) -> T | None:
     text_words = words(text)
     if not text_words:
         return None

@@ -51,11 +51,11 @@ def test_weekly_opening_hours(taarnby: Assistant) -> None:
 
 def test_open_now(taarnby: Assistant) -> None:
     answer = texts(taarnby.ask("har borgerservice åbent nu?"))
-    assert "Ja, Borgerservice har åbent nu. Der lukker kl. 15." in answer
+    assert "Ja, Borgerservice har åbent nu, til kl. 15." in answer
 
 
 def test_open_tomorrow_and_saturday(taarnby: Assistant) -> None:
-    assert "i morgen, tirsdag den 24. november, kl. 9-15" in texts(
+    assert "i morgen, tirsdag den 24. november: kl. 9-15" in texts(
         taarnby.ask("har borgerservice åbent i morgen")
     )
     saturday = texts(taarnby.ask("har i åbent på lørdag"))
