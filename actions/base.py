@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.analytics.outcome import describe_turn
 from bot.answers import Reply
 from bot.profile import Profile, get_profile
 from bot.settings import get_settings
@@ -33,11 +35,14 @@ class ProfileAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        for reply in self.replies(get_profile(), tracker, get_settings().now()):
+        profile = get_profile()
+        replies = self.replies(profile, tracker, get_settings().now())
+        for reply in replies:
             dispatcher.utter_message(
                 response=reply.response, buttons=reply.buttons or None, **reply.variables
             )
-        return []
+        # For the statistics: what this turn did (recorded by the event broker).
+        return [SlotSet("turn_outcome", describe_turn(self.name(), profile, replies))]
 
 
 def latest_text(tracker: Tracker) -> str:

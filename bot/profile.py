@@ -221,6 +221,49 @@ class ChannelPrices(Fact):
     telephone: float = Field(..., ge=0)
 
 
+class ChannelMix(Fact):
+    """Shares of how citizens would otherwise have contacted the municipality (sum 1)."""
+
+    telephone: float = Field(..., ge=0, le=1)
+    email: float = Field(..., ge=0, le=1)
+    personal_attendance: float = Field(..., ge=0, le=1)
+    paper_post: float = Field(..., ge=0, le=1)
+    none: float = Field(..., ge=0, le=1)
+
+    @root_validator(skip_on_failure=True)
+    def _sums_to_one(cls, values: dict) -> dict:
+        total = sum(
+            values[k] for k in ("telephone", "email", "personal_attendance", "paper_post", "none")
+        )
+        if abs(total - 1) > 0.001:
+            raise ValueError(f"the shares must add up to 1 (they add up to {total:.3f})")
+        return values
+
+    def shares(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in OTHERWISE_KEYS}
+
+
+OTHERWISE_KEYS = ("telephone", "email", "personal_attendance", "paper_post", "none")
+
+
+class AssistantCost(Fact):
+    """What one assistant conversation costs the municipality, in DKK."""
+
+    dkk: float = Field(..., ge=0)
+
+
+class Statistics(_Model):
+    """Assumptions of the savings estimate."""
+
+    assistant_cost_per_conversation: AssistantCost
+    default_mix: ChannelMix
+    # Below this many "how would you otherwise have contacted us" answers in a period, the
+    # default mix is used instead of the answers' own distribution.
+    min_answers_for_mix: int = Field(30, ge=1)
+    # Share of resolved conversations asked the "otherwise" question (1 = every one).
+    otherwise_question_sampling: float = Field(1.0, ge=0, le=1)
+
+
 class Municipality(_Model):
     id: str
     name: str
@@ -239,6 +282,7 @@ class Profile(_Model):
     digital_post: DigitalPost
     self_service: list[SelfServiceTask] = Field(..., min_items=1)
     channel_prices: ChannelPrices
+    statistics: Statistics
 
     @validator("sources")
     def _some_sources(cls, v: dict[str, str]) -> dict[str, str]:

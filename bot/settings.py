@@ -6,6 +6,12 @@ Variables (all optional locally):
   BOT_SECRET_KEY      secret for signing; a placeholder is refused outside development/test
   BOT_MAX_MESSAGE_CHARS  longest citizen message passed to the assistant (default 500)
   BOT_NOW             ISO timestamp that freezes "now" (development/test only)
+  BOT_ANALYTICS_DB_URL   SQLAlchemy URL of the statistics database (default sqlite:///var/analytics.db;
+                         PostgreSQL: postgresql+psycopg2://user@127.0.0.1:5432/db)
+  BOT_SESSION_IDLE_MINUTES  a conversation ends after this many idle minutes (default 30)
+  BOT_PUBLIC_URL      base URL of the web app, used in link redirects (default http://localhost:8000)
+  BOT_WEB_PORT        port of the web app (default 8000)
+  BOT_SESSION_HOURS   staff login lifetime in hours (default 8)
 """
 
 from __future__ import annotations
@@ -32,6 +38,16 @@ class Settings:
     secret_key: str
     max_message_chars: int
     frozen_now: datetime | None
+    analytics_db_url: str = "sqlite:///var/analytics.db"
+    session_idle_minutes: int = 30
+    public_url: str = "http://localhost:8000"
+    web_port: int = 8000
+    session_hours: int = 8
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Staff session cookies are Secure (HTTPS only) everywhere but local development/test."""
+        return self.env == "production"
 
     def now(self) -> datetime:
         """The current time in Europe/Copenhagen (frozen when BOT_NOW is set)."""
@@ -84,6 +100,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secret_key=secret,
         max_message_chars=_int(env_vars, "BOT_MAX_MESSAGE_CHARS", 500, 20, 5000),
         frozen_now=frozen,
+        analytics_db_url=env_vars.get("BOT_ANALYTICS_DB_URL") or "sqlite:///var/analytics.db",
+        session_idle_minutes=_int(env_vars, "BOT_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
+        public_url=(env_vars.get("BOT_PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
+        web_port=_int(env_vars, "BOT_WEB_PORT", 8000, 1, 65535),
+        session_hours=_int(env_vars, "BOT_SESSION_HOURS", 8, 1, 24 * 7),
     )
 
 

@@ -1,0 +1,1 @@
+"""Statistics of the assistant: what it resolved, referred, and what that saved in kroner."""

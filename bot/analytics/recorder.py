@@ -1,0 +1,145 @@
+"""Turn Rasa events into statistics rows.
+
+Fed by :class:`bot.analytics.broker.AnalyticsEventBroker`, which Rasa calls with every event as
+it happens. Events arrive already stripped of CPR numbers by the privacy guard; the recorder
+keeps no message text at all, only intents and what the assistant did.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.analytics.models import Conversation, LinkEvent, Turn
+from bot.settings import TIMEZONE
+
+# Intents whose turn is neither an answer nor a miss.
+META_INTENTS = frozenset(
+    {"greet", "goodbye", "thank", "help", "bot_challenge", "personal_data", "feedback"}
+)
+ANSWER_KINDS = frozenset({"information", "self_service_link"})
+REFERRAL_CHANNEL = {
+    "referral_phone": "telephone",
+    "referral_attendance": "personal_attendance",
+    "referral_digital_post": "digital_post",
+}
+
+
+def local_time(timestamp: float | None) -> datetime:
+    """A Rasa event timestamp (epoch seconds) as naive Europe/Copenhagen local time."""
+    moment = datetime.fromtimestamp(timestamp, TIMEZONE) if timestamp else datetime.now(TIMEZONE)
+    return moment.replace(tzinfo=None)
+
+
+def open_conversation(
+    session: Session, sender_id: str, municipality: str, at: datetime, idle: timedelta
+) -> Conversation:
+    """The sender's conversation that is still open at ``at``, or a new one."""
+    conversation = session.execute(
+        sa.select(Conversation)
+        .where(
+            Conversation.sender_id == sender_id,
+            Conversation.municipality == municipality,
+            Conversation.last_event_at >= at - idle,
+        )
+        .order_by(Conversation.last_event_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if conversation is None:
+        conversation = Conversation(
+            sender_id=sender_id,
+            municipality=municipality,
+            started_at=at,
+            last_event_at=at,
+            n_turns=0,
+            n_answers=0,
+            n_links=0,
+            n_referrals=0,
+            n_fallbacks=0,
+        )
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def _latest_turn(session: Session, conversation: Conversation) -> Turn | None:
+    return session.execute(
+        sa.select(Turn)
+        .where(Turn.conversation_id == conversation.id)
+        .order_by(Turn.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def record_event(
+    session: Session, event: dict[str, Any], municipality: str, idle: timedelta
+) -> None:
+    """Apply one Rasa event (as the broker receives it) to the statistics tables."""
+    kind = event.get("event")
+    sender_id = event.get("sender_id")
+    if not sender_id or kind not in ("user", "slot"):
+        return
+    at = local_time(event.get("timestamp"))
+    if kind == "user":
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        conversation = open_conversation(session, sender_id, municipality, at, idle)
+        conversation.n_turns += 1
+        conversation.last_event_at = at
+        turn_kind = "meta" if intent in META_INTENTS else None
+        session.add(Turn(conversation_id=conversation.id, at=at, intent=intent, kind=turn_kind))
+        _record_feedback(conversation, event)
+    elif event.get("name") == "turn_outcome" and isinstance(event.get("value"), dict):
+        conversation = open_conversation(session, sender_id, municipality, at, idle)
+        conversation.last_event_at = at
+        _record_outcome(session, conversation, event["value"], at)
+
+
+def _record_outcome(
+    session: Session, conversation: Conversation, outcome: dict[str, Any], at: datetime
+) -> None:
+    kind = str(outcome.get("kind") or "information")
+    topic, area = outcome.get("topic"), outcome.get("area")
+    turn = _latest_turn(session, conversation)
+    if turn is not None:
+        turn.kind, turn.topic, turn.area = kind, topic, area
+    if kind == "meta":
+        return
+    if kind in ANSWER_KINDS:
+        conversation.n_answers += 1
+    if kind == "self_service_link":
+        conversation.n_links += 1
+    if kind in REFERRAL_CHANNEL:
+        conversation.n_referrals += 1
+        conversation.referred_channel = REFERRAL_CHANNEL[kind]
+    if kind == "fallback":
+        conversation.n_fallbacks += 1
+    conversation.last_kind = kind
+    if conversation.first_topic is None and kind != "fallback":
+        conversation.first_topic, conversation.first_area = topic, area
+    for link_id in outcome.get("links") or []:
+        session.add(
+            LinkEvent(
+                conversation_id=conversation.id,
+                municipality=conversation.municipality,
+                link_id=str(link_id)[:64],
+                event="shown",
+                at=at,
+            )
+        )
+
+
+def _record_feedback(conversation: Conversation, event: dict[str, Any]) -> None:
+    """Feedback buttons send /feedback{"helpful": ...} or /feedback{"otherwise": ...}."""
+    entities = (event.get("parse_data") or {}).get("entities") or []
+    for entity in entities:
+        name, value = entity.get("entity"), entity.get("value")
+        if name == "helpful" and isinstance(value, (bool, str)):
+            conversation.helpful = value in (True, "true", "ja", "yes")
+        elif name == "otherwise" and isinstance(value, str):
+            from bot.analytics.models import OTHERWISE_CHANNELS
+
+            if value in OTHERWISE_CHANNELS:
+                conversation.otherwise = value

@@ -1,0 +1,284 @@
+"""The figures staff read: outcomes, deflection, savings with their assumptions, KOMHEN table.
+
+Definitions (also in docs/statistics.md), per conversation:
+
+* resolved: the citizen said the answer helped, or the last thing the assistant did was an
+  answer or a self-service link (not followed by a referral or a fallback) and the citizen did
+  not say it failed to help;
+* referred: otherwise, the last thing was a referral (phone, personal attendance, Digital Post
+  or the contact form);
+* not understood: the assistant never answered or referred, and fell back at least once;
+* abandoned: everything else (left after a fallback that followed answers, after "no, it did
+  not help", or without a question).
+
+A deflected contact is a resolved conversation whose citizen would otherwise have used a paid
+channel (telephone, e-mail, personal attendance, paper post).
+
+All aggregation happens in SQL over indexed columns; Python only formats the few result rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.analytics.models import Conversation, LinkEvent
+from bot.profile import OTHERWISE_KEYS, Profile
+
+C = Conversation
+ANSWER_KINDS = ("information", "self_service_link")
+REFERRAL_KINDS = ("referral_phone", "referral_attendance", "referral_digital_post")
+PAID_CHANNELS = ("telephone", "email", "personal_attendance", "paper_post")
+OUTCOMES = ("resolved", "referred", "abandoned", "not_understood")
+
+OUTCOME = sa.case(
+    (C.helpful.is_(True), "resolved"),
+    (sa.and_(C.last_kind.in_(ANSWER_KINDS), C.helpful.is_(None)), "resolved"),
+    (C.last_kind.in_(REFERRAL_KINDS), "referred"),
+    (sa.and_(C.n_answers + C.n_referrals == 0, C.n_fallbacks > 0), "not_understood"),
+    else_="abandoned",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days from ``start`` to ``end``, both included (local time)."""
+
+    start: date
+    end: date
+
+    @property
+    def lower(self) -> datetime:
+        return datetime.combine(self.start, time.min)
+
+    @property
+    def upper(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time.min)
+
+
+@dataclass(frozen=True)
+class Savings:
+    """Estimated savings in DKK and what the estimate rests on."""
+
+    deflected_known: int  # resolved, and the citizen named a paid channel
+    deflected_estimated: float  # resolved without an answer, times the paid share of the mix
+    gross_dkk: float
+    assistant_cost_dkk: float
+    net_dkk: float
+    mix: dict[str, float]
+    mix_source: str  # "answers" | "default"
+    answers: int  # how many "otherwise" answers the period has
+    assumptions: list[str] = field(default_factory=list)
+
+    @property
+    def deflected(self) -> float:
+        return self.deflected_known + self.deflected_estimated
+
+
+@dataclass(frozen=True)
+class Overview:
+    period: Period
+    municipality: str
+    conversations: int
+    outcomes: dict[str, int]
+    savings: Savings
+    top_topics: list[tuple[str, int]]
+    links_shown: int
+    links_clicked: int
+    helpful_yes: int
+    helpful_no: int
+    weekly: list[tuple[date, int, int]]  # (monday, conversations, resolved)
+
+    def rate(self, outcome: str) -> float:
+        return self.outcomes.get(outcome, 0) / self.conversations if self.conversations else 0.0
+
+
+def _in_period(municipality: str, period: Period) -> list[sa.sql.ColumnElement]:
+    return [
+        C.municipality == municipality,
+        C.started_at >= period.lower,
+        C.started_at < period.upper,
+    ]
+
+
+def week_start(column: sa.sql.ColumnElement, dialect: str) -> sa.sql.ColumnElement:
+    """The Monday of the (ISO) week of a timestamp column, as a date, in SQL."""
+    if dialect == "sqlite":
+        return sa.func.date(column, "-6 days", "weekday 1")
+    return sa.cast(sa.func.date_trunc("week", column), sa.Date)
+
+
+def _monday(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def savings(
+    session: Session, municipality: str, period: Period, profile: Profile, conversations: int
+) -> Savings:
+    """Savings = Σ price of the channel each deflected citizen would otherwise have used
+    − the assistant's cost; unanswered resolved conversations use the period's answer mix,
+    or the profile's default mix when there are too few answers."""
+    where = _in_period(municipality, period)
+    resolved_by_otherwise = dict(
+        session.execute(
+            sa.select(C.otherwise, sa.func.count())
+            .where(*where, OUTCOME == "resolved")
+            .group_by(C.otherwise)
+        ).all()
+    )
+    answers_by_channel = dict(
+        session.execute(
+            sa.select(C.otherwise, sa.func.count())
+            .where(*where, C.otherwise.is_not(None))
+            .group_by(C.otherwise)
+        ).all()
+    )
+    prices = profile.channel_prices
+    price = {ch: float(getattr(prices, ch)) for ch in PAID_CHANNELS} | {"none": 0.0}
+    stats = profile.statistics
+    answers = sum(answers_by_channel.values())
+    if answers >= stats.min_answers_for_mix:
+        mix = {ch: answers_by_channel.get(ch, 0) / answers for ch in OTHERWISE_KEYS}
+        mix_source = "answers"
+    else:
+        mix = stats.default_mix.shares()
+        mix_source = "default"
+
+    deflected_known = sum(resolved_by_otherwise.get(ch, 0) for ch in PAID_CHANNELS)
+    gross_known = sum(resolved_by_otherwise.get(ch, 0) * price[ch] for ch in PAID_CHANNELS)
+    unanswered = resolved_by_otherwise.get(None, 0)
+    deflected_estimated = unanswered * sum(mix[ch] for ch in PAID_CHANNELS)
+    gross_estimated = unanswered * sum(mix[ch] * price[ch] for ch in PAID_CHANNELS)
+    cost = conversations * stats.assistant_cost_per_conversation.dkk
+    gross = gross_known + gross_estimated
+
+    assumptions = [
+        f"Kanalpriser pr. informationshenvendelse fra {profile.sources[prices.source]} "
+        f"({prices.year}): telefon {prices.telephone:g} kr., e-mail {prices.email:g} kr., "
+        f"personligt fremmøde {prices.personal_attendance:g} kr., brev {prices.paper_post:g} kr."
+        + (" (EKSEMPEL)" if prices.example else ""),
+        f"{deflected_known} løste samtaler, hvor borgeren selv sagde, hvilken betalt kanal "
+        "de ellers ville have brugt.",
+    ]
+    if mix_source == "answers":
+        assumptions.append(
+            f"{unanswered} løste samtaler uden svar er fordelt som de {answers} svar i perioden."
+        )
+    else:
+        assumptions.append(
+            f"{unanswered} løste samtaler uden svar er fordelt efter standardfordelingen i "
+            f"profilen, fordi perioden kun har {answers} svar "
+            f"(mindst {stats.min_answers_for_mix} kræves)"
+            + (" (EKSEMPEL)" if stats.default_mix.example else "")
+            + "."
+        )
+    assumptions.append(
+        f"Assistentens omkostning: {stats.assistant_cost_per_conversation.dkk:g} kr. pr. samtale"
+        + (" (EKSEMPEL)" if stats.assistant_cost_per_conversation.example else "")
+        + "."
+    )
+    return Savings(
+        deflected_known=deflected_known,
+        deflected_estimated=deflected_estimated,
+        gross_dkk=gross,
+        assistant_cost_dkk=cost,
+        net_dkk=gross - cost,
+        mix=mix,
+        mix_source=mix_source,
+        answers=answers,
+        assumptions=assumptions,
+    )
+
+
+def overview(session: Session, profile: Profile, period: Period) -> Overview:
+    """Every figure of the staff overview for one municipality and period."""
+    municipality = profile.municipality.id
+    where = _in_period(municipality, period)
+    outcomes = dict(
+        session.execute(sa.select(OUTCOME, sa.func.count()).where(*where).group_by(OUTCOME)).all()
+    )
+    conversations = sum(outcomes.values())
+    helpful = dict(
+        session.execute(
+            sa.select(C.helpful, sa.func.count())
+            .where(*where, C.helpful.is_not(None))
+            .group_by(C.helpful)
+        ).all()
+    )
+    top_topics = [
+        (str(topic), int(n))
+        for topic, n in session.execute(
+            sa.select(C.first_topic, sa.func.count().label("n"))
+            .where(*where, C.first_topic.is_not(None))
+            .group_by(C.first_topic)
+            .order_by(sa.desc("n"), C.first_topic)
+            .limit(10)
+        ).all()
+    ]
+    links = dict(
+        session.execute(
+            sa.select(LinkEvent.event, sa.func.count())
+            .where(
+                LinkEvent.municipality == municipality,
+                LinkEvent.at >= period.lower,
+                LinkEvent.at < period.upper,
+            )
+            .group_by(LinkEvent.event)
+        ).all()
+    )
+    week = week_start(C.started_at, session.get_bind().dialect.name).label("week")
+    weekly = [
+        (_monday(w), int(n), int(r or 0))
+        for w, n, r in session.execute(
+            sa.select(
+                week,
+                sa.func.count(),
+                sa.func.sum(sa.case((OUTCOME == "resolved", 1), else_=0)),
+            )
+            .where(*where)
+            .group_by(week)
+            .order_by(week)
+        ).all()
+    ]
+    return Overview(
+        period=period,
+        municipality=municipality,
+        conversations=conversations,
+        outcomes={o: int(outcomes.get(o, 0)) for o in OUTCOMES},
+        savings=savings(session, municipality, period, profile, conversations),
+        top_topics=top_topics,
+        links_shown=int(links.get("shown", 0)),
+        links_clicked=int(links.get("clicked", 0)),
+        helpful_yes=int(helpful.get(True, 0)),
+        helpful_no=int(helpful.get(False, 0)),
+        weekly=weekly,
+    )
+
+
+# The channel a conversation ended in, for the KOMHEN-style table.
+CHANNEL = sa.case(
+    (OUTCOME == "resolved", "selvbetjening"),
+    (C.referred_channel == "telephone", "telefon"),
+    (C.referred_channel == "personal_attendance", "personligt fremmøde"),
+    (C.referred_channel == "digital_post", "digital post"),
+    else_="ikke løst",
+)
+
+
+def komhen_table(
+    session: Session, profile: Profile, period: Period
+) -> list[tuple[date, str, str, int]]:
+    """(week's Monday, area, channel, contacts) for every combination with contacts."""
+    where = _in_period(profile.municipality.id, period)
+    week = week_start(C.started_at, session.get_bind().dialect.name).label("week")
+    area = sa.func.coalesce(C.first_area, "Ukendt").label("area")
+    rows = session.execute(
+        sa.select(week, area, CHANNEL.label("channel"), sa.func.count())
+        .where(*where)
+        .group_by(week, area, CHANNEL)
+        .order_by(week, area, CHANNEL)
+    ).all()
+    return [(_monday(w), str(a), str(ch), int(n)) for w, a, ch, n in rows]
