@@ -136,7 +136,9 @@ def isolated_stack(workdir: Path, model: Path, env: dict[str, str] | None = None
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://localhost:{action_port}/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
+        "event_broker:\n  type: bot.analytics.broker.AnalyticsEventBroker\n"
+        f"  url: sqlite:///{workdir / 'analytics.db'}\n",
         encoding="utf-8",
     )
     return StackConfig(

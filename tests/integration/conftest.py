@@ -79,3 +79,7 @@ def start_assistant(
 def taarnby(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[Assistant]:
     """The default (Tårnby) assistant, shared by the tests of a session."""
     yield from start_assistant(tmp_path_factory, model_path, "taarnby")
+
+
+def analytics_url(assistant: Assistant) -> str:
+    return f"sqlite:///{assistant.workdir / 'analytics.db'}"

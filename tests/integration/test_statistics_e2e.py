@@ -1,0 +1,65 @@
+"""Conversations on the real REST endpoint produce the expected statistics rows and figures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from bot.analytics.db import session_scope
+from bot.analytics.models import Conversation, LinkEvent, Turn
+from bot.analytics.stats import Period, overview
+from bot.profile import get_profile
+from tests.integration.conftest import Assistant, analytics_url, new_sender
+
+pytestmark = pytest.mark.integration
+
+
+def test_conversations_become_rows_and_figures(taarnby: Assistant) -> None:
+    answered, linked, lost = new_sender(), new_sender(), new_sender()
+    taarnby.ask("hej", answered)
+    taarnby.ask("hvornår har borgerservice åbent", answered)
+    taarnby.ask("jeg skal flytte", linked)
+    taarnby.ask("mit cpr er 230477-8813", linked)
+    taarnby.ask("blablabla qwerty zxcv", lost)
+    taarnby.ask("flimflam bork bork", lost)
+
+    url = analytics_url(taarnby)
+    with session_scope(url) as session:
+        rows = {
+            c.sender_id: c
+            for c in session.execute(
+                sa.select(Conversation).where(Conversation.sender_id.in_([answered, linked, lost]))
+            ).scalars()
+        }
+        assert rows[answered].n_turns == 2
+        assert rows[answered].last_kind == "information"
+        assert rows[answered].first_topic == "opening_hours"
+        assert rows[linked].first_topic == "self_service:moving"
+        assert rows[linked].first_area == "Folkeregister"
+        assert rows[linked].n_links == 1
+        assert rows[lost].n_fallbacks == 2 and rows[lost].n_answers == 0
+        intents = (
+            session.execute(sa.select(Turn.intent).where(Turn.conversation_id == rows[linked].id))
+            .scalars()
+            .all()
+        )
+        assert intents == ["self_service", "personal_data"]
+        shown = (
+            session.execute(
+                sa.select(LinkEvent.link_id).where(LinkEvent.conversation_id == rows[linked].id)
+            )
+            .scalars()
+            .all()
+        )
+        assert shown == ["moving"]
+
+        today = rows[answered].started_at.date()
+        o = overview(session, get_profile("taarnby"), Period(today, today))
+    assert o.outcomes["resolved"] >= 2
+    assert o.outcomes["not_understood"] >= 1
+    # No message text is kept in the statistics database, CPR or otherwise.
+    raw = b"".join(p.read_bytes() for p in taarnby.workdir.glob("analytics.db*"))
+    assert b"8813" not in raw and b"flytte" not in raw
+    assert isinstance(today, date)
