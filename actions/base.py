@@ -11,6 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.analytics.outcome import describe_turn
+from bot.analytics.recorder import ANSWER_KINDS
 from bot.answers import Reply
 from bot.profile import Profile, get_profile
 from bot.settings import get_settings
@@ -41,8 +42,11 @@ class ProfileAction(Action, ABC):
             dispatcher.utter_message(
                 response=reply.response, buttons=reply.buttons or None, **reply.variables
             )
+        outcome = describe_turn(self.name(), profile, replies)
+        if outcome["kind"] in ANSWER_KINDS:
+            dispatcher.utter_message(response="utter_ask_helpful")
         # For the statistics: what this turn did (recorded by the event broker).
-        return [SlotSet("turn_outcome", describe_turn(self.name(), profile, replies))]
+        return [SlotSet("turn_outcome", outcome)]
 
 
 def latest_text(tracker: Tracker) -> str:

@@ -33,6 +33,8 @@ class Reply:
     response: str
     variables: dict[str, Any] = field(default_factory=dict)
     buttons: list[dict[str, str]] = field(default_factory=list)
+    # Ids (bot.links.known_links) of the links this message hands out, for the statistics.
+    links: tuple[str, ...] = ()
 
 
 def join_danish(items: list[str], conjunction: str = "og") -> str:
@@ -140,9 +142,21 @@ def digital_post_info(profile: Profile, text: str = "") -> list[Reply]:
         ),
     ]
     if re.search(r"\b15\b|15[- ]?[aå]r", text.lower()):
-        replies.append(Reply("utter_digital_post_age15", {"link": dp.age15_link.value}))
+        replies.append(
+            Reply(
+                "utter_digital_post_age15",
+                {"link": dp.age15_link.value},
+                links=("digital_post_15",),
+            )
+        )
     else:
-        replies.append(Reply("utter_digital_post_more", {"link": dp.info_link.value}))
+        replies.append(
+            Reply(
+                "utter_digital_post_more",
+                {"link": dp.info_link.value},
+                links=("digital_post_info",),
+            )
+        )
     return replies
 
 
@@ -158,7 +172,11 @@ def digital_post_write(profile: Profile) -> list[Reply]:
     return [
         Reply("utter_digital_post_write"),
         Reply("utter_digital_post_where_to_write"),
-        Reply("utter_contact_form", {"contact_form": profile.contact.contact_form.value}),
+        Reply(
+            "utter_contact_form",
+            {"contact_form": profile.contact.contact_form.value},
+            links=("contact_form",),
+        ),
     ]
 
 
@@ -192,7 +210,7 @@ def task_buttons(profile: Profile) -> list[dict[str, str]]:
 def self_service_task(task: SelfServiceTask) -> list[Reply]:
     return [
         Reply("utter_self_service_task", {"text": task.text}),
-        Reply(_LINK_RESPONSE[task.kind], {"link": task.link.value}),
+        Reply(_LINK_RESPONSE[task.kind], {"link": task.link.value}, links=(task.id,)),
     ]
 
 
@@ -212,7 +230,7 @@ def contact(profile: Profile) -> list[Reply]:
     """All channels in the order of the channel strategy."""
     c = profile.contact
     replies = [
-        Reply("utter_contact_self_service", {"website": c.website.value}),
+        Reply("utter_contact_self_service", {"website": c.website.value}, links=("website",)),
         Reply(
             "utter_contact_phone",
             {
@@ -221,8 +239,14 @@ def contact(profile: Profile) -> list[Reply]:
                 "phone_hours": format_weekly(c.phone_hours),
             },
         ),
-        Reply("utter_contact_form", {"contact_form": c.contact_form.value}),
-        Reply("utter_contact_digital_post", {"digital_post_link": c.digital_post_link.value}),
+        Reply(
+            "utter_contact_form", {"contact_form": c.contact_form.value}, links=("contact_form",)
+        ),
+        Reply(
+            "utter_contact_digital_post",
+            {"digital_post_link": c.digital_post_link.value},
+            links=("digital_post",),
+        ),
     ]
     if c.secure_mail_authorities is not None:
         replies.append(
@@ -238,8 +262,14 @@ def social_media(profile: Profile) -> list[Reply]:
     c = profile.contact
     return [
         Reply("utter_contact_social_media", {"social_media_note": c.social_media_note.value}),
-        Reply("utter_contact_form", {"contact_form": c.contact_form.value}),
-        Reply("utter_contact_digital_post", {"digital_post_link": c.digital_post_link.value}),
+        Reply(
+            "utter_contact_form", {"contact_form": c.contact_form.value}, links=("contact_form",)
+        ),
+        Reply(
+            "utter_contact_digital_post",
+            {"digital_post_link": c.digital_post_link.value},
+            links=("digital_post",),
+        ),
     ]
 
 
@@ -254,3 +284,24 @@ def fallback(profile: Profile, previous_was_miss: bool, out_of_scope: bool) -> l
     if not out_of_scope:
         replies.append(Reply("utter_fallback_rephrase"))
     return [*replies, Reply("utter_help")]
+
+
+# -- feedback -----------------------------------------------------------------
+
+
+def feedback(
+    profile: Profile, helpful: str | None, otherwise: str | None, ask_otherwise: bool
+) -> list[Reply]:
+    """Reply to "did it help?" / "how would you otherwise have contacted us?".
+
+    helpful "ja": thanks, then (if ``ask_otherwise``) the otherwise-channel question;
+    helpful "nej": the contact channels; an otherwise answer: thanks.
+    """
+    if otherwise is not None:
+        return [Reply("utter_feedback_thanks")]
+    if helpful == "nej":
+        return [Reply("utter_feedback_sorry"), *contact(profile)]
+    replies = [Reply("utter_feedback_glad")]
+    if ask_otherwise:
+        replies.append(Reply("utter_ask_otherwise"))
+    return replies

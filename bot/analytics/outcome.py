@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from bot.answers import Reply
-from bot.links import known_links
 from bot.profile import Profile
 
 GENERAL_AREA = "Generel information"
@@ -30,6 +29,7 @@ ACTION_OUTCOMES: dict[str, tuple[str, str, str]] = {
     "action_contact": ("contact", "referral_phone", GENERAL_AREA),
     "action_social_media": ("contact", "referral_digital_post", GENERAL_AREA),
     "action_fallback": ("fallback", "fallback", GENERAL_AREA),
+    "action_feedback": ("feedback", "meta", GENERAL_AREA),
 }
 _TASK_KIND = {
     "self_service": "self_service_link",
@@ -41,15 +41,9 @@ _TASK_KIND = {
 def describe_turn(action: str, profile: Profile, replies: list[Reply]) -> dict[str, Any]:
     """The turn's outcome: topic, kind, area and the ids of the links handed out."""
     topic, kind, area = ACTION_OUTCOMES.get(action, (action, "information", GENERAL_AREA))
-    by_url = {url: link_id for link_id, url in known_links(profile).items()}
-    links = sorted(
-        {
-            by_url[v]
-            for r in replies
-            for v in r.variables.values()
-            if isinstance(v, str) and v in by_url
-        }
-    )
+    links = sorted({link for r in replies for link in r.links})
+    if action == "action_feedback" and any(r.response == "utter_contact_phone" for r in replies):
+        topic, kind = "contact", "referral_phone"  # "it did not help": we referred to the phone
     if action == "action_self_service":
         tasks = [t for t in profile.self_service if t.id in links]
         if tasks:

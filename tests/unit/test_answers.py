@@ -89,3 +89,16 @@ def test_digital_post_for_15_year_olds(taarnby) -> None:
 def test_join_danish() -> None:
     assert answers.join_danish(["a"]) == "a"
     assert answers.join_danish(["a", "b", "c"]) == "a, b og c"
+
+
+def test_feedback_replies(taarnby) -> None:
+    assert names(answers.feedback(taarnby, "ja", None, ask_otherwise=True)) == [
+        "utter_feedback_glad",
+        "utter_ask_otherwise",
+    ]
+    assert names(answers.feedback(taarnby, "ja", None, ask_otherwise=False)) == [
+        "utter_feedback_glad"
+    ]
+    no = answers.feedback(taarnby, "nej", None, ask_otherwise=True)
+    assert names(no)[:2] == ["utter_feedback_sorry", "utter_contact_self_service"]
+    assert names(answers.feedback(taarnby, None, "telephone", True)) == ["utter_feedback_thanks"]
