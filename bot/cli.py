@@ -124,6 +124,62 @@ def cmd_shell(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    """Serve the staff web app (link redirects and staff pages) on 127.0.0.1."""
+    from bot.web.app import run
+
+    return run(port=args.port)
+
+
+def _read_new_password(from_stdin: bool) -> str | None:
+    """The new password from one stdin line, or typed twice at a prompt; None on mismatch."""
+    import getpass
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ValueError("no terminal to ask for the password on; use --password-stdin")
+    first = getpass.getpass("Password: ")
+    second = getpass.getpass("Repeat the password: ")
+    return first if first == second else None
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    """Create a staff user in the statistics database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.analytics.db import session_scope
+    from bot.web.auth import UserError, create_user, validate_new_user
+
+    try:
+        validate_new_user(args.username, "x" * 12, args.role)  # fail before asking
+        password = _read_new_password(args.password_stdin)
+    except (UserError, ValueError) as exc:
+        print(f"Cannot create user: {exc}", file=sys.stderr)
+        return 2
+    except (EOFError, KeyboardInterrupt):
+        print("\nCannot create user: no password given", file=sys.stderr)
+        return 2
+    if password is None:
+        print("Cannot create user: the two passwords differ", file=sys.stderr)
+        return 2
+    try:
+        with session_scope() as session:
+            create_user(session, args.username, password, args.role)
+    except UserError as exc:
+        print(f"Cannot create user: {exc}", file=sys.stderr)
+        return 2
+    except (SQLAlchemyError, OSError) as exc:
+        print(
+            f"Cannot create user: the statistics database is not reachable "
+            f"({type(exc).__name__}); check BOT_ANALYTICS_DB_URL",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Created user {args.username!r} with role {args.role}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,9 +202,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action-port", type=int, default=5055)
     p.set_defaults(func=cmd_run)
 
+    from bot.analytics.cli import add_parser as add_stats_parser
+
+    add_stats_parser(sub)
+
     p = sub.add_parser("shell", help="chat with a running assistant in the terminal")
     p.add_argument("--url", default="http://localhost:5005")
     p.set_defaults(func=cmd_shell)
+
+    p = sub.add_parser("web", help="serve the staff web app and link redirects on 127.0.0.1")
+    p.add_argument("--port", type=int, default=None, help="default: BOT_WEB_PORT or 8000")
+    p.set_defaults(func=cmd_web)
+
+    p = sub.add_parser("create-user", help="create a staff user for the web app")
+    p.add_argument("username", help="3-64 characters: a-z, 0-9, . _ -")
+    p.add_argument("--role", choices=("staff", "webteam"), required=True)
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from one line on stdin instead of prompting",
+    )
+    p.set_defaults(func=cmd_create_user)
     return parser
 
 

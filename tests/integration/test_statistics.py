@@ -220,3 +220,62 @@ def test_idle_time_starts_a_new_conversation(tmp_path: Path) -> None:
     with session_scope(url) as session:
         o = overview(session, get_profile("taarnby"), PERIOD)
     assert o.conversations == 2
+
+
+def test_cli_prints_the_same_figures(db_url: str) -> None:
+    import subprocess
+    import sys
+
+    from bot.runner import ROOT, base_env
+
+    def cli(*extra: str) -> str:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "stats",
+                "--from",
+                "2026-11-16",
+                "--to",
+                "2026-11-29",
+                "--db",
+                db_url,
+                *extra,
+            ],
+            cwd=ROOT,
+            env=base_env({"BOT_PROFILE": "taarnby"}),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    text = cli()
+    assert "Samtaler: 8" in text
+    assert "løst                  4" in text
+    assert "Skønnet besparelse: 121 kr." in text
+    assert "standardfordelingen" in text
+    csv_text = cli("--komhen-csv")
+    assert "2026-U48;2026-11-23;Pas;personligt fremmøde;1" in csv_text.splitlines()
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "stats",
+            "--from",
+            "2026-11-30",
+            "--to",
+            "2026-11-01",
+            "--db",
+            db_url,
+        ],
+        cwd=ROOT,
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and "--to" in bad.stderr

@@ -63,3 +63,45 @@ def test_conversations_become_rows_and_figures(taarnby: Assistant) -> None:
     raw = b"".join(p.read_bytes() for p in taarnby.workdir.glob("analytics.db*"))
     assert b"8813" not in raw and b"flytte" not in raw
     assert isinstance(today, date)
+
+
+def test_feedback_buttons_are_recorded(taarnby: Assistant) -> None:
+    sender = new_sender()
+    reply = taarnby.ask("hvordan søger jeg boligstøtte", sender)
+    helpful = next(b for m in reply for b in m.get("buttons", []) if b["title"] == "Ja")
+    assert "Fik du svar på dit spørgsmål?" in "\n".join(m.get("text", "") for m in reply)
+    asked = taarnby.ask(helpful["payload"], sender)
+    phone = next(b for m in asked for b in m.get("buttons", []) if b["title"] == "Telefon")
+    thanks = taarnby.ask(phone["payload"], sender)
+    assert "Tak for dit svar" in "\n".join(m.get("text", "") for m in thanks)
+
+    with session_scope(analytics_url(taarnby)) as session:
+        row = session.execute(
+            sa.select(Conversation).where(Conversation.sender_id == sender)
+        ).scalar_one()
+        assert (row.helpful, row.otherwise, row.last_kind) == (
+            True,
+            "telephone",
+            "self_service_link",
+        )
+        day = row.started_at.date()
+        o = overview(session, get_profile("taarnby"), Period(day, day))
+    assert o.savings.deflected_known >= 1
+    assert o.helpful_yes >= 1
+
+
+def test_not_helpful_refers_to_the_phone(taarnby: Assistant) -> None:
+    sender = new_sender()
+    reply = taarnby.ask("hvad er digital post", sender)
+    no = next(b for m in reply for b in m.get("buttons", []) if b["title"] == "Nej")
+    answer = "\n".join(m.get("text", "") for m in taarnby.ask(no["payload"], sender))
+    assert "Det er jeg ked af" in answer and "32 76 11 00" in answer
+    with session_scope(analytics_url(taarnby)) as session:
+        row = session.execute(
+            sa.select(Conversation).where(Conversation.sender_id == sender)
+        ).scalar_one()
+        assert (row.helpful, row.last_kind, row.referred_channel) == (
+            False,
+            "referral_phone",
+            "telephone",
+        )

@@ -1,0 +1,274 @@
+"""Staff authentication: hashing, users, CSRF, signed sessions, revocation, rate limit."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+
+from bot.analytics.db import session_scope
+from bot.analytics.models import StaffUser
+from bot.web import auth
+from bot.web.auth import (
+    LoginRateLimiter,
+    RevokedSessions,
+    SessionCodec,
+    StaffSession,
+    UserError,
+    authenticate,
+    create_user,
+    csrf_ok,
+    hash_password,
+    needs_rehash,
+    password_fingerprint,
+    verify_password,
+)
+
+GOOD_PASSWORD = "en lang nok adgangskode"
+
+
+class Clock:
+    """A settable clock for the code that takes ``clock=``."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'analytics.db'}"
+
+
+# -- passwords ---------------------------------------------------------------
+
+
+def test_hash_and_verify() -> None:
+    hashed = hash_password(GOOD_PASSWORD)
+    assert hashed.startswith("$argon2id$")
+    assert GOOD_PASSWORD not in hashed
+    assert hash_password(GOOD_PASSWORD) != hashed  # salted
+    assert verify_password(hashed, GOOD_PASSWORD)
+    assert not verify_password(hashed, GOOD_PASSWORD + "x")
+    assert not verify_password("not a hash", GOOD_PASSWORD)
+    assert not needs_rehash(hashed)
+
+
+def test_weaker_parameters_need_rehash() -> None:
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(GOOD_PASSWORD)
+    assert verify_password(weak, GOOD_PASSWORD)
+    assert needs_rehash(weak)
+    assert needs_rehash("not a hash")
+
+
+# -- users -------------------------------------------------------------------
+
+
+def test_create_user_stores_a_hash(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        user = create_user(session, "anna.b-1_x", GOOD_PASSWORD, "webteam")
+        assert user.id is not None
+    with session_scope(db_url) as session:
+        stored = session.query(StaffUser).filter_by(username="anna.b-1_x").one()
+        assert stored.role == "webteam"
+        assert stored.password_hash != GOOD_PASSWORD
+        assert verify_password(stored.password_hash, GOOD_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["ab", "Anna", "anna b", "anna@kommune.dk", "åse", "a" * 65, "", "anna\n", "../x/"],
+)
+def test_create_user_rejects_bad_usernames(db_url: str, username: str) -> None:
+    with session_scope(db_url) as session, pytest.raises(UserError, match="username"):
+        create_user(session, username, GOOD_PASSWORD, "staff")
+
+
+@pytest.mark.parametrize("role", ["admin", "", "Staff", "root"])
+def test_create_user_rejects_bad_roles(db_url: str, role: str) -> None:
+    with session_scope(db_url) as session, pytest.raises(UserError, match="role"):
+        create_user(session, "anna", GOOD_PASSWORD, role)
+
+
+@pytest.mark.parametrize("password", ["", "kort", "elleve tegn", " " + GOOD_PASSWORD, "a\x00" * 8])
+def test_create_user_rejects_bad_passwords(db_url: str, password: str) -> None:
+    with session_scope(db_url) as session, pytest.raises(UserError, match="password"):
+        create_user(session, "anna", password, "staff")
+
+
+def test_twelve_characters_is_enough(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        create_user(session, "anna", "x" * 12, "staff")
+
+
+def test_create_user_refuses_a_taken_username(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        create_user(session, "anna", GOOD_PASSWORD, "staff")
+    with session_scope(db_url) as session, pytest.raises(UserError, match="already exists"):
+        create_user(session, "anna", GOOD_PASSWORD + "2", "staff")
+
+
+def test_authenticate(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        create_user(session, "anna", GOOD_PASSWORD, "staff")
+    with session_scope(db_url) as session:
+        user = authenticate(session, " Anna ", GOOD_PASSWORD)
+        assert user is not None and user.username == "anna"
+        assert authenticate(session, "anna", GOOD_PASSWORD.upper()) is None
+        assert authenticate(session, "anna", "") is None
+
+
+def test_unknown_users_cost_a_password_check(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unknown and malformed usernames still verify a hash, so timing does not tell."""
+    checked: list[str] = []
+    real = auth.verify_password
+
+    def counting(password_hash: str, password: str) -> bool:
+        checked.append(password_hash)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(auth, "verify_password", counting)
+    with session_scope(db_url) as session:
+        assert authenticate(session, "nobody", GOOD_PASSWORD) is None
+        assert authenticate(session, "NOT A USERNAME!", GOOD_PASSWORD) is None
+    assert len(checked) == 2
+    assert all(h.startswith("$argon2id$") for h in checked)
+
+
+def test_login_rehashes_old_hashes(db_url: str) -> None:
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(GOOD_PASSWORD)
+    with session_scope(db_url) as session:
+        session.add(StaffUser(username="anna", password_hash=weak, role="staff"))
+    with session_scope(db_url) as session:
+        assert authenticate(session, "anna", GOOD_PASSWORD) is not None
+    with session_scope(db_url) as session:
+        stored = session.query(StaffUser).filter_by(username="anna").one().password_hash
+    assert stored != weak
+    assert not needs_rehash(stored)
+    assert verify_password(stored, GOOD_PASSWORD)
+
+
+# -- CSRF --------------------------------------------------------------------
+
+
+def test_csrf_check() -> None:
+    token = auth.new_token()
+    assert len(token) >= 40
+    assert auth.new_token() != token
+    assert csrf_ok(token, token)
+    assert not csrf_ok(token, token[:-1])
+    assert not csrf_ok(token, token + "x")
+    assert not csrf_ok(token, "")
+    assert not csrf_ok(token, None)
+    assert not csrf_ok(None, token)
+    assert not csrf_ok("", "")
+    assert not csrf_ok(None, None)
+
+
+# -- sessions ----------------------------------------------------------------
+
+
+def test_session_round_trip() -> None:
+    codec = SessionCodec("k" * 40, max_age_seconds=3600)
+    anonymous = StaffSession.anonymous()
+    assert codec.loads(codec.dumps(anonymous)) == anonymous
+    user_session = anonymous.logged_in(7, "fp")
+    assert codec.loads(codec.dumps(user_session)) == user_session
+
+
+def test_login_rotates_session_id_and_csrf_token() -> None:
+    anonymous = StaffSession.anonymous()
+    user_session = anonymous.logged_in(7, "fp")
+    assert user_session.user_id == 7
+    assert user_session.sid != anonymous.sid
+    assert user_session.csrf != anonymous.csrf
+
+
+def test_session_expires_after_max_age() -> None:
+    clock = Clock()
+    codec = SessionCodec("k" * 40, max_age_seconds=8 * 3600, clock=clock)
+    token = codec.dumps(StaffSession.anonymous().logged_in(1, "fp"))
+    clock.now += 8 * 3600
+    assert codec.loads(token) is not None
+    clock.now += 1
+    assert codec.loads(token) is None
+
+
+def test_session_with_zero_max_age_expires_at_once() -> None:
+    clock = Clock()
+    codec = SessionCodec("k" * 40, max_age_seconds=0, clock=clock)
+    token = codec.dumps(StaffSession.anonymous())
+    assert codec.loads(token) is not None  # the same second
+    clock.now += 1
+    assert codec.loads(token) is None
+
+
+def test_tampered_or_foreign_sessions_are_refused() -> None:
+    codec = SessionCodec("k" * 40, max_age_seconds=3600)
+    token = codec.dumps(StaffSession.anonymous().logged_in(1, "fp"))
+    other_key = SessionCodec("z" * 40, max_age_seconds=3600)
+    assert other_key.loads(token) is None
+    payload, timestamp, signature = token.split(".")
+    assert codec.loads(f"{payload}x.{timestamp}.{signature}") is None
+    assert codec.loads(f"{payload}.{timestamp}.{signature[::-1]}") is None
+    for junk in (None, "", "abc", "a.b.c", "x" * 5000):
+        assert codec.loads(junk) is None
+
+
+def test_session_payload_must_be_well_formed() -> None:
+    codec = SessionCodec("k" * 40, max_age_seconds=3600)
+    serializer = codec._serializer
+    assert codec.loads(serializer.dumps(["not", "a", "dict"])) is None
+    assert codec.loads(serializer.dumps({"s": "a"})) is None
+    assert codec.loads(serializer.dumps({"s": "a", "c": "b", "u": "7", "f": "fp"})) is None
+
+
+def test_password_fingerprint_changes_with_the_hash() -> None:
+    first = password_fingerprint("k" * 40, hash_password(GOOD_PASSWORD))
+    second = password_fingerprint("k" * 40, hash_password(GOOD_PASSWORD))
+    assert first != second
+    assert len(first) == 32
+
+
+def test_revoked_sessions_are_forgotten_after_their_lifetime() -> None:
+    clock = Clock()
+    revoked = RevokedSessions(ttl_seconds=100, clock=clock)
+    revoked.revoke("abc")
+    assert "abc" in revoked
+    assert "other" not in revoked
+    clock.now += 101
+    assert "abc" not in revoked
+
+
+# -- rate limit --------------------------------------------------------------
+
+
+def test_rate_limit_blocks_after_ten_failures_per_username() -> None:
+    clock = Clock()
+    limiter = LoginRateLimiter(max_failures=10, window_seconds=900, clock=clock)
+    for _ in range(9):
+        limiter.failure("anna")
+    assert not limiter.blocked("anna")
+    limiter.failure("ANNA ")
+    assert limiter.blocked("anna")
+    assert not limiter.blocked("bo")
+    clock.now += 901
+    assert not limiter.blocked("anna")
+
+
+def test_rate_limit_success_resets() -> None:
+    limiter = LoginRateLimiter(max_failures=3)
+    for _ in range(2):
+        limiter.failure("anna")
+    limiter.success("anna")
+    limiter.failure("anna")
+    limiter.failure("anna")
+    assert not limiter.blocked("anna")
+
+
+def test_rate_limit_memory_is_bounded() -> None:
+    limiter = LoginRateLimiter(max_failures=3, max_tracked=50)
+    for i in range(500):
+        limiter.failure(f"user{i}")
+    assert len(limiter._failures) <= 50
