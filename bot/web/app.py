@@ -19,6 +19,7 @@ import re
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,12 +27,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Sanic
 from sanic.exceptions import MethodNotSupported, NotFound, SanicException
 from sanic.request import Request
-from sanic.response import HTTPResponse, html, json, redirect
+from sanic.response import HTTPResponse, html, json, redirect, text
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import Conversation, LinkEvent, StaffUser
+from bot.analytics.report import OUTCOME_LABELS, dkk, iso_week, komhen_csv
+from bot.analytics.stats import Overview, Period, komhen_table, overview
 from bot.links import known_links
 from bot.profile import example_facts, get_profile
 from bot.settings import get_settings
@@ -44,6 +47,7 @@ from bot.web.auth import (
     csrf_ok,
     password_fingerprint,
 )
+from bot.web.charts import weekly_chart
 
 APP_NAME = "borger_web"
 HERE = Path(__file__).resolve().parent
@@ -58,7 +62,7 @@ SENDER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 # citizen by at most this long; the write then finishes (or fails) in the background.
 CLICK_RECORD_TIMEOUT_S = 2.0
 # Staff pages the login may send the user back to (no other "next" is accepted).
-STAFF_PAGES = ("/staff/", "/staff/examples")
+STAFF_PAGES = ("/staff/", "/staff/examples", "/staff/komhen")
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,9 @@ MSG_TOO_MANY = "For mange forkerte forsøg. Vent et kvarter, og prøv igen."
 MSG_CSRF = "Formularen er udløbet eller ugyldig. Gå tilbage, genindlæs siden, og prøv igen."
 MSG_DB_DOWN = "Databasen svarer ikke lige nu. Prøv igen om lidt."
 MSG_ERROR = "Der skete en fejl. Prøv igen om lidt."
+MSG_BAD_PERIOD = (
+    "Perioden er ugyldig. Skriv datoer som 2026-11-30, og slutdatoen efter startdatoen."
+)
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[HTTPResponse]])
 
@@ -341,10 +348,79 @@ def create_app(db_url: str | None = None) -> Sanic:
         clear_session_cookie(response)
         return response
 
+    def parse_period(request: Request) -> tuple[Period, str | None]:
+        """The period from ?fra=YYYY-MM-DD&til=YYYY-MM-DD (default: the last 28 days)."""
+        today = get_settings().now().date()
+        default = Period(today - timedelta(days=27), today)
+        start, end = request.args.get("fra"), request.args.get("til")
+        if not start and not end:
+            return default, None
+        try:
+            period = Period(date.fromisoformat(start or ""), date.fromisoformat(end or ""))
+        except ValueError:
+            return default, MSG_BAD_PERIOD
+        if period.end < period.start or (period.end - period.start).days > 3700:
+            return default, MSG_BAD_PERIOD
+        return period, None
+
+    def figures(period: Period) -> Overview:
+        with session_scope(url) as db:
+            return overview(db, get_profile(), period)
+
+    def komhen_rows(period: Period) -> list[tuple[date, str, str, int]]:
+        with session_scope(url) as db:
+            return komhen_table(db, get_profile(), period)
+
     async def overview_page(
         request: Request, session: StaffSession, user: StaffIdentity
     ) -> HTTPResponse:
-        return render(request, "overview.html", session=session, user=user)
+        period, error = parse_period(request)
+        o = await in_thread(figures, period)
+        return render(
+            request,
+            "overview.html",
+            session=session,
+            user=user,
+            o=o,
+            period=period,
+            period_error=error,
+            chart=weekly_chart(o.weekly),
+            labels=OUTCOME_LABELS,
+            iso_week=iso_week,
+            dkk=dkk,
+        )
+
+    @app.get("/staff/komhen")
+    @staff_only
+    async def komhen_page(
+        request: Request, session: StaffSession, user: StaffIdentity
+    ) -> HTTPResponse:
+        period, error = parse_period(request)
+        rows = await in_thread(komhen_rows, period)
+        return render(
+            request,
+            "komhen.html",
+            session=session,
+            user=user,
+            rows=rows,
+            period=period,
+            period_error=error,
+            iso_week=iso_week,
+        )
+
+    @app.get("/staff/komhen.csv")
+    @staff_only
+    async def komhen_csv_download(
+        request: Request, session: StaffSession, user: StaffIdentity
+    ) -> HTTPResponse:
+        period, _ = parse_period(request)
+        rows = await in_thread(komhen_rows, period)
+        filename = f"komhen-{period.start}-{period.end}.csv"
+        return text(
+            komhen_csv(rows),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
 
     # "/staff" reaches this route, "/staff/" the catch-all below (the router's choice).
     app.get("/staff", name="overview")(staff_only(overview_page))

@@ -214,7 +214,10 @@ def test_static_files_are_served_locally(web: WebApp) -> None:
     assert "<script" not in page.text
 
 
-@pytest.mark.parametrize("path", ["/staff/", "/staff", "/staff/examples", "/staff/nope/x"])
+@pytest.mark.parametrize(
+    "path",
+    ["/staff/", "/staff", "/staff/examples", "/staff/komhen", "/staff/komhen.csv", "/staff/nope/x"],
+)
 def test_anonymous_staff_pages_redirect_to_login(web: WebApp, path: str) -> None:
     response = web.get(path)
     assert response.status_code == 302
@@ -572,3 +575,104 @@ def test_redirect_survives_an_unusable_database(tmp_path: Path, case: str) -> No
     log = app.log()
     assert "Could not record a click on link 'moving'" in log
     assert sender not in log
+
+
+# -- statistics pages ------------------------------------------------------------
+
+
+def _seed_conversations(db_url: str) -> None:
+    """Three conversations now: resolved (with phone as the otherwise channel), referred, lost."""
+    import time as _time
+    from datetime import timedelta
+
+    from bot.analytics.db import session_scope
+    from bot.analytics.recorder import record_event
+
+    now = _time.time()
+    info = {"topic": "opening_hours", "kind": "information", "area": "Generel information"}
+    turns = {
+        "stat-a": [("opening_hours", info, {}), ("feedback", None, {"otherwise": "telephone"})],
+        "stat-b": [
+            (
+                "self_service",
+                {
+                    "topic": "self_service:passport",
+                    "kind": "referral_attendance",
+                    "area": "Pas",
+                    "links": ["passport"],
+                },
+                {},
+            )
+        ],
+        "stat-c": [
+            (
+                "nlu_fallback",
+                {"topic": "fallback", "kind": "fallback", "area": "Generel information"},
+                {},
+            )
+        ],
+    }
+    for sender, steps in turns.items():
+        for intent, outcome, entities in steps:
+            events = [
+                {
+                    "event": "user",
+                    "sender_id": sender,
+                    "timestamp": now,
+                    "parse_data": {
+                        "intent": {"name": intent},
+                        "entities": [{"entity": k, "value": v} for k, v in entities.items()],
+                    },
+                }
+            ]
+            if outcome:
+                events.append(
+                    {
+                        "event": "slot",
+                        "sender_id": sender,
+                        "timestamp": now,
+                        "name": "turn_outcome",
+                        "value": outcome,
+                    }
+                )
+            for event in events:
+                with session_scope(db_url) as session:
+                    record_event(session, event, "taarnby", timedelta(minutes=30))
+
+
+def test_overview_and_komhen_pages_show_the_figures(
+    web: WebApp, staff_user: tuple[str, str]
+) -> None:
+    from bot.analytics.db import session_scope
+    from bot.analytics.report import komhen_csv
+    from bot.analytics.stats import Period, komhen_table, overview
+    from bot.profile import get_profile
+
+    from datetime import datetime
+
+    from bot.settings import TIMEZONE
+
+    _seed_conversations(web.db_url)
+    day = datetime.now(TIMEZONE).date()  # the recorder stores Copenhagen local time
+    today = day.isoformat()
+    browser = logged_in_session(web, *staff_user)
+    page = browser.get(web.base + f"/staff/?fra={today}&til={today}", timeout=30)
+    assert page.status_code == 200
+    with session_scope(web.db_url) as session:
+        o = overview(session, get_profile("taarnby"), Period(day, day))
+        rows = komhen_table(session, get_profile("taarnby"), Period(day, day))
+    assert o.conversations >= 3
+    assert f"Udfald af {o.conversations} samtaler" in page.text
+    assert f"<td>{o.outcomes['resolved']}</td>" in page.text
+    assert "Forudsætninger" in page.text and "standardfordelingen" in page.text
+    assert "<svg" in page.text and "<script" not in page.text
+
+    table = browser.get(web.base + f"/staff/komhen?fra={today}&til={today}", timeout=30)
+    assert "personligt fremmøde" in table.text
+    csv_response = browser.get(web.base + f"/staff/komhen.csv?fra={today}&til={today}", timeout=30)
+    assert csv_response.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in csv_response.headers["Content-Disposition"]
+    assert csv_response.text == komhen_csv(rows)
+
+    bad = browser.get(web.base + "/staff/?fra=igår&til=2026-13-40", timeout=30)
+    assert bad.status_code == 200 and "Perioden er ugyldig" in bad.text
