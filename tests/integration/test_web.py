@@ -643,13 +643,12 @@ def _seed_conversations(db_url: str) -> None:
 def test_overview_and_komhen_pages_show_the_figures(
     web: WebApp, staff_user: tuple[str, str]
 ) -> None:
+    from datetime import datetime
+
     from bot.analytics.db import session_scope
     from bot.analytics.report import komhen_csv
     from bot.analytics.stats import Period, komhen_table, overview
     from bot.profile import get_profile
-
-    from datetime import datetime
-
     from bot.settings import TIMEZONE
 
     _seed_conversations(web.db_url)
