@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.analytics.outcome import describe_turn
 from bot.analytics.recorder import ANSWER_KINDS
 from bot.answers import Reply
+from bot.links import through_redirect
 from bot.profile import Profile, get_profile
 from bot.settings import get_settings
 
@@ -36,9 +37,11 @@ class ProfileAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        profile = get_profile()
-        replies = self.replies(profile, tracker, get_settings().now())
+        profile, settings = get_profile(), get_settings()
+        replies = self.replies(profile, tracker, settings.now())
         for reply in replies:
+            if settings.link_redirects:
+                reply = through_redirect(reply, profile, settings.public_url, tracker.sender_id)
             dispatcher.utter_message(
                 response=reply.response, buttons=reply.buttons or None, **reply.variables
             )

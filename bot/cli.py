@@ -52,7 +52,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = get_settings()
     if _validate_profiles([settings.profile]):
         return 2
-    for port in (args.port, args.action_port):
+    for port in (args.port, args.action_port, args.web_port):
         if port_in_use(port):
             print(
                 f"Port {port} is already in use. Stop what uses it, or choose another "
@@ -65,11 +65,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = StackConfig(
         rasa_port=args.port,
         action_port=args.action_port,
+        web_port=args.web_port,
         model=model,
         log_dir=Path("var/logs"),
         env={"BOT_PROFILE": settings.profile},
     )
-    print("Starting the action server and the Rasa server (this takes about a minute) ...")
+    print("Starting the action server, the Rasa server and the web app (about a minute) ...")
     stop = {"now": False}
 
     def _stop(*_: object) -> None:
@@ -81,8 +82,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(
                 "\nThe assistant is running:\n"
                 f"  Citizen REST endpoint: {cfg.rest_url}\n"
+                f"  Staff pages:           {cfg.web_url}/staff/  "
+                "(create a login: python -m bot create-user NAME --role staff)\n"
+                f"  Link redirects:        {cfg.web_url}/r/<link id>\n"
                 f"  Action server:         http://localhost:{cfg.action_port}/health\n"
                 f"  Municipality profile:  {settings.profile}\n"
+                f"  Statistics database:   {settings.analytics_db_url}\n"
                 f"  Logs:                  var/logs/\n"
                 "Talk to it:  python -m bot shell   (or curl, see README)\n"
                 "Press Ctrl-C to stop everything.",
@@ -200,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="start the assistant on localhost; Ctrl-C stops it")
     p.add_argument("--port", type=int, default=5005)
     p.add_argument("--action-port", type=int, default=5055)
+    p.add_argument("--web-port", type=int, default=8000)
     p.set_defaults(func=cmd_run)
 
     from bot.analytics.cli import add_parser as add_stats_parser

@@ -118,6 +118,7 @@ class StackConfig:
 
     rasa_port: int = 5005
     action_port: int = 5055
+    web_port: int = 8000
     model: Path = ROOT / "models"
     endpoints: Path = ROOT / "endpoints.yml"
     credentials: Path = ROOT / "credentials.yml"
@@ -129,25 +130,35 @@ class StackConfig:
     def rest_url(self) -> str:
         return f"http://localhost:{self.rasa_port}/webhooks/rest/webhook"
 
+    @property
+    def web_url(self) -> str:
+        return f"http://localhost:{self.web_port}"
+
+    def child_env(self) -> dict[str, str]:
+        """Environment of all three processes: links in answers point at this stack's web app."""
+        public = {} if os.environ.get("BOT_PUBLIC_URL") else {"BOT_PUBLIC_URL": self.web_url}
+        return base_env({**public, **self.env})
+
 
 def isolated_stack(workdir: Path, model: Path, env: dict[str, str] | None = None) -> StackConfig:
-    """A stack on free ports whose tracker store (SQLite) and logs live in ``workdir``."""
+    """A stack on free ports whose tracker store, statistics (SQLite) and logs live in
+    ``workdir``."""
     action_port = free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://localhost:{action_port}/webhook"\n'
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
-        "event_broker:\n  type: bot.analytics.broker.AnalyticsEventBroker\n"
-        f"  url: sqlite:///{workdir / 'analytics.db'}\n",
+        "event_broker:\n  type: bot.analytics.broker.AnalyticsEventBroker\n",
         encoding="utf-8",
     )
     return StackConfig(
         rasa_port=free_port(),
         action_port=action_port,
+        web_port=free_port(),
         model=model,
         endpoints=endpoints,
         log_dir=workdir / "logs",
-        env=env or {},
+        env={"BOT_ANALYTICS_DB_URL": f"sqlite:///{workdir / 'analytics.db'}", **(env or {})},
     )
 
 
@@ -181,14 +192,21 @@ def stack_services(cfg: StackConfig) -> list[Service]:
     server = Service(
         "Rasa server", server_cmd, f"http://localhost:{cfg.rasa_port}/webhooks/rest/", log("rasa")
     )
-    return [actions, server]
+    web = Service(
+        "web app",
+        [sys.executable, "-m", "bot", "web", "--port", str(cfg.web_port)],
+        f"http://localhost:{cfg.web_port}/healthz",
+        log("web"),
+    )
+    return [actions, server, web]
 
 
 @contextmanager
 def running_stack(cfg: StackConfig) -> Iterator[list[Service]]:
-    """Start the action server and Rasa server, wait until both answer, stop both on exit."""
+    """Start the action server, Rasa server and web app; wait until all answer; stop all on
+    exit."""
     services = stack_services(cfg)
-    env = base_env(cfg.env)
+    env = cfg.child_env()
     try:
         for service in services:
             service.start(env)

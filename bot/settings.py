@@ -12,6 +12,8 @@ Variables (all optional locally):
   BOT_PUBLIC_URL      base URL of the web app, used in link redirects (default http://localhost:8000)
   BOT_WEB_PORT        port of the web app (default 8000)
   BOT_SESSION_HOURS   staff login lifetime in hours (default 8)
+  BOT_LINK_REDIRECTS  1 (default): links in answers go through the web app's click-counting
+                      redirect at BOT_PUBLIC_URL/r/<id>; 0: links point straight at their target
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Settings:
     public_url: str = "http://localhost:8000"
     web_port: int = 8000
     session_hours: int = 8
+    link_redirects: bool = True
 
     @property
     def cookie_secure(self) -> bool:
@@ -105,6 +108,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         public_url=(env_vars.get("BOT_PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
         web_port=_int(env_vars, "BOT_WEB_PORT", 8000, 1, 65535),
         session_hours=_int(env_vars, "BOT_SESSION_HOURS", 8, 1, 24 * 7),
+        link_redirects=_int(env_vars, "BOT_LINK_REDIRECTS", 1, 0, 1) == 1,
     )
 
 

@@ -6,6 +6,7 @@ privacy tests can search exactly the files that this assistant wrote.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,6 +45,19 @@ class Assistant:
 
     def written_files(self) -> list[Path]:
         return [p for p in self.workdir.rglob("*") if p.is_file()]
+
+
+REDIRECT = re.compile(r"http://localhost:\d+/r/[^\s]+")
+
+
+def link_targets(messages: list[dict]) -> list[str]:
+    """Follow every link in a reply through the web app's redirect; return where each leads."""
+    targets = []
+    for url in REDIRECT.findall(texts(messages)):
+        response = requests.get(url, allow_redirects=False, timeout=30)
+        assert response.status_code == 302, (url, response.status_code)
+        targets.append(response.headers["Location"])
+    return targets
 
 
 def new_sender() -> str:

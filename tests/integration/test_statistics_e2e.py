@@ -11,7 +11,7 @@ from bot.analytics.db import session_scope
 from bot.analytics.models import Conversation, LinkEvent, Turn
 from bot.analytics.stats import Period, overview
 from bot.profile import get_profile
-from tests.integration.conftest import Assistant, analytics_url, new_sender
+from tests.integration.conftest import Assistant, analytics_url, link_targets, new_sender
 
 pytestmark = pytest.mark.integration
 
@@ -105,3 +105,18 @@ def test_not_helpful_refers_to_the_phone(taarnby: Assistant) -> None:
             "referral_phone",
             "telephone",
         )
+
+
+def test_a_followed_link_is_counted_as_clicked(taarnby: Assistant) -> None:
+    sender = new_sender()
+    reply = taarnby.ask("hvor søger jeg folkepension", sender)
+    targets = link_targets(reply)
+    assert any("foer-du-gaar-paa-folkepension" in t for t in targets)
+    with session_scope(analytics_url(taarnby)) as session:
+        events = session.execute(
+            sa.select(LinkEvent.link_id, LinkEvent.event)
+            .join(Conversation, LinkEvent.conversation_id == Conversation.id)
+            .where(Conversation.sender_id == sender)
+            .order_by(LinkEvent.id)
+        ).all()
+    assert events == [("state_pension", "shown"), ("state_pension", "clicked")]

@@ -35,3 +35,13 @@ def test_feedback_no_is_a_referral() -> None:
     assert describe_turn("action_feedback", profile, replies)["kind"] == "referral_phone"
     glad = answers.feedback(profile, "ja", None, ask_otherwise=False)
     assert describe_turn("action_feedback", profile, glad)["kind"] == "meta"
+
+
+def test_links_go_through_the_redirect() -> None:
+    from bot.links import through_redirect
+
+    profile = get_profile("taarnby")
+    replies = answers.self_service(profile, "jeg skal flytte", [])
+    redirected = [through_redirect(r, profile, "http://x.test", "abc") for r in replies]
+    assert redirected[0] == replies[0]  # no link in the task text
+    assert redirected[1].variables["link"] == "http://x.test/r/moving?s=abc"
