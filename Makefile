@@ -11,7 +11,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup run test lint validate train test-unit test-integration nlu-eval lock clean
+.PHONY: help setup run test lint validate train services test-unit test-integration nlu-eval lock clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -48,7 +48,10 @@ test-integration: train ## Integration tests against the real Rasa server and ac
 nlu-eval: train ## Held-out NLU evaluation of both pipelines (writes docs/nlu-evaluation.md)
 	$(PY) scripts/compare_pipelines.py
 
-test: lint validate train ## Run the whole test suite (what CI runs)
+services: ## Start the local PostgreSQL if it is installed but down
+	@scripts/ensure_services.sh
+
+test: lint validate train services ## Run the whole test suite (what CI runs)
 	$(PY) -m pytest tests -q
 
 lock: ## Re-resolve requirements.lock from pyproject.toml

@@ -97,3 +97,43 @@ def taarnby(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Itera
 
 def analytics_url(assistant: Assistant) -> str:
     return f"sqlite:///{assistant.workdir / 'analytics.db'}"
+
+
+def staff_login(assistant: Assistant, username: str, password: str) -> requests.Session:
+    """Create a staff user with the real CLI and log in to the assistant's web app."""
+    import subprocess
+    import sys
+
+    from bot.runner import ROOT
+
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "create-user",
+            username,
+            "--role",
+            "staff",
+            "--password-stdin",
+        ],
+        input=password + "\n",
+        cwd=ROOT,
+        env=assistant.cfg.child_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    browser = requests.Session()
+    form = browser.get(assistant.cfg.web_url + "/staff/login", timeout=30)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    response = browser.post(
+        assistant.cfg.web_url + "/staff/login",
+        data={"username": username, "password": password, "csrf_token": token.group(1)},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 303, response.text
+    return browser

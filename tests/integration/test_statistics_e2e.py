@@ -120,3 +120,24 @@ def test_a_followed_link_is_counted_as_clicked(taarnby: Assistant) -> None:
             .order_by(LinkEvent.id)
         ).all()
     assert events == [("state_pension", "shown"), ("state_pension", "clicked")]
+
+
+def test_staff_page_shows_the_real_conversations(taarnby: Assistant) -> None:
+    """Done-when of the statistics issue: real conversations, then a staff login sees them."""
+    from tests.integration.conftest import staff_login
+
+    for question in ("hvornår har rådhuset åbent", "jeg skal have nyt pas", "asdf qwerty"):
+        taarnby.ask(question, new_sender())
+    browser = staff_login(taarnby, "e2e.staff", "a long enough password 1")
+    with session_scope(analytics_url(taarnby)) as session:
+        day = session.execute(sa.select(sa.func.max(Conversation.started_at))).scalar().date()
+        o = overview(session, get_profile("taarnby"), Period(day, day))
+    page = browser.get(f"{taarnby.cfg.web_url}/staff/?fra={day}&til={day}", timeout=30)
+    assert page.status_code == 200
+    assert f"Udfald af {o.conversations} samtaler" in page.text
+    for n in o.outcomes.values():
+        assert f"<td>{n}</td>" in page.text
+    csv_text = browser.get(
+        f"{taarnby.cfg.web_url}/staff/komhen.csv?fra={day}&til={day}", timeout=30
+    ).text
+    assert ";Pas;personligt fremmøde;" in csv_text
