@@ -239,14 +239,7 @@ def contact(profile: Profile) -> list[Reply]:
                 "phone_hours": format_weekly(c.phone_hours),
             },
         ),
-        Reply(
-            "utter_contact_form", {"contact_form": c.contact_form.value}, links=("contact_form",)
-        ),
-        Reply(
-            "utter_contact_digital_post",
-            {"digital_post_link": c.digital_post_link.value},
-            links=("digital_post",),
-        ),
+        *_written_channels(profile),
     ]
     if c.secure_mail_authorities is not None:
         replies.append(
@@ -258,10 +251,10 @@ def contact(profile: Profile) -> list[Reply]:
     return replies
 
 
-def social_media(profile: Profile) -> list[Reply]:
+def _written_channels(profile: Profile) -> list[Reply]:
+    """The contact form (no personal data), then Digital Post (personal data)."""
     c = profile.contact
     return [
-        Reply("utter_contact_social_media", {"social_media_note": c.social_media_note.value}),
         Reply(
             "utter_contact_form", {"contact_form": c.contact_form.value}, links=("contact_form",)
         ),
@@ -270,6 +263,14 @@ def social_media(profile: Profile) -> list[Reply]:
             {"digital_post_link": c.digital_post_link.value},
             links=("digital_post",),
         ),
+    ]
+
+
+def social_media(profile: Profile) -> list[Reply]:
+    note = profile.contact.social_media_note.value
+    return [
+        Reply("utter_contact_social_media", {"social_media_note": note}),
+        *_written_channels(profile),
     ]
 
 
