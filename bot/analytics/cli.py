@@ -40,5 +40,5 @@ def run(args: argparse.Namespace) -> int:
         if args.komhen_csv:
             sys.stdout.write(komhen_csv(komhen_table(session, profile, period)))
         else:
-            print(overview_text(overview(session, profile, period)))
+            print(overview_text(overview(session, profile, period), profile))
     return 0

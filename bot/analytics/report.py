@@ -7,6 +7,7 @@ import io
 from datetime import date
 
 from bot.analytics.stats import Overview
+from bot.profile import Profile
 
 OUTCOME_LABELS = {
     "resolved": "løst",
@@ -14,6 +15,28 @@ OUTCOME_LABELS = {
     "abandoned": "opgivet",
     "not_understood": "ikke forstået",
 }
+
+
+TOPIC_LABELS = {
+    "opening_hours": "Åbningstider",
+    "appointment": "Tidsbestilling",
+    "kontaktcenter_1881": "1881 Kontaktcenter",
+    "digital_post": "Digital Post",
+    "digital_post_exemption": "Fritagelse for Digital Post",
+    "self_service": "Selvbetjening",
+    "contact": "Kontakt kommunen",
+    "fallback": "Ikke forstået",
+    "feedback": "Tilbagemelding",
+}
+
+
+def topic_label(profile: Profile, topic: str) -> str:
+    """A topic as staff read it: the task's Danish name, or a Danish label."""
+    if topic.startswith("self_service:"):
+        task_id = topic.split(":", 1)[1]
+        names = {t.id: t.name for t in profile.self_service}
+        return f"Selvbetjening: {names.get(task_id, task_id)}"
+    return TOPIC_LABELS.get(topic, topic)
 
 
 def iso_week(monday: date) -> str:
@@ -25,7 +48,7 @@ def dkk(amount: float) -> str:
     return f"{amount:,.0f} kr.".replace(",", ".")
 
 
-def overview_text(o: Overview) -> str:
+def overview_text(o: Overview, profile: Profile) -> str:
     """The overview as the lines ``python -m bot stats`` prints."""
     s = o.savings
     lines = [
@@ -46,7 +69,7 @@ def overview_text(o: Overview) -> str:
         f"Links givet: {o.links_shown}, klikket: {o.links_clicked}",
         f"Hjalp svaret? ja {o.helpful_yes}, nej {o.helpful_no}",
         "Emner:",
-        *(f"  {topic:40} {n}" for topic, n in o.top_topics),
+        *(f"  {topic_label(profile, topic):40} {n}" for topic, n in o.top_topics),
         "Uger (samtaler / løst):",
         *(f"  {iso_week(w)}  {n:8} {r:8}" for w, n, r in o.weekly),
     ]

@@ -33,7 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import Conversation, LinkEvent, StaffUser
-from bot.analytics.report import OUTCOME_LABELS, dkk, iso_week, komhen_csv
+from bot.analytics.report import OUTCOME_LABELS, dkk, iso_week, komhen_csv, topic_label
 from bot.analytics.stats import Overview, Period, komhen_table, overview
 from bot.links import known_links
 from bot.profile import example_facts, get_profile
@@ -386,6 +386,7 @@ def create_app(db_url: str | None = None) -> Sanic:
             period_error=error,
             chart=weekly_chart(o.weekly),
             labels=OUTCOME_LABELS,
+            topic_label=lambda topic: topic_label(get_profile(), topic),
             iso_week=iso_week,
             dkk=dkk,
         )

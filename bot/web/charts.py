@@ -23,7 +23,7 @@ def weekly_chart(weekly: list[tuple[date, int, int]]) -> Markup:
     top = max(n for _, n, _ in weekly) or 1
     plot_w, plot_h = WIDTH - PAD_LEFT - 8, HEIGHT - PAD_BOTTOM - PAD_TOP
     slot = plot_w / len(weekly)
-    bar = max(4.0, slot * 0.7)
+    bar = min(48.0, max(4.0, slot * 0.7))
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg">',

@@ -17,3 +17,12 @@ def test_komhen_csv() -> None:
         "uge;mandag;område;kanal;henvendelser",
         "2026-U48;2026-11-23;Pas;personligt fremmøde;3",
     ]
+
+
+def test_topic_labels_are_danish() -> None:
+    from bot.analytics.report import topic_label
+    from bot.profile import get_profile
+
+    profile = get_profile("taarnby")
+    assert topic_label(profile, "self_service:moving") == "Selvbetjening: Flytning"
+    assert topic_label(profile, "opening_hours") == "Åbningstider"
