@@ -48,7 +48,7 @@ test-integration: train ## Integration tests against the real Rasa server and ac
 nlu-eval: train ## Held-out NLU evaluation of both pipelines (writes docs/nlu-evaluation.md)
 	$(PY) scripts/compare_pipelines.py
 
-services: ## Start the local PostgreSQL if it is installed but down
+services: ## Install Debian's chromium for browser tests; start PostgreSQL if it is down
 	@scripts/ensure_services.sh
 
 test: lint validate train services ## Run the whole test suite (what CI runs)

@@ -123,7 +123,6 @@ class StackConfig:
     endpoints: Path = ROOT / "endpoints.yml"
     credentials: Path = ROOT / "credentials.yml"
     log_dir: Path | None = None
-    cors: tuple[str, ...] = ("http://localhost:8000",)
     env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -136,8 +135,19 @@ class StackConfig:
 
     def child_env(self) -> dict[str, str]:
         """Environment of all three processes: links in answers point at this stack's web app."""
-        public = {} if os.environ.get("BOT_PUBLIC_URL") else {"BOT_PUBLIC_URL": self.web_url}
-        return base_env({**public, **self.env})
+        ours = {
+            "BOT_PUBLIC_URL": self.web_url,
+            "BOT_ASSISTANT_URL": f"http://localhost:{self.rasa_port}",
+        }
+        defaults = {k: v for k, v in ours.items() if not os.environ.get(k)}
+        return base_env({**defaults, **self.env})
+
+    @property
+    def cors(self) -> tuple[str, ...]:
+        """Origins allowed to call the Rasa server from a browser (BOT_CORS_ORIGINS)."""
+        from bot.settings import load_settings
+
+        return load_settings(self.child_env()).cors_origins
 
 
 def isolated_stack(workdir: Path, model: Path, env: dict[str, str] | None = None) -> StackConfig:

@@ -12,6 +12,10 @@ Variables (all optional locally):
   BOT_PUBLIC_URL      base URL of the web app, used in link redirects (default http://localhost:8000)
   BOT_WEB_PORT        port of the web app (default 8000)
   BOT_SESSION_HOURS   staff login lifetime in hours (default 8)
+  BOT_ASSISTANT_URL   base URL of the Rasa server the chat widget talks to (default
+                      http://localhost:5005)
+  BOT_CORS_ORIGINS    comma-separated site origins allowed to call the assistant from a browser
+                      (default: the web app's own origin, BOT_PUBLIC_URL)
   BOT_LINK_REDIRECTS  1 (default): links in answers go through the web app's click-counting
                       redirect at BOT_PUBLIC_URL/r/<id>; 0: links point straight at their target
 """
@@ -46,6 +50,8 @@ class Settings:
     web_port: int = 8000
     session_hours: int = 8
     link_redirects: bool = True
+    assistant_url: str = "http://localhost:5005"
+    cors_origins: tuple[str, ...] = ("http://localhost:8000",)
 
     @property
     def cookie_secure(self) -> bool:
@@ -72,6 +78,21 @@ def _int(environ: dict[str, str], name: str, default: int, low: int, high: int) 
     return value
 
 
+def _origins(environ: dict[str, str], public_url: str) -> tuple[str, ...]:
+    raw = environ.get("BOT_CORS_ORIGINS", "")
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
+            raise SettingsError(
+                f"environment variable BOT_CORS_ORIGINS: {origin!r} is not an origin like "
+                "https://www.kommune.dk"
+            )
+    if origins:
+        return origins
+    scheme, _, rest = public_url.partition("://")
+    return (f"{scheme}://{rest.split('/', 1)[0]}",)
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build settings from ``environ`` (default: the process environment)."""
     env_vars = dict(os.environ if environ is None else environ)
@@ -84,6 +105,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             "environment variable BOT_SECRET_KEY: set a random secret of at least 32 characters "
             "in production"
         )
+    public_url = (env_vars.get("BOT_PUBLIC_URL") or "http://localhost:8000").rstrip("/")
     frozen = None
     if env_vars.get("BOT_NOW"):
         if env == "production":
@@ -105,10 +127,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         frozen_now=frozen,
         analytics_db_url=env_vars.get("BOT_ANALYTICS_DB_URL") or "sqlite:///var/analytics.db",
         session_idle_minutes=_int(env_vars, "BOT_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
-        public_url=(env_vars.get("BOT_PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
+        public_url=public_url,
         web_port=_int(env_vars, "BOT_WEB_PORT", 8000, 1, 65535),
         session_hours=_int(env_vars, "BOT_SESSION_HOURS", 8, 1, 24 * 7),
         link_redirects=_int(env_vars, "BOT_LINK_REDIRECTS", 1, 0, 1) == 1,
+        assistant_url=(env_vars.get("BOT_ASSISTANT_URL") or "http://localhost:5005").rstrip("/"),
+        cors_origins=_origins(env_vars, public_url),
     )
 
 

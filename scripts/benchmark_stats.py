@@ -1,0 +1,982 @@
+"""Benchmark of the staff statistics queries on a large synthetic statistics database.
+
+Creates a fresh database per backend (a SQLite file in a temporary directory; a PostgreSQL
+database ``borger_bench_<random>`` on the test server, dropped afterwards unless ``--keep``),
+seeds N synthetic Tårnby conversations over the 26 weeks ending 2026-11-29 (plus 10 % Ishøj
+rows, so the municipality filter matters), then times ``overview``, ``komhen_table`` and a CSV
+export of the KOMHEN rows for the whole 26 weeks and for the last 4 weeks.
+
+Run: ``.venv/bin/python scripts/benchmark_stats.py [--conversations 1000000]
+[--backend sqlite|postgresql|both] [--keep] [--extra-index] [--alternatives] [--no-turns]
+[--runs 3]``. ``--extra-index`` and ``--alternatives`` time recommended changes from here,
+without touching bot/.
+Results and recommendations: docs/benchmark-stats.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.analytics.db import get_engine, session_scope
+from bot.analytics.models import Conversation, LinkEvent, Turn
+from bot.analytics.outcome import GENERAL_AREA
+from bot.analytics.stats import (
+    CHANNEL,
+    OUTCOME,
+    OUTCOMES,
+    PAID_CHANNELS,
+    Overview,
+    Period,
+    _in_period,
+    komhen_table,
+    overview,
+)
+from bot.profile import Profile, get_profile
+
+C = Conversation
+
+PG_ADMIN_URL = os.environ.get(
+    "BOT_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+MAIN, OTHER = "taarnby", "ishoj"
+OTHER_SHARE = 0.10  # Ishøj rows on top of the N Tårnby conversations
+END = date(2026, 11, 29)  # a Sunday
+WEEKS = 26
+START = END - timedelta(days=7 * WEEKS - 1)  # Monday 2026-06-01
+PERIODS = {
+    "26 weeks": Period(START, END),
+    "4 weeks": Period(END - timedelta(days=27), END),
+}
+CHUNK = 50_000
+TARGET_SECONDS = 1.0
+
+CONV_COLS = (
+    "id",
+    "sender_id",
+    "municipality",
+    "started_at",
+    "last_event_at",
+    "n_turns",
+    "n_answers",
+    "n_links",
+    "n_referrals",
+    "n_fallbacks",
+    "last_kind",
+    "first_topic",
+    "first_area",
+    "referred_channel",
+    "helpful",
+    "otherwise",
+)
+TURN_COLS = ("id", "conversation_id", "at", "intent", "topic", "area", "kind")
+LINK_COLS = ("id", "conversation_id", "municipality", "link_id", "event", "at")
+
+# Covering index tried with --extra-index: every column the overview and KOMHEN queries read.
+EXTRA_INDEX = "ix_bench_conversations_cover"
+COVERED = (
+    "last_kind",
+    "helpful",
+    "n_answers",
+    "n_referrals",
+    "n_fallbacks",
+    "first_topic",
+    "first_area",
+    "referred_channel",
+    "otherwise",
+)
+
+# --- synthetic data ---------------------------------------------------------------------
+
+ANSWER_KINDS = {"information", "self_service_link"}
+REFERRAL_CHANNEL = {
+    "referral_phone": "telephone",
+    "referral_attendance": "personal_attendance",
+    "referral_digital_post": "digital_post",
+}
+# Content turns per conversation (1 .. 3); feedback turns come on top (mean ≈ 1.5 in all).
+TURN_COUNTS = (1, 2, 3)
+TURN_COUNT_WEIGHTS = (0.88, 0.10, 0.02)
+# Relative conversation volume by weekday (Monday first) and by hour of day.
+WEEKDAY_WEIGHTS = (1.3, 1.15, 1.1, 1.05, 0.9, 0.45, 0.5)
+HOUR_WEIGHTS = (
+    (0.2,) * 6 + (0.6, 1.5, 3.5, 5, 5, 5, 4.5, 5, 4.5, 4) + (3, 2.5, 2.5, 2.5, 2.5, 2, 1.2, 0.6)
+)
+CLICK_PROBABILITY = 0.42  # per link shown
+# How citizens would otherwise have contacted the municipality, when they say so.
+OTHERWISE = ("telephone", "email", "personal_attendance", "paper_post", "none")
+OTHERWISE_WEIGHTS = (0.45, 0.2, 0.15, 0.05, 0.15)
+# (P(helpful = yes), P(helpful = no)) by the conversation's last kind.
+HELPFUL = {
+    "information": (0.24, 0.07),
+    "self_service_link": (0.28, 0.05),
+    "referral_phone": (0.08, 0.06),
+    "referral_attendance": (0.1, 0.05),
+    "referral_digital_post": (0.08, 0.06),
+    "fallback": (0.01, 0.1),
+    None: (0.02, 0.01),
+}
+
+
+@dataclass(frozen=True)
+class TurnTemplate:
+    intent: str
+    topic: str | None
+    kind: str
+    area: str | None
+    link: str | None = None
+    link_probability: float = 0.0
+
+
+def turn_templates(profile: Profile) -> tuple[list[TurnTemplate], list[float]]:
+    """What a citizen turn can be in ``profile``'s assistant, with cumulative weights."""
+    weighted: list[tuple[float, TurnTemplate]] = []
+    tasks = [t for t in profile.self_service if t.kind == "self_service"]
+    zipf = [1 / (rank + 1) for rank in range(len(tasks))]
+    for task, z in zip(tasks, zipf, strict=True):
+        weighted.append(
+            (
+                0.33 * z / sum(zipf),
+                TurnTemplate(
+                    "self_service",
+                    f"self_service:{task.id}",
+                    "self_service_link",
+                    task.area,
+                    task.id,
+                    1.0,
+                ),
+            )
+        )
+    kinds = {"information": "information", "in_person_booking": "referral_attendance"}
+    others = [t for t in profile.self_service if t.kind != "self_service"]
+    for task in others:
+        template = TurnTemplate(
+            "self_service", f"self_service:{task.id}", kinds[task.kind], task.area, task.id, 1.0
+        )
+        weighted.append((0.06 / len(others), template))
+    dp = "Digital Post"
+    weighted += [
+        (0.12, TurnTemplate("opening_hours", "opening_hours", "information", GENERAL_AREA)),
+        (0.05, TurnTemplate("appointment", "appointment", "information", GENERAL_AREA)),
+        (
+            0.03,
+            TurnTemplate("kontaktcenter_1881", "kontaktcenter_1881", "information", GENERAL_AREA),
+        ),
+        (
+            0.03,
+            TurnTemplate(
+                "digital_post_info", "digital_post", "information", dp, "digital_post_info", 1
+            ),
+        ),
+        (
+            0.02,
+            TurnTemplate(
+                "digital_post_read", "digital_post", "information", dp, "digital_post", 0.5
+            ),
+        ),
+        (
+            0.025,
+            TurnTemplate("digital_post_write", "digital_post", "referral_digital_post", dp),
+        ),
+        (
+            0.015,
+            TurnTemplate(
+                "digital_post_exemption", "digital_post_exemption", "referral_attendance", dp
+            ),
+        ),
+        (
+            0.08,
+            TurnTemplate("contact", "contact", "referral_phone", GENERAL_AREA, "contact_form", 0.5),
+        ),
+        (
+            0.015,
+            TurnTemplate(
+                "social_media", "contact", "referral_digital_post", GENERAL_AREA, "contact_form", 1
+            ),
+        ),
+        (0.11, TurnTemplate("out_of_scope", "fallback", "fallback", GENERAL_AREA)),
+        (0.05, TurnTemplate("greet", None, "meta", None)),
+        (0.02, TurnTemplate("thank", None, "meta", None)),
+        (0.02, TurnTemplate("help", None, "meta", None)),
+    ]
+    cumulative, total = [], 0.0
+    for w, _ in weighted:
+        total += w
+        cumulative.append(total)
+    return [t for _, t in weighted], cumulative
+
+
+def day_counts(n: int, rng: random.Random) -> list[int]:
+    """How many conversations start on each day of the 26 weeks (sums to exactly ``n``)."""
+    days = [START + timedelta(days=i) for i in range(7 * WEEKS)]
+    weights = []
+    for d in days:
+        w = WEEKDAY_WEIGHTS[d.weekday()]
+        if d.month == 7:  # summer holidays
+            w *= 0.7
+        weights.append(w * rng.uniform(0.9, 1.1))
+    exact = [n * w / sum(weights) for w in weights]
+    counts = [int(x) for x in exact]
+    by_remainder = sorted(range(len(days)), key=lambda i: exact[i] - counts[i], reverse=True)
+    for i in by_remainder[: n - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+@dataclass
+class Chunk:
+    conversations: list[tuple] = field(default_factory=list)
+    turns: list[tuple] = field(default_factory=list)
+    links: list[tuple] = field(default_factory=list)
+
+
+@dataclass
+class Truth:
+    """What was seeded for Tårnby, by day, to check the queries against."""
+
+    conversations: Counter = field(default_factory=Counter)
+    shown: Counter = field(default_factory=Counter)
+    clicked: Counter = field(default_factory=Counter)
+    ishoj: int = 0
+    turns: int = 0
+    links: int = 0
+
+    def count(self, what: str, period: Period) -> int:
+        counter: Counter = getattr(self, what)
+        return sum(n for d, n in counter.items() if period.start <= d <= period.end)
+
+
+def generate(n: int, with_turns: bool, truth: Truth) -> Iterator[Chunk]:
+    """Deterministic synthetic rows (random.Random(42)) in chunks of about CHUNK conversations."""
+    rng = random.Random(42)  # noqa: S311 - synthetic data, must be repeatable
+    rnd, choices = rng.random, rng.choices
+    hour_cum = [sum(HOUR_WEIGHTS[: h + 1]) for h in range(24)]
+    count_cum = [sum(TURN_COUNT_WEIGHTS[: i + 1]) for i in range(len(TURN_COUNTS))]
+    other_cum = [sum(OTHERWISE_WEIGHTS[: i + 1]) for i in range(len(OTHERWISE))]
+    templates = {m: turn_templates(get_profile(m)) for m in (MAIN, OTHER)}
+    per_day = {MAIN: day_counts(n, rng), OTHER: day_counts(round(n * OTHER_SHARE), rng)}
+    hours = range(24)
+    feedback = TurnTemplate("feedback", None, "meta", None)
+    conv_id = turn_id = link_id = 0
+    chunk = Chunk()
+    for day_index in range(7 * WEEKS):
+        day = START + timedelta(days=day_index)
+        midnight = datetime.combine(day, datetime.min.time())
+        starts = sorted(
+            (h * 3600 + int(rnd() * 3600), m)
+            for m in (MAIN, OTHER)
+            for h in choices(hours, cum_weights=hour_cum, k=per_day[m][day_index])
+        )
+        for seconds, municipality in starts:
+            conv_id += 1
+            started = at = midnight + timedelta(seconds=seconds)
+            tmpl, tmpl_cum = templates[municipality]
+            n_content = choices(TURN_COUNTS, cum_weights=count_cum)[0]
+            seq = choices(tmpl, cum_weights=tmpl_cum, k=n_content)
+            n_answers = n_links = n_referrals = n_fallbacks = 0
+            last_kind = first_topic = first_area = referred = None
+            shown: list[tuple[str, datetime]] = []
+            for t in seq:
+                if with_turns:
+                    turn_id += 1
+                    chunk.turns.append((turn_id, conv_id, at, t.intent, t.topic, t.area, t.kind))
+                kind = t.kind
+                if kind != "meta":
+                    if kind in ANSWER_KINDS:
+                        n_answers += 1
+                        if kind == "self_service_link":
+                            n_links += 1
+                    elif kind == "fallback":
+                        n_fallbacks += 1
+                    else:
+                        n_referrals += 1
+                        referred = REFERRAL_CHANNEL[kind]
+                    last_kind = kind
+                    if first_topic is None and kind != "fallback":
+                        first_topic, first_area = t.topic, t.area
+                    if t.link and (t.link_probability >= 1 or rnd() < t.link_probability):
+                        shown.append((t.link, at))
+                at += timedelta(seconds=15 + int(rnd() * 90))
+            yes, no = HELPFUL[last_kind]
+            r = rnd()
+            helpful = True if r < yes else False if r < yes + no else None
+            asked = 0.7 if helpful else 0.1
+            otherwise = choices(OTHERWISE, cum_weights=other_cum)[0] if rnd() < asked else None
+            for given in (helpful is not None, otherwise is not None):
+                if given:
+                    if with_turns:
+                        turn_id += 1
+                        chunk.turns.append((turn_id, conv_id, at, "feedback", None, None, "meta"))
+                    seq.append(feedback)
+                    at += timedelta(seconds=5 + int(rnd() * 20))
+            last_event = at - timedelta(seconds=5)
+            for link, shown_at in shown:
+                link_id += 1
+                chunk.links.append((link_id, conv_id, municipality, link, "shown", shown_at))
+                clicked_at = None
+                if rnd() < CLICK_PROBABILITY:
+                    link_id += 1
+                    clicked_at = shown_at + timedelta(seconds=3 + int(rnd() * 240))
+                    chunk.links.append(
+                        (link_id, conv_id, municipality, link, "clicked", clicked_at)
+                    )
+                if municipality == MAIN:
+                    truth.shown[shown_at.date()] += 1
+                    if clicked_at is not None:
+                        truth.clicked[clicked_at.date()] += 1
+            chunk.conversations.append(
+                (
+                    conv_id,
+                    f"{rng.getrandbits(48):012x}",
+                    municipality,
+                    started,
+                    last_event,
+                    len(seq),
+                    n_answers,
+                    n_links,
+                    n_referrals,
+                    n_fallbacks,
+                    last_kind,
+                    first_topic,
+                    first_area,
+                    referred,
+                    helpful,
+                    otherwise,
+                )
+            )
+            if municipality == MAIN:
+                truth.conversations[day] += 1
+            else:
+                truth.ishoj += 1
+            if len(chunk.conversations) >= CHUNK:
+                truth.turns, truth.links = turn_id, link_id
+                yield chunk
+                chunk = Chunk()
+    truth.turns, truth.links = turn_id, link_id
+    if chunk.conversations:
+        yield chunk
+
+
+# --- databases --------------------------------------------------------------------------
+
+
+def postgres_available() -> bool:
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@contextmanager
+def fresh_database(backend: str, keep: bool) -> Iterator[str]:
+    """The URL of a new, empty database; removed afterwards unless ``keep``."""
+    if backend == "sqlite":
+        tmp = tempfile.mkdtemp(prefix="borger_bench_")
+        url = f"sqlite:///{tmp}/analytics.db"
+        try:
+            yield url
+        finally:
+            get_engine(url).dispose()
+            get_engine.cache_clear()
+            if keep:
+                print(f"  kept {url}")
+            else:
+                shutil.rmtree(tmp, ignore_errors=True)
+        return
+    name = f"borger_bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        get_engine(url).dispose()
+        get_engine.cache_clear()
+        if keep:
+            print(f"  kept {url}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _copy(cursor: Any, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)  # None -> unquoted empty field = NULL
+    buffer.seek(0)
+    sql = f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)"
+    cursor.copy_expert(sql, buffer)
+
+
+def seed(url: str, n: int, with_turns: bool) -> tuple[Truth, dict[str, float]]:
+    """Fill the database; return the truth and timings (generate, insert, analyze, total)."""
+    engine = get_engine(url)  # creates the tables and indexes of bot.analytics.models
+    truth = Truth()
+    times = {"generate": 0.0, "insert": 0.0}
+    begin = time.perf_counter()
+    tables = (
+        (Conversation.__table__, CONV_COLS, "conversations"),
+        (Turn.__table__, TURN_COLS, "turns"),
+        (LinkEvent.__table__, LINK_COLS, "links"),
+    )
+    if engine.dialect.name == "postgresql":
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            t0 = time.perf_counter()
+            for chunk in generate(n, with_turns, truth):
+                t1 = time.perf_counter()
+                for table, cols, attr in tables:
+                    if getattr(chunk, attr):
+                        _copy(cursor, table.name, cols, getattr(chunk, attr))
+                raw.commit()
+                times["generate"] += t1 - t0
+                t0 = time.perf_counter()
+                times["insert"] += t0 - t1
+            for table, _, _ in tables:  # explicit ids: move the sequences past them
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
+                )
+            raw.commit()
+        finally:
+            raw.close()
+        t2 = time.perf_counter()
+        # VACUUM as well as ANALYZE: autovacuum would otherwise start on the fresh rows in the
+        # middle of the timings; a table in production has long been vacuumed.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table, _, _ in tables:
+                conn.exec_driver_sql(f"VACUUM ANALYZE {table.name}")
+    else:
+        with engine.connect() as conn:
+            # Seeding only: the timed queries use the application's own connections.
+            conn.exec_driver_sql("PRAGMA synchronous=OFF")
+            conn.exec_driver_sql("PRAGMA cache_size=-262144")
+            t0 = time.perf_counter()
+            for chunk in generate(n, with_turns, truth):
+                t1 = time.perf_counter()
+                for table, cols, attr in tables:
+                    rows = getattr(chunk, attr)
+                    if rows:
+                        conn.execute(
+                            table.insert(), [dict(zip(cols, r, strict=True)) for r in rows]
+                        )
+                conn.commit()
+                times["generate"] += t1 - t0
+                t0 = time.perf_counter()
+                times["insert"] += t0 - t1
+            t2 = time.perf_counter()
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    end = time.perf_counter()
+    times["analyze"] = end - t2
+    times["total"] = end - begin
+    return truth, times
+
+
+def create_extra_index(url: str) -> float:
+    """The covering index of EXTRA_INDEX; returns the seconds it took (with ANALYZE)."""
+    engine = get_engine(url)
+    start = time.perf_counter()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                f"CREATE INDEX {EXTRA_INDEX} ON conversations (municipality, started_at) "
+                f"INCLUDE ({', '.join(COVERED)})"
+            )
+            conn.exec_driver_sql("VACUUM ANALYZE conversations")
+        else:
+            conn.exec_driver_sql(
+                f"CREATE INDEX {EXTRA_INDEX} ON conversations "
+                f"(municipality, started_at, {', '.join(COVERED)})"
+            )
+            conn.exec_driver_sql("ANALYZE")
+    return time.perf_counter() - start
+
+
+def database_size(url: str) -> str:
+    engine = get_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            return str(
+                conn.exec_driver_sql(
+                    "SELECT pg_size_pretty(pg_database_size(current_database()))"
+                ).scalar()
+            )
+    path = url.removeprefix("sqlite:///")
+    return f"{os.path.getsize(path) / 2**20:.0f} MB"
+
+
+# --- alternatives measured with --alternatives (recommendations; bot/ is unchanged) -------
+
+ROLLUP = "bench_daily_rollup"
+R = sa.table(
+    ROLLUP,
+    *(
+        sa.column(name)
+        for name in (
+            "municipality",
+            "day",
+            "outcome",
+            "helpful",
+            "otherwise",
+            "first_topic",
+            "area",
+            "channel",
+            "n",
+        )
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The overview's numbers that an alternative must reproduce exactly."""
+
+    outcomes: dict[str, int]
+    helpful: tuple[int, int]
+    weekly: list[tuple[date, int, int]]
+    top_topics: list[tuple[str, int]]
+    links: tuple[int, int]
+    deflected_known: int
+    answers: int
+
+
+def figures_of(ov: Overview) -> Figures:
+    return Figures(
+        ov.outcomes,
+        (ov.helpful_yes, ov.helpful_no),
+        ov.weekly,
+        ov.top_topics,
+        (ov.links_shown, ov.links_clicked),
+        ov.savings.deflected_known,
+        ov.savings.answers,
+    )
+
+
+def _day(column: Any, dialect: str) -> Any:
+    """The calendar day of a timestamp: cheaper than the week expression, folded in Python."""
+    return sa.func.substr(column, 1, 10) if dialect == "sqlite" else sa.cast(column, sa.Date)
+
+
+def _monday(value: Any) -> date:
+    day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    return day - timedelta(days=day.weekday())
+
+
+def _links(session: Any, municipality: str, period: Period) -> tuple[int, int]:
+    links = dict(
+        session.execute(
+            sa.select(LinkEvent.event, sa.func.count())
+            .where(
+                LinkEvent.municipality == municipality,
+                LinkEvent.at >= period.lower,
+                LinkEvent.at < period.upper,
+            )
+            .group_by(LinkEvent.event)
+        ).all()
+    )
+    return int(links.get("shown", 0)), int(links.get("clicked", 0))
+
+
+def _fold(rows: Any, topics: dict[str, int], links: tuple[int, int]) -> Figures:
+    """Figures from (day, outcome, helpful, otherwise, count) rows and topic counts."""
+    outcomes: Counter = Counter()
+    helpful: Counter = Counter()
+    weekly: dict[date, list[int]] = {}
+    deflected = answers = 0
+    for day, outcome, was_helpful, otherwise, n in rows:
+        n = int(n)
+        outcomes[outcome] += n
+        if was_helpful is not None:
+            helpful[bool(was_helpful)] += n
+        week = weekly.setdefault(_monday(day), [0, 0])
+        week[0] += n
+        if outcome == "resolved":
+            week[1] += n
+            deflected += n if otherwise in PAID_CHANNELS else 0
+        answers += n if otherwise is not None else 0
+    top = sorted(((str(t), int(n)) for t, n in topics.items()), key=lambda t: (-t[1], t[0]))
+    return Figures(
+        {o: outcomes.get(o, 0) for o in OUTCOMES},
+        (helpful[True], helpful[False]),
+        [(w, n, r) for w, (n, r) in sorted(weekly.items())],
+        top[:10],
+        links,
+        deflected,
+        answers,
+    )
+
+
+def three_statements(session: Any, municipality: str, period: Period) -> Figures:
+    """The overview in 3 statements instead of 7: one pass over the conversations grouped by
+    (day, outcome, helpful, otherwise) feeds outcomes, helpful, weekly and savings."""
+    where = _in_period(municipality, period)
+    day = _day(C.started_at, session.get_bind().dialect.name).label("day")
+    outcome = OUTCOME.label("outcome")
+    rows = session.execute(
+        sa.select(day, outcome, C.helpful, C.otherwise, sa.func.count())
+        .where(*where)
+        .group_by(day, outcome, C.helpful, C.otherwise)
+    ).all()
+    topics = dict(
+        session.execute(
+            sa.select(C.first_topic, sa.func.count())
+            .where(*where, C.first_topic.is_not(None))
+            .group_by(C.first_topic)
+        ).all()
+    )
+    return _fold(rows, topics, _links(session, municipality, period))
+
+
+def build_rollup(url: str) -> tuple[float, int]:
+    """A daily summary of the conversations (what a nightly job would keep up to date)."""
+    engine = get_engine(url)
+    day = _day(C.started_at, engine.dialect.name)
+    area = sa.func.coalesce(C.first_area, "Ukendt")
+    keys = (C.municipality, day, OUTCOME, C.helpful, C.otherwise, C.first_topic, area, CHANNEL)
+    select = sa.select(
+        C.municipality,
+        day.label("day"),
+        OUTCOME.label("outcome"),
+        C.helpful,
+        C.otherwise,
+        C.first_topic,
+        area.label("area"),
+        CHANNEL.label("channel"),
+        sa.func.count().label("n"),
+    ).group_by(*keys)
+    sql = select.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+    start = time.perf_counter()
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE TABLE {ROLLUP} AS {sql}")
+        conn.exec_driver_sql(f"CREATE INDEX ix_{ROLLUP} ON {ROLLUP} (municipality, day)")
+        conn.exec_driver_sql(f"ANALYZE {ROLLUP}")
+        rows = int(conn.exec_driver_sql(f"SELECT count(*) FROM {ROLLUP}").scalar())  # noqa: S608
+    return time.perf_counter() - start, rows
+
+
+def _rollup_where(session: Any, municipality: str, period: Period) -> list[Any]:
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    start, end = (
+        (period.start.isoformat(), period.end.isoformat()) if sqlite else (period.start, period.end)
+    )
+    return [R.c.municipality == municipality, R.c.day >= start, R.c.day <= end]
+
+
+def rollup_overview(session: Any, municipality: str, period: Period) -> Figures:
+    where = _rollup_where(session, municipality, period)
+    rows = session.execute(
+        sa.select(R.c.day, R.c.outcome, R.c.helpful, R.c.otherwise, sa.func.sum(R.c.n))
+        .where(*where)
+        .group_by(R.c.day, R.c.outcome, R.c.helpful, R.c.otherwise)
+    ).all()
+    topics = dict(
+        session.execute(
+            sa.select(R.c.first_topic, sa.func.sum(R.c.n))
+            .where(*where, R.c.first_topic.is_not(None))
+            .group_by(R.c.first_topic)
+        ).all()
+    )
+    return _fold(rows, topics, _links(session, municipality, period))
+
+
+def rollup_komhen(session: Any, municipality: str, period: Period) -> list[tuple]:
+    rows = session.execute(
+        sa.select(R.c.day, R.c.area, R.c.channel, sa.func.sum(R.c.n))
+        .where(*_rollup_where(session, municipality, period))
+        .group_by(R.c.day, R.c.area, R.c.channel)
+    ).all()
+    table: Counter = Counter()
+    for day, area, channel, n in rows:
+        table[(_monday(day), str(area), str(channel))] += int(n)
+    return [(*key, n) for key, n in sorted(table.items())]
+
+
+# --- timings ----------------------------------------------------------------------------
+
+
+def komhen_csv(session: Any, profile: Profile, period: Period) -> str:
+    """The KOMHEN rows as the semicolon-separated CSV a spreadsheet in Denmark expects."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(("uge", "område", "kanal", "henvendelser"))
+    for monday, area, channel, n in komhen_table(session, profile, period):
+        writer.writerow((monday.isoformat(), area, channel, n))
+    return buffer.getvalue()
+
+
+def timed(url: str, fn: Callable[[Any], Any], runs: int) -> tuple[Any, list[float]]:
+    """Call ``fn(session)`` ``runs`` times, each in its own session as a web request would."""
+    result, seconds = None, []
+    for _ in range(runs):
+        start = time.perf_counter()
+        with session_scope(url) as session:
+            result = fn(session)
+        seconds.append(time.perf_counter() - start)
+    return result, seconds
+
+
+def statement_times(url: str, fn: Callable[[Any], Any]) -> list[tuple[str, float, str, Any]]:
+    """(summary, seconds, SQL, parameters) of every SQL statement one call of ``fn`` runs."""
+    engine = get_engine(url)
+    found: list[tuple[str, float, str, Any]] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        conn.info["bench_start"] = time.perf_counter()
+
+    def after(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        elapsed = time.perf_counter() - conn.info.pop("bench_start", time.perf_counter())
+        found.append((_summary(statement), elapsed, statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
+    try:
+        with session_scope(url) as session:
+            fn(session)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "after_cursor_execute", after)
+    return found
+
+
+def _summary(statement: str) -> str:
+    flat = " ".join(statement.split())
+    if "link_events" in flat:
+        return "links shown/clicked (link_events)"
+    head = flat.split(" FROM ")[0].removeprefix("SELECT ")
+    if head.startswith("CASE"):
+        return "outcomes (GROUP BY outcome)"
+    if "date" in head and "count" in head and "sum" in head:
+        return "weekly (GROUP BY week)"
+    if "first_topic" in head:
+        return "top topics"
+    if "helpful" in head:
+        return "helpful yes/no"
+    if "otherwise" in head:
+        return "savings: resolved by otherwise" if "CASE" in flat else "savings: answer mix"
+    return head[:50]
+
+
+def explain(url: str, statement: str, parameters: Any) -> list[str]:
+    """The query plan of one statement as the application ran it (EXPLAIN ANALYZE on
+    PostgreSQL, EXPLAIN QUERY PLAN on SQLite)."""
+    engine = get_engine(url)
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            sql = f"EXPLAIN (ANALYZE, BUFFERS) {statement}"
+            return [r[0] for r in conn.exec_driver_sql(sql, parameters).all()]
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+        return [str(r[-1]) for r in rows]
+
+
+@dataclass
+class Figure:
+    backend: str
+    variant: str
+    period: str
+    query: str
+    seconds: list[float]
+
+    @property
+    def best(self) -> float:
+        return min(self.seconds)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+def measure(
+    url: str,
+    backend: str,
+    variant: str,
+    truth: Truth,
+    runs: int,
+    results: dict,
+    alternatives: bool,
+) -> list[Figure]:
+    profile = get_profile(MAIN)
+    figures = []
+    plans: dict[str, tuple[str, Any]] = {}
+    for label, period in PERIODS.items():
+        ov, secs = timed(url, lambda s, p=period: overview(s, profile, p), runs)
+        figures.append(Figure(backend, variant, label, "overview", secs))
+        rows, secs = timed(url, lambda s, p=period: komhen_table(s, profile, p), runs)
+        figures.append(Figure(backend, variant, label, "komhen_table", secs))
+        text, secs = timed(url, lambda s, p=period: komhen_csv(s, profile, p), runs)
+        figures.append(Figure(backend, variant, label, "KOMHEN CSV", secs))
+
+        # Sanity: the figures count exactly what was seeded for Tårnby in the period.
+        expected = truth.count("conversations", period)
+        assert ov.conversations == expected, (ov.conversations, expected)
+        assert sum(ov.outcomes.values()) == expected
+        assert sum(w[1] for w in ov.weekly) == expected
+        assert sum(r[3] for r in rows) == expected, (sum(r[3] for r in rows), expected)
+        assert ov.links_shown == truth.count("shown", period)
+        assert ov.links_clicked == truth.count("clicked", period)
+        assert text.count("\n") == len(rows) + 1
+        results[(backend, variant, label)] = (
+            ov.outcomes,
+            ov.top_topics,
+            ov.weekly,
+            ov.links_shown,
+            ov.links_clicked,
+            ov.helpful_yes,
+            ov.helpful_no,
+            round(ov.savings.net_dkk, 2),
+            rows,
+        )
+        if alternatives:
+            for name, fn in (
+                ("overview, 3 stmts", three_statements),
+                ("overview, rollup", rollup_overview),
+            ):
+                alt, secs = timed(url, lambda s, p=period, f=fn: f(s, MAIN, p), runs)
+                figures.append(Figure(backend, variant, label, name, secs))
+                assert alt == figures_of(ov), (name, alt, figures_of(ov))
+            alt_rows, secs = timed(url, lambda s, p=period: rollup_komhen(s, MAIN, p), runs)
+            figures.append(Figure(backend, variant, label, "KOMHEN, rollup", secs))
+            assert alt_rows == sorted(rows), "KOMHEN from the rollup differs"
+        rates = ", ".join(f"{o} {ov.rate(o):.1%}" for o in ov.outcomes)
+        print(
+            f"  [{variant}] {label}: {ov.conversations:,} conversations ({rates}); "
+            f"links shown {ov.links_shown:,}, clicked {ov.links_clicked:,}; "
+            f"{len(rows)} KOMHEN rows, CSV {len(text) / 1024:.0f} KiB — sanity checks OK"
+            + (" (alternatives give the same figures)" if alternatives else "")
+        )
+        print(f"    statements of one overview ({label}):")
+        statements = statement_times(url, lambda s, p=period: overview(s, profile, p))
+        for summary, secs, _, _ in statements:
+            print(f"      {secs:7.3f} s  {summary}")
+        plans[label] = next(
+            (sql, params)
+            for summary, _, sql, params in statements
+            if summary.startswith("outcomes")
+        )
+    for label, (sql, params) in plans.items():
+        print(f"    plan of the outcome aggregation ({label}):")
+        for line in explain(url, sql, params):
+            print(f"      {line}")
+    return figures
+
+
+def run_backend(backend: str, args: argparse.Namespace, results: dict) -> list[Figure]:
+    print(f"\n=== {backend} ===")
+    with fresh_database(backend, args.keep) as url:
+        print(f"  database {url}")
+        truth, times = seed(url, args.conversations, not args.no_turns)
+        print(
+            f"  seeded {sum(truth.conversations.values()):,} {MAIN} + {truth.ishoj:,} {OTHER} "
+            f"conversations, {truth.turns:,} turns, {truth.links:,} link events "
+            f"in {times['total']:.1f} s (generate {times['generate']:.1f} s, "
+            f"insert {times['insert']:.1f} s, analyze {times['analyze']:.1f} s); "
+            f"size {database_size(url)}"
+        )
+        if args.alternatives:
+            seconds, rows = build_rollup(url)
+            print(f"  built {ROLLUP} ({rows:,} rows) in {seconds:.1f} s")
+        figures = measure(
+            url, backend, "models.py indexes", truth, args.runs, results, args.alternatives
+        )
+        if args.extra_index:
+            seconds = create_extra_index(url)
+            print(f"  created {EXTRA_INDEX} in {seconds:.1f} s; size {database_size(url)}")
+            figures += measure(
+                url, backend, "+ covering index", truth, args.runs, results, args.alternatives
+            )
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"  load average after the timings (1, 5, 15 min): {load}")
+    return figures
+
+
+def print_table(figures: list[Figure], runs: int) -> None:
+    head = ("backend", "indexes", "period", "query", "min s", "median s")
+    print("\n{:11} {:18} {:9} {:18} {:>7} {:>9}".format(*head))
+    for f in figures:
+        print(
+            f"{f.backend:11} {f.variant:18} {f.period:9} {f.query:18} {f.best:7.3f} {f.median:9.3f}"
+        )
+    print(f"({runs} runs each, every run in a fresh session)")
+    print(f"\nTarget: overview under {TARGET_SECONDS:g} s on both backends (median of {runs}).")
+    for f in figures:
+        if f.query.startswith("overview"):
+            verdict = "met" if f.median < TARGET_SECONDS else "MISSED"
+            print(
+                f"  {f.backend:11} {f.variant:18} {f.period:9} {f.query:18} "
+                f"{f.median:6.3f} s  {verdict}"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--conversations", type=int, default=1_000_000, metavar="N")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--extra-index",
+        action="store_true",
+        help=f"after the baseline, create the covering index {EXTRA_INDEX} and measure again",
+    )
+    parser.add_argument(
+        "--alternatives",
+        action="store_true",
+        help=f"also time a 3-statement overview and a daily summary table ({ROLLUP})",
+    )
+    parser.add_argument("--no-turns", action="store_true", help="do not seed the turns table")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    print(
+        f"{args.conversations:,} {MAIN} conversations (+{OTHER_SHARE:.0%} {OTHER}), "
+        f"{START} .. {END}; periods: "
+        + ", ".join(f"{k} {p.start}..{p.end}" for k, p in PERIODS.items())
+        + f"; {os.cpu_count()} CPUs"
+    )
+    figures: list[Figure] = []
+    results: dict = {}
+    for backend in backends:
+        if backend == "postgresql" and not postgres_available():
+            print(f"\n=== postgresql ===\n  PostgreSQL at {PG_ADMIN_URL} is unreachable: skipped")
+            continue
+        figures += run_backend(backend, args, results)
+    if not figures:
+        return 1
+    print_table(figures, args.runs)
+    variants = {(b, v) for b, v, _ in results}
+    if len(variants) > 1:
+        same = all(
+            len({repr(results[(b, v, label)]) for b, v in variants}) == 1 for label in PERIODS
+        )
+        print(f"\nSame figures on every backend and index variant: {'yes' if same else 'NO'}")
+        if not same:
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
