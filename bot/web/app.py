@@ -2,6 +2,9 @@
 
 Run with ``python -m bot web [--port N]``. Routes:
 
+- ``GET /``: a demo front page of the municipality with the citizen chat widget
+  (``static/widget/borger-chat.js``); its CSP allows the app's own scripts and calls to the
+  assistant (``BOT_ASSISTANT_URL``);
 - ``GET /healthz``: liveness, never touches the database;
 - ``GET /r/<link_id>?s=<sender id>``: records a click and redirects to a link of the profile;
 - ``/staff/login``, ``POST /staff/logout``, ``/staff/`` and ``/staff/examples``: the staff
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Sanic
@@ -451,6 +455,21 @@ def create_app(db_url: str | None = None) -> Sanic:
             message=MSG_PAGE_NOT_FOUND,
         )
 
+    @app.get("/")
+    async def demo_page(request: Request) -> HTTPResponse:
+        """A municipal front page with the chat widget, configured from settings and profile."""
+        contact = get_profile().contact
+        response = render(
+            request,
+            "demo.html",
+            assistant_url=settings.assistant_url,
+            phone=contact.phone.value,
+            digital_post_link=contact.digital_post_link.value,
+        )
+        # This page only: the widget's script and CSS (own files) and its calls to the assistant.
+        response.headers["Content-Security-Policy"] = widget_csp(settings.assistant_url)
+        return response
+
     app.static("/static", str(STATIC_DIR), name="static")
 
     # -- errors, headers, startup ------------------------------------------------
@@ -487,6 +506,7 @@ def create_app(db_url: str | None = None) -> Sanic:
     @app.on_response
     async def security_headers(request: Request, response: HTTPResponse) -> None:
         headers = response.headers
+        # No scripts anywhere, except on the demo page ("/"), which sets widget_csp() itself.
         headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
@@ -510,6 +530,22 @@ def create_app(db_url: str | None = None) -> Sanic:
             )
 
     return app
+
+
+def widget_csp(assistant_url: str) -> str:
+    """The Content-Security-Policy of the page that embeds the chat widget: the app's own
+    script and CSS, and fetch() to the app itself and to the assistant's origin."""
+    parts = urlsplit(assistant_url)
+    assistant = (
+        f"{parts.scheme}://{parts.netloc}"
+        if parts.scheme in ("http", "https") and re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", parts.netloc)
+        else ""
+    )
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        f"connect-src 'self' {assistant}".rstrip()
+        + "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
 
 
 def _safe_next(value: str | None) -> str | None:

@@ -1,0 +1,542 @@
+/*
+ * Borger-chat: the citizen chat widget of the municipal assistant.
+ *
+ * Plain JavaScript, no framework, no build step, nothing loaded from elsewhere. Add it to a page
+ * with one tag (the CSS is loaded from the same folder as this file):
+ *
+ *   <script src="https://…/static/widget/borger-chat.js"
+ *           data-assistant-url="http://localhost:5005"
+ *           data-municipality="Tårnby Kommune"
+ *           data-phone="32 76 11 00"
+ *           data-digital-post="https://…" defer></script>
+ *
+ * It talks to the assistant's REST channel: POST {assistant-url}/webhooks/rest/webhook with
+ * {"sender", "message"} and gets back a list of {"text", "buttons": [{"title", "payload"}]}.
+ * Bot text is always rendered as text (never as HTML); http(s) URLs become links.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script || window.__borgerChatLoaded) {
+    return;
+  }
+  window.__borgerChatLoaded = true;
+
+  var MAX_CHARS = 500;
+  var TIMEOUT_MS = 30000;
+  var URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
+  var TRAILING_PUNCTUATION = /[.,;:!?)\]]+$/;
+  // CPR numbers in the spellings the server's privacy guard knows (bot/privacy.py): the number
+  // is sent to the guard (which removes it and warns), but never shown or kept in this tab.
+  var CPR =
+    /(^|[^\d])(\d{2})[ \t.\-\/\u2010-\u2015]?(\d{2})[ \t.\-\/\u2010-\u2015]?(\d{2})\s*[ \-\u2010-\u2015]?\s*(\d{4})(?!\d)/g;
+  var CPR_REMOVED = "[CPR-nummer fjernet]";
+
+  var config = {
+    assistantUrl: (script.getAttribute("data-assistant-url") || "").replace(/\/+$/, ""),
+    municipality: script.getAttribute("data-municipality") || "kommunen",
+    phone: script.getAttribute("data-phone") || "",
+    digitalPost: safeHttpUrl(script.getAttribute("data-digital-post") || ""),
+  };
+  var storageKey = "borger-chat:" + config.assistantUrl;
+
+  var TEXT = {
+    launcher: "Chat med kommunen",
+    title: "Chat med " + config.municipality,
+    close: "Luk chatten",
+    log: "Samtale med kommunens digitale assistent",
+    inputLabel: "Skriv dit spørgsmål",
+    send: "Send",
+    typing: "Assistenten skriver …",
+    you: "Du skrev:",
+    assistant: "Assistenten skrev:",
+    newWindow: " (åbner i et nyt vindue)",
+    privacy:
+      "Skriv ikke dit CPR-nummer eller andre personlige oplysninger her. " +
+      "Skal du sende personlige oplysninger til kommunen, så brug Digital Post.",
+    digitalPostLink: "Gå til Digital Post",
+    unreachable:
+      "Vi kan ikke få forbindelse til chatten lige nu. " +
+      (config.phone
+        ? "Ring til " + config.municipality + " på " + config.phone + "."
+        : "Prøv igen om lidt."),
+    tooLong: "Din besked er for lang. Skriv højst " + MAX_CHARS + " tegn.",
+    tooMany: "Du har sendt mange beskeder på kort tid. Vent lidt, og prøv igen.",
+    refused: function (detail) {
+      return (
+        "Din besked kunne ikke sendes" +
+        (detail ? " (" + detail + ")" : "") +
+        ". Prøv at skrive den på en anden måde."
+      );
+    },
+  };
+
+  // -- storage (sessionStorage: the conversation lives as long as the tab) ----------------
+
+  var memory = {};
+
+  function load(name) {
+    try {
+      var raw = window.sessionStorage.getItem(storageKey + ":" + name);
+      return raw === null ? memory[name] : JSON.parse(raw);
+    } catch (e) {
+      return memory[name];
+    }
+  }
+
+  function save(name, value) {
+    memory[name] = value;
+    try {
+      window.sessionStorage.setItem(storageKey + ":" + name, JSON.stringify(value));
+    } catch (e) {
+      /* storage full or disabled: keep the conversation in memory only */
+    }
+  }
+
+  /*
+   * A random conversation id of letters only ("w-" + 24 letters, ~112 bits): the privacy guard
+   * refuses ids that look like they contain a CPR number, which a run of digits could.
+   */
+  var SENDER_PATTERN = /^w-[a-z]{24}$/;
+  var LETTERS = "abcdefghijklmnopqrstuvwxyz";
+
+  function senderId() {
+    var id = load("sender");
+    if (typeof id === "string" && SENDER_PATTERN.test(id)) {
+      return id;
+    }
+    id = "w-";
+    var bytes = new Uint8Array(64);
+    while (id.length < 26) {
+      window.crypto.getRandomValues(bytes);
+      for (var i = 0; i < bytes.length && id.length < 26; i++) {
+        if (bytes[i] < 234) {
+          id += LETTERS.charAt(bytes[i] % 26); // 234 = 9 * 26: no bias
+        }
+      }
+    }
+    save("sender", id);
+    return id;
+  }
+
+  var history = load("history");
+  if (!Array.isArray(history)) {
+    history = [];
+  }
+
+  // -- helpers ----------------------------------------------------------------------------
+
+  function safeHttpUrl(value) {
+    try {
+      var url = new URL(value);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : "";
+    } catch (e) {
+      return "";
+    }
+  }
+
+  function withoutCpr(text) {
+    return String(text).replace(CPR, function (match, before, day, month) {
+      var d = parseInt(day, 10);
+      var m = parseInt(month, 10);
+      var plausible = ((d >= 1 && d <= 31) || (d >= 61 && d <= 91)) && m >= 1 && m <= 12;
+      return plausible ? before + CPR_REMOVED : match;
+    });
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function visuallyHidden(text) {
+    return el("span", "bc-visually-hidden", text);
+  }
+
+  function linkLabel(href) {
+    var url = new URL(href);
+    var label = url.host + (url.pathname === "/" ? "" : url.pathname);
+    return label;
+  }
+
+  function makeLink(href) {
+    var a = el("a", "bc-link");
+    a.href = href;
+    a.target = "_blank";
+    a.rel = "noopener";
+    a.appendChild(document.createTextNode(linkLabel(href)));
+    a.appendChild(visuallyHidden(TEXT.newWindow));
+    return a;
+  }
+
+  /* One line of bot text: plain text nodes, with http(s) URLs as real links. */
+  function appendLine(parent, line) {
+    var last = 0;
+    var match;
+    URL_PATTERN.lastIndex = 0;
+    while ((match = URL_PATTERN.exec(line)) !== null) {
+      var candidate = match[0];
+      var trailing = candidate.match(TRAILING_PUNCTUATION);
+      if (trailing) {
+        candidate = candidate.slice(0, candidate.length - trailing[0].length);
+      }
+      var href = safeHttpUrl(candidate);
+      if (!href) {
+        continue;
+      }
+      if (match.index > last) {
+        parent.appendChild(document.createTextNode(line.slice(last, match.index)));
+      }
+      parent.appendChild(makeLink(href));
+      last = match.index + candidate.length;
+    }
+    if (last < line.length) {
+      parent.appendChild(document.createTextNode(line.slice(last)));
+    }
+  }
+
+  function appendText(parent, text) {
+    String(text).split(/\r?\n/).forEach(function (line, i) {
+      if (i > 0) {
+        parent.appendChild(document.createElement("br"));
+      }
+      appendLine(parent, line);
+    });
+  }
+
+  // -- the widget -------------------------------------------------------------------------
+
+  var root = el("div", "bc-root");
+  root.lang = "da";
+  root.setAttribute("data-borger-chat", "");
+
+  var launcher = el("button", "bc-launcher");
+  launcher.type = "button";
+  launcher.setAttribute("aria-haspopup", "dialog");
+  launcher.setAttribute("aria-controls", "bc-panel");
+  launcher.setAttribute("aria-expanded", "false");
+  var bubble = el("span", "bc-launcher-icon");
+  bubble.setAttribute("aria-hidden", "true");
+  launcher.appendChild(bubble);
+  launcher.appendChild(el("span", "bc-launcher-text", TEXT.launcher));
+
+  var panel = el("div", "bc-panel");
+  panel.id = "bc-panel";
+  panel.hidden = true;
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-modal", "false");
+  panel.setAttribute("aria-labelledby", "bc-title");
+
+  var header = el("div", "bc-header");
+  var title = el("h2", "bc-title", TEXT.title);
+  title.id = "bc-title";
+  var closeButton = el("button", "bc-close");
+  closeButton.type = "button";
+  closeButton.setAttribute("aria-label", TEXT.close);
+  var closeIcon = el("span", "bc-close-icon", "×");
+  closeIcon.setAttribute("aria-hidden", "true");
+  closeButton.appendChild(closeIcon);
+  header.appendChild(title);
+  header.appendChild(closeButton);
+
+  var notice = el("p", "bc-notice");
+  notice.id = "bc-notice";
+  notice.appendChild(document.createTextNode(TEXT.privacy));
+  if (config.digitalPost) {
+    notice.appendChild(document.createTextNode(" "));
+    var dp = el("a", "bc-link");
+    dp.href = config.digitalPost;
+    dp.target = "_blank";
+    dp.rel = "noopener";
+    dp.appendChild(document.createTextNode(TEXT.digitalPostLink));
+    dp.appendChild(visuallyHidden(TEXT.newWindow));
+    notice.appendChild(dp);
+  }
+
+  var log = el("div", "bc-log");
+  log.setAttribute("role", "log");
+  log.setAttribute("aria-live", "polite");
+  log.setAttribute("aria-relevant", "additions");
+  log.setAttribute("aria-label", TEXT.log);
+  log.tabIndex = 0; // scrollable region: reachable by keyboard
+  // The privacy notice opens the conversation (present from the start, so not announced
+  // as a new message; the input refers to it with aria-describedby).
+  log.appendChild(notice);
+
+  var form = el("form", "bc-form");
+  form.noValidate = true;
+  var label = el("label", "bc-label", TEXT.inputLabel);
+  label.htmlFor = "bc-input";
+  var input = el("textarea", "bc-input");
+  input.id = "bc-input";
+  input.name = "message";
+  input.rows = 2;
+  input.maxLength = MAX_CHARS;
+  input.setAttribute("autocomplete", "off");
+  input.setAttribute("aria-describedby", "bc-notice");
+  var sendButton = el("button", "bc-send", TEXT.send);
+  sendButton.type = "submit";
+  var row = el("div", "bc-row");
+  row.appendChild(input);
+  row.appendChild(sendButton);
+  form.appendChild(label);
+  form.appendChild(row);
+
+  panel.appendChild(header);
+  panel.appendChild(log);
+  panel.appendChild(form);
+  root.appendChild(launcher);
+  root.appendChild(panel);
+
+  // -- rendering --------------------------------------------------------------------------
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function renderEntry(entry) {
+    var item = el("div", "bc-msg bc-msg-" + entry.from);
+    if (entry.from === "user") {
+      item.appendChild(visuallyHidden(TEXT.you + " "));
+      // The citizen's own text, as typed: never turned into links or markup.
+      item.appendChild(el("span", "bc-text bc-text-user", entry.text));
+    } else {
+      if (entry.from === "bot") {
+        item.appendChild(visuallyHidden(TEXT.assistant + " "));
+      }
+      var text = el("span", "bc-text");
+      appendText(text, entry.text || "");
+      item.appendChild(text);
+      if (Array.isArray(entry.buttons) && entry.buttons.length) {
+        var group = el("div", "bc-quick-replies");
+        entry.buttons.forEach(function (b) {
+          if (!b || typeof b.payload !== "string") {
+            return;
+          }
+          var button = el("button", "bc-quick", String(b.title || b.payload));
+          button.type = "button";
+          button.addEventListener("click", function () {
+            send(b.payload, String(b.title || b.payload));
+            input.focus();
+          });
+          group.appendChild(button);
+        });
+        item.appendChild(group);
+      }
+    }
+    log.appendChild(item);
+    scrollToEnd();
+  }
+
+  function add(entry) {
+    history.push(entry);
+    save("history", history.slice(-200));
+    renderEntry(entry);
+  }
+
+  var typing = el("div", "bc-msg bc-msg-bot bc-typing");
+  typing.setAttribute("aria-label", TEXT.typing);
+  typing.appendChild(visuallyHidden(TEXT.typing));
+  var dots = el("span", "bc-dots");
+  dots.setAttribute("aria-hidden", "true");
+  for (var d = 0; d < 3; d++) {
+    dots.appendChild(el("span", "bc-dot"));
+  }
+  typing.appendChild(dots);
+
+  var pending = 0;
+
+  function showTyping(on) {
+    if (on) {
+      log.appendChild(typing); // (re)appended last, below the newest message
+      scrollToEnd();
+    } else if (typing.parentNode) {
+      typing.parentNode.removeChild(typing);
+    }
+  }
+
+  // -- talking to the assistant ---------------------------------------------------------
+
+  function errorFor(status, body) {
+    if (status >= 500 || !status) {
+      return TEXT.unreachable;
+    }
+    if (status === 413) {
+      return TEXT.tooLong;
+    }
+    if (status === 429) {
+      return TEXT.tooMany;
+    }
+    var detail = body && typeof body.error === "string" ? body.error.slice(0, 200) : "";
+    return TEXT.refused(detail);
+  }
+
+  function post(message) {
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = controller
+      ? window.setTimeout(function () {
+          controller.abort();
+        }, TIMEOUT_MS)
+      : null;
+    return window
+      .fetch(config.assistantUrl + "/webhooks/rest/webhook", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ sender: senderId(), message: message }),
+        credentials: "omit",
+        signal: controller ? controller.signal : undefined,
+      })
+      .then(function (response) {
+        return response
+          .json()
+          .catch(function () {
+            return null;
+          })
+          .then(function (body) {
+            return { status: response.status, body: body };
+          });
+      })
+      .catch(function () {
+        return { status: 0, body: null };
+      })
+      .then(function (result) {
+        if (timer) {
+          window.clearTimeout(timer);
+        }
+        return result;
+      });
+  }
+
+  var queue = Promise.resolve();
+
+  function send(message, shown) {
+    message = String(message);
+    if (!message.trim()) {
+      return;
+    }
+    if (message.length > MAX_CHARS) {
+      add({ from: "error", text: TEXT.tooLong });
+      return;
+    }
+    add({ from: "user", text: withoutCpr(shown || message) });
+    pending += 1;
+    showTyping(true);
+    // One request at a time, in order: the assistant answers messages of a conversation in turn.
+    queue = queue.then(function () {
+      return post(message).then(function (result) {
+        pending -= 1;
+        if (!pending) {
+          showTyping(false);
+        }
+        if (result.status >= 200 && result.status < 300 && Array.isArray(result.body)) {
+          result.body.forEach(function (m) {
+            if (!m || (typeof m.text !== "string" && !Array.isArray(m.buttons))) {
+              return;
+            }
+            add({
+              from: "bot",
+              text: typeof m.text === "string" ? m.text : "",
+              buttons: Array.isArray(m.buttons)
+                ? m.buttons
+                    .filter(function (b) {
+                      return b && typeof b.payload === "string";
+                    })
+                    .map(function (b) {
+                      return { title: String(b.title || b.payload), payload: b.payload };
+                    })
+                : [],
+            });
+          });
+        } else {
+          add({ from: "error", text: errorFor(result.status, result.body) });
+        }
+        if (pending) {
+          showTyping(true);
+        }
+      });
+    });
+  }
+
+  // -- opening, closing, keyboard ---------------------------------------------------------
+
+  function open() {
+    panel.hidden = false;
+    root.classList.add("bc-open");
+    launcher.setAttribute("aria-expanded", "true");
+    launcher.hidden = true;
+    scrollToEnd();
+    input.focus();
+  }
+
+  function close() {
+    panel.hidden = true;
+    root.classList.remove("bc-open");
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.hidden = false;
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", open);
+  closeButton.addEventListener("click", close);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" || event.key === "Esc") {
+      event.preventDefault();
+      close();
+    }
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    submit();
+  });
+
+  function submit() {
+    var message = input.value;
+    if (!message.trim()) {
+      input.focus();
+      return;
+    }
+    input.value = "";
+    send(message);
+    input.focus();
+  }
+
+  // -- start --------------------------------------------------------------------------------
+
+  function start() {
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = new URL("borger-chat.css", script.src).href;
+    history.forEach(renderEntry);
+    // Show the widget once its CSS is there (no flash of an unstyled launcher).
+    var shown = false;
+    function show() {
+      if (!shown) {
+        shown = true;
+        document.body.appendChild(root);
+      }
+    }
+    css.addEventListener("load", show);
+    css.addEventListener("error", show);
+    window.setTimeout(show, 3000);
+    document.head.appendChild(css);
+  }
+
+  if (document.body) {
+    start();
+  } else {
+    document.addEventListener("DOMContentLoaded", start);
+  }
+})();
