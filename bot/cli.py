@@ -81,6 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         with running_stack(cfg) as services:
             print(
                 "\nThe assistant is running:\n"
+                f"  Demo page with chat:   {cfg.web_url}/\n"
                 f"  Citizen REST endpoint: {cfg.rest_url}\n"
                 f"  Staff pages:           {cfg.web_url}/staff/  "
                 "(create a login: python -m bot create-user NAME --role staff)\n"

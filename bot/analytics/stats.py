@@ -19,6 +19,8 @@ All aggregation happens in SQL over indexed columns; Python only formats the few
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -115,27 +117,15 @@ def _monday(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def savings(
-    session: Session, municipality: str, period: Period, profile: Profile, conversations: int
+def estimate_savings(
+    resolved_by_otherwise: Mapping[str | None, int],
+    answers_by_channel: Mapping[str, int],
+    conversations: int,
+    profile: Profile,
 ) -> Savings:
     """Savings = Σ price of the channel each deflected citizen would otherwise have used
     − the assistant's cost; unanswered resolved conversations use the period's answer mix,
     or the profile's default mix when there are too few answers."""
-    where = _in_period(municipality, period)
-    resolved_by_otherwise = dict(
-        session.execute(
-            sa.select(C.otherwise, sa.func.count())
-            .where(*where, OUTCOME == "resolved")
-            .group_by(C.otherwise)
-        ).all()
-    )
-    answers_by_channel = dict(
-        session.execute(
-            sa.select(C.otherwise, sa.func.count())
-            .where(*where, C.otherwise.is_not(None))
-            .group_by(C.otherwise)
-        ).all()
-    )
     prices = profile.channel_prices
     price = {ch: float(getattr(prices, ch)) for ch in PAID_CHANNELS} | {"none": 0.0}
     stats = profile.statistics
@@ -193,21 +183,48 @@ def savings(
     )
 
 
+def day_of(column: sa.sql.ColumnElement, dialect: str) -> sa.sql.ColumnElement:
+    """The calendar day of a timestamp column in SQL (cheaper than a week expression)."""
+    return sa.func.substr(column, 1, 10) if dialect == "sqlite" else sa.cast(column, sa.Date)
+
+
+def _date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def overview(session: Session, profile: Profile, period: Period) -> Overview:
-    """Every figure of the staff overview for one municipality and period."""
+    """Every figure of the staff overview for one municipality and period.
+
+    One pass over the period's conversations, grouped by (day, outcome, helpful, otherwise),
+    feeds the outcomes, helpfulness, weekly trend and savings; the few aggregated rows are
+    folded here. Topics and links are one grouped query each.
+    """
     municipality = profile.municipality.id
     where = _in_period(municipality, period)
-    outcomes = dict(
-        session.execute(sa.select(OUTCOME, sa.func.count()).where(*where).group_by(OUTCOME)).all()
-    )
+    day = day_of(C.started_at, session.get_bind().dialect.name).label("day")
+    rows = session.execute(
+        sa.select(day, OUTCOME.label("outcome"), C.helpful, C.otherwise, sa.func.count())
+        .where(*where)
+        .group_by(day, OUTCOME, C.helpful, C.otherwise)
+    ).all()
+    outcomes: Counter[str] = Counter()
+    helpful: Counter[bool] = Counter()
+    weekly: dict[date, list[int]] = {}
+    resolved_by_otherwise: Counter[str | None] = Counter()
+    answers_by_channel: Counter[str] = Counter()
+    for day_value, outcome, was_helpful, otherwise, n in rows:
+        outcomes[outcome] += n
+        if was_helpful is not None:
+            helpful[bool(was_helpful)] += n
+        d = _date(day_value)
+        week = weekly.setdefault(d - timedelta(days=d.weekday()), [0, 0])
+        week[0] += n
+        if outcome == "resolved":
+            week[1] += n
+            resolved_by_otherwise[otherwise] += n
+        if otherwise is not None:
+            answers_by_channel[otherwise] += n
     conversations = sum(outcomes.values())
-    helpful = dict(
-        session.execute(
-            sa.select(C.helpful, sa.func.count())
-            .where(*where, C.helpful.is_not(None))
-            .group_by(C.helpful)
-        ).all()
-    )
     top_topics = [
         (str(topic), int(n))
         for topic, n in session.execute(
@@ -229,32 +246,18 @@ def overview(session: Session, profile: Profile, period: Period) -> Overview:
             .group_by(LinkEvent.event)
         ).all()
     )
-    week = week_start(C.started_at, session.get_bind().dialect.name).label("week")
-    weekly = [
-        (_monday(w), int(n), int(r or 0))
-        for w, n, r in session.execute(
-            sa.select(
-                week,
-                sa.func.count(),
-                sa.func.sum(sa.case((OUTCOME == "resolved", 1), else_=0)),
-            )
-            .where(*where)
-            .group_by(week)
-            .order_by(week)
-        ).all()
-    ]
     return Overview(
         period=period,
         municipality=municipality,
         conversations=conversations,
         outcomes={o: int(outcomes.get(o, 0)) for o in OUTCOMES},
-        savings=savings(session, municipality, period, profile, conversations),
+        savings=estimate_savings(resolved_by_otherwise, answers_by_channel, conversations, profile),
         top_topics=top_topics,
         links_shown=int(links.get("shown", 0)),
         links_clicked=int(links.get("clicked", 0)),
         helpful_yes=int(helpful.get(True, 0)),
         helpful_no=int(helpful.get(False, 0)),
-        weekly=weekly,
+        weekly=[(w, n, r) for w, (n, r) in sorted(weekly.items())],
     )
 
 
