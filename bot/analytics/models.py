@@ -93,6 +93,42 @@ class LinkEvent(Base):
     __table_args__ = (sa.Index("ix_link_events_muni_at", "municipality", "at", "event"),)
 
 
+class DailyCount(Base):
+    """Conversations per day and per everything the staff figures group by.
+
+    Kept exact by the recorder as conversations change (one row down, one row up), so the
+    overview and the KOMHEN table read a few thousand rows instead of scanning every
+    conversation. Empty strings stand for "none" so the unique key works with upserts.
+    """
+
+    __tablename__ = "daily_counts"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    municipality = sa.Column(sa.String(64), nullable=False)
+    day = sa.Column(sa.Date, nullable=False)
+    outcome = sa.Column(sa.String(16), nullable=False)
+    helpful = sa.Column(sa.String(3), nullable=False)  # "yes" | "no" | ""
+    otherwise = sa.Column(sa.String(32), nullable=False)  # OTHERWISE_CHANNELS or ""
+    topic = sa.Column(sa.String(64), nullable=False)  # first topic or ""
+    area = sa.Column(sa.String(64), nullable=False)  # first area or ""
+    channel = sa.Column(sa.String(32), nullable=False)  # the KOMHEN channel
+    n = sa.Column(sa.Integer, nullable=False, default=0)
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "municipality",
+            "day",
+            "outcome",
+            "helpful",
+            "otherwise",
+            "topic",
+            "area",
+            "channel",
+            name="uq_daily_counts_key",
+        ),
+    )
+
+
 class StaffUser(Base):
     """A member of staff who may read the statistics (role staff) or also maintain (webteam)."""
 

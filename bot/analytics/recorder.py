@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.analytics.models import Conversation, LinkEvent, Turn
+from bot.analytics.summary import conversation_key, move
 from bot.settings import TIMEZONE
 
 # Intents whose turn is neither an answer nor a miss.
@@ -36,8 +37,9 @@ def local_time(timestamp: float | None) -> datetime:
 
 def open_conversation(
     session: Session, sender_id: str, municipality: str, at: datetime, idle: timedelta
-) -> Conversation:
-    """The sender's conversation that is still open at ``at``, or a new one."""
+) -> tuple[Conversation, bool]:
+    """The sender's conversation that is still open at ``at`` (or a new one), and whether it
+    is new."""
     conversation = session.execute(
         sa.select(Conversation)
         .where(
@@ -62,7 +64,8 @@ def open_conversation(
         )
         session.add(conversation)
         session.flush()
-    return conversation
+        return conversation, True
+    return conversation, False
 
 
 def _latest_turn(session: Session, conversation: Conversation) -> Turn | None:
@@ -82,19 +85,24 @@ def record_event(
     sender_id = event.get("sender_id")
     if not sender_id or kind not in ("user", "slot"):
         return
+    if kind == "slot" and not (
+        event.get("name") == "turn_outcome" and isinstance(event.get("value"), dict)
+    ):
+        return
     at = local_time(event.get("timestamp"))
+    conversation, created = open_conversation(session, sender_id, municipality, at, idle)
+    before = None if created else conversation_key(session, conversation.id)
+    conversation.last_event_at = at
     if kind == "user":
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        conversation = open_conversation(session, sender_id, municipality, at, idle)
         conversation.n_turns += 1
-        conversation.last_event_at = at
         turn_kind = "meta" if intent in META_INTENTS else None
         session.add(Turn(conversation_id=conversation.id, at=at, intent=intent, kind=turn_kind))
         _record_feedback(conversation, event)
-    elif event.get("name") == "turn_outcome" and isinstance(event.get("value"), dict):
-        conversation = open_conversation(session, sender_id, municipality, at, idle)
-        conversation.last_event_at = at
+    else:
         _record_outcome(session, conversation, event["value"], at)
+    session.flush()
+    move(session, before, conversation_key(session, conversation.id))
 
 
 def _record_outcome(

@@ -27,10 +27,11 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.analytics.models import Conversation, LinkEvent
+from bot.analytics.models import Conversation, DailyCount, LinkEvent
 from bot.profile import OTHERWISE_KEYS, Profile
 
 C = Conversation
+D = DailyCount
 ANSWER_KINDS = ("information", "self_service_link")
 REFERRAL_KINDS = ("referral_phone", "referral_attendance", "referral_digital_post")
 PAID_CHANNELS = ("telephone", "email", "personal_attendance", "paper_post")
@@ -96,25 +97,6 @@ class Overview:
 
     def rate(self, outcome: str) -> float:
         return self.outcomes.get(outcome, 0) / self.conversations if self.conversations else 0.0
-
-
-def _in_period(municipality: str, period: Period) -> list[sa.sql.ColumnElement]:
-    return [
-        C.municipality == municipality,
-        C.started_at >= period.lower,
-        C.started_at < period.upper,
-    ]
-
-
-def week_start(column: sa.sql.ColumnElement, dialect: str) -> sa.sql.ColumnElement:
-    """The Monday of the (ISO) week of a timestamp column, as a date, in SQL."""
-    if dialect == "sqlite":
-        return sa.func.date(column, "-6 days", "weekday 1")
-    return sa.cast(sa.func.date_trunc("week", column), sa.Date)
-
-
-def _monday(value: object) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def estimate_savings(
@@ -192,46 +174,51 @@ def _date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def _summary_where(municipality: str, period: Period) -> list[sa.sql.ColumnElement]:
+    return [D.municipality == municipality, D.day >= period.start, D.day <= period.end]
+
+
 def overview(session: Session, profile: Profile, period: Period) -> Overview:
     """Every figure of the staff overview for one municipality and period.
 
-    One pass over the period's conversations, grouped by (day, outcome, helpful, otherwise),
-    feeds the outcomes, helpfulness, weekly trend and savings; the few aggregated rows are
-    folded here. Topics and links are one grouped query each.
+    Reads the daily summary (bot/analytics/summary.py), grouped by (day, outcome, helpful,
+    otherwise): a few thousand rows feed the outcomes, helpfulness, weekly trend and savings.
+    Topics and links are one grouped query each.
     """
     municipality = profile.municipality.id
-    where = _in_period(municipality, period)
-    day = day_of(C.started_at, session.get_bind().dialect.name).label("day")
+    where = _summary_where(municipality, period)
     rows = session.execute(
-        sa.select(day, OUTCOME.label("outcome"), C.helpful, C.otherwise, sa.func.count())
+        sa.select(D.day, D.outcome, D.helpful, D.otherwise, sa.func.sum(D.n))
         .where(*where)
-        .group_by(day, OUTCOME, C.helpful, C.otherwise)
+        .group_by(D.day, D.outcome, D.helpful, D.otherwise)
     ).all()
     outcomes: Counter[str] = Counter()
-    helpful: Counter[bool] = Counter()
+    helpful: Counter[str] = Counter()
     weekly: dict[date, list[int]] = {}
     resolved_by_otherwise: Counter[str | None] = Counter()
     answers_by_channel: Counter[str] = Counter()
     for day_value, outcome, was_helpful, otherwise, n in rows:
+        n = int(n or 0)
         outcomes[outcome] += n
-        if was_helpful is not None:
-            helpful[bool(was_helpful)] += n
+        helpful[was_helpful] += n
         d = _date(day_value)
         week = weekly.setdefault(d - timedelta(days=d.weekday()), [0, 0])
         week[0] += n
         if outcome == "resolved":
             week[1] += n
-            resolved_by_otherwise[otherwise] += n
-        if otherwise is not None:
+            resolved_by_otherwise[otherwise or None] += n
+        if otherwise:
             answers_by_channel[otherwise] += n
     conversations = sum(outcomes.values())
+    total = sa.func.sum(D.n).label("n")
     top_topics = [
         (str(topic), int(n))
         for topic, n in session.execute(
-            sa.select(C.first_topic, sa.func.count().label("n"))
-            .where(*where, C.first_topic.is_not(None))
-            .group_by(C.first_topic)
-            .order_by(sa.desc("n"), C.first_topic)
+            sa.select(D.topic, total)
+            .where(*where, D.topic != "")
+            .group_by(D.topic)
+            .having(sa.func.sum(D.n) > 0)
+            .order_by(sa.desc("n"), D.topic)
             .limit(10)
         ).all()
     ]
@@ -255,9 +242,9 @@ def overview(session: Session, profile: Profile, period: Period) -> Overview:
         top_topics=top_topics,
         links_shown=int(links.get("shown", 0)),
         links_clicked=int(links.get("clicked", 0)),
-        helpful_yes=int(helpful.get(True, 0)),
-        helpful_no=int(helpful.get(False, 0)),
-        weekly=[(w, n, r) for w, (n, r) in sorted(weekly.items())],
+        helpful_yes=helpful["yes"],
+        helpful_no=helpful["no"],
+        weekly=[(w, n, r) for w, (n, r) in sorted(weekly.items()) if n],
     )
 
 
@@ -275,13 +262,13 @@ def komhen_table(
     session: Session, profile: Profile, period: Period
 ) -> list[tuple[date, str, str, int]]:
     """(week's Monday, area, channel, contacts) for every combination with contacts."""
-    where = _in_period(profile.municipality.id, period)
-    week = week_start(C.started_at, session.get_bind().dialect.name).label("week")
-    area = sa.func.coalesce(C.first_area, "Ukendt").label("area")
     rows = session.execute(
-        sa.select(week, area, CHANNEL.label("channel"), sa.func.count())
-        .where(*where)
-        .group_by(week, area, CHANNEL)
-        .order_by(week, area, CHANNEL)
+        sa.select(D.day, D.area, D.channel, sa.func.sum(D.n))
+        .where(*_summary_where(profile.municipality.id, period))
+        .group_by(D.day, D.area, D.channel)
     ).all()
-    return [(_monday(w), str(a), str(ch), int(n)) for w, a, ch, n in rows]
+    table: Counter[tuple[date, str, str]] = Counter()
+    for day_value, area, channel, n in rows:
+        d = _date(day_value)
+        table[(d - timedelta(days=d.weekday()), area or "Ukendt", channel)] += int(n or 0)
+    return [(w, a, ch, n) for (w, a, ch), n in sorted(table.items()) if n]
