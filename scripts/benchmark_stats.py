@@ -752,10 +752,10 @@ def _summary(statement: str) -> str:
     if "link_events" in flat:
         return "links shown/clicked (link_events)"
     head = flat.split(" FROM ")[0].removeprefix("SELECT ")
-    if "CASE" in head and "otherwise" in head:
-        return "outcomes, helpful, weekly, savings (one pass: GROUP BY day, outcome, ...)"
-    if "first_topic" in head:
-        return "top topics"
+    if "daily_counts.otherwise" in head:
+        return "outcomes, helpful, weekly, savings (daily_counts by day, outcome, ...)"
+    if "daily_counts.topic" in head:
+        return "top topics (daily_counts)"
     return head[:50]
 
 
