@@ -7,9 +7,8 @@ rows, so the municipality filter matters), then times ``overview``, ``komhen_tab
 export of the KOMHEN rows for the whole 26 weeks and for the last 4 weeks.
 
 Run: ``.venv/bin/python scripts/benchmark_stats.py [--conversations 1000000]
-[--backend sqlite|postgresql|both] [--keep] [--extra-index] [--alternatives] [--no-turns]
-[--runs 3]``. ``--extra-index`` and ``--alternatives`` time recommended changes from here,
-without touching bot/.
+[--backend sqlite|postgresql|both] [--keep] [--extra-index] [--no-turns] [--runs 3]``.
+``--extra-index`` also times a covering index (measured and not recommended).
 Results and recommendations: docs/benchmark-stats.md.
 """
 
@@ -38,12 +37,8 @@ import sqlalchemy as sa
 from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import Conversation, LinkEvent, Turn
 from bot.analytics.outcome import GENERAL_AREA
+from bot.analytics.report import komhen_csv as render_komhen_csv
 from bot.analytics.stats import (
-    CHANNEL,
-    OUTCOME,
-    OUTCOMES,
-    PAID_CHANNELS,
-    Overview,
     Period,
     komhen_table,
     overview,
@@ -535,182 +530,12 @@ def database_size(url: str) -> str:
     return f"{os.path.getsize(path) / 2**20:.0f} MB"
 
 
-# --- alternatives measured with --alternatives (recommendations; bot/ is unchanged) -------
-
-ROLLUP = "bench_daily_rollup"
-R = sa.table(
-    ROLLUP,
-    *(
-        sa.column(name)
-        for name in (
-            "municipality",
-            "day",
-            "outcome",
-            "helpful",
-            "otherwise",
-            "first_topic",
-            "area",
-            "channel",
-            "n",
-        )
-    ),
-)
-
-
-@dataclass(frozen=True)
-class Figures:
-    """The overview's numbers that an alternative must reproduce exactly."""
-
-    outcomes: dict[str, int]
-    helpful: tuple[int, int]
-    weekly: list[tuple[date, int, int]]
-    top_topics: list[tuple[str, int]]
-    links: tuple[int, int]
-    deflected_known: int
-    answers: int
-
-
-def figures_of(ov: Overview) -> Figures:
-    return Figures(
-        ov.outcomes,
-        (ov.helpful_yes, ov.helpful_no),
-        ov.weekly,
-        ov.top_topics,
-        (ov.links_shown, ov.links_clicked),
-        ov.savings.deflected_known,
-        ov.savings.answers,
-    )
-
-
-def _day(column: Any, dialect: str) -> Any:
-    """The calendar day of a timestamp: cheaper than the week expression, folded in Python."""
-    return sa.func.substr(column, 1, 10) if dialect == "sqlite" else sa.cast(column, sa.Date)
-
-
-def _monday(value: Any) -> date:
-    day = value if isinstance(value, date) else date.fromisoformat(str(value))
-    return day - timedelta(days=day.weekday())
-
-
-def _links(session: Any, municipality: str, period: Period) -> tuple[int, int]:
-    links = dict(
-        session.execute(
-            sa.select(LinkEvent.event, sa.func.count())
-            .where(
-                LinkEvent.municipality == municipality,
-                LinkEvent.at >= period.lower,
-                LinkEvent.at < period.upper,
-            )
-            .group_by(LinkEvent.event)
-        ).all()
-    )
-    return int(links.get("shown", 0)), int(links.get("clicked", 0))
-
-
-def _fold(rows: Any, topics: dict[str, int], links: tuple[int, int]) -> Figures:
-    """Figures from (day, outcome, helpful, otherwise, count) rows and topic counts."""
-    outcomes: Counter = Counter()
-    helpful: Counter = Counter()
-    weekly: dict[date, list[int]] = {}
-    deflected = answers = 0
-    for day, outcome, was_helpful, otherwise, n in rows:
-        n = int(n)
-        outcomes[outcome] += n
-        if was_helpful is not None:
-            helpful[bool(was_helpful)] += n
-        week = weekly.setdefault(_monday(day), [0, 0])
-        week[0] += n
-        if outcome == "resolved":
-            week[1] += n
-            deflected += n if otherwise in PAID_CHANNELS else 0
-        answers += n if otherwise is not None else 0
-    top = sorted(((str(t), int(n)) for t, n in topics.items()), key=lambda t: (-t[1], t[0]))
-    return Figures(
-        {o: outcomes.get(o, 0) for o in OUTCOMES},
-        (helpful[True], helpful[False]),
-        [(w, n, r) for w, (n, r) in sorted(weekly.items())],
-        top[:10],
-        links,
-        deflected,
-        answers,
-    )
-
-
-def build_rollup(url: str) -> tuple[float, int]:
-    """A daily summary of the conversations (what a nightly job would keep up to date)."""
-    engine = get_engine(url)
-    day = _day(C.started_at, engine.dialect.name)
-    area = sa.func.coalesce(C.first_area, "Ukendt")
-    keys = (C.municipality, day, OUTCOME, C.helpful, C.otherwise, C.first_topic, area, CHANNEL)
-    select = sa.select(
-        C.municipality,
-        day.label("day"),
-        OUTCOME.label("outcome"),
-        C.helpful,
-        C.otherwise,
-        C.first_topic,
-        area.label("area"),
-        CHANNEL.label("channel"),
-        sa.func.count().label("n"),
-    ).group_by(*keys)
-    sql = select.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
-    start = time.perf_counter()
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"CREATE TABLE {ROLLUP} AS {sql}")
-        conn.exec_driver_sql(f"CREATE INDEX ix_{ROLLUP} ON {ROLLUP} (municipality, day)")
-        conn.exec_driver_sql(f"ANALYZE {ROLLUP}")
-        rows = int(conn.exec_driver_sql(f"SELECT count(*) FROM {ROLLUP}").scalar())  # noqa: S608
-    return time.perf_counter() - start, rows
-
-
-def _rollup_where(session: Any, municipality: str, period: Period) -> list[Any]:
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    start, end = (
-        (period.start.isoformat(), period.end.isoformat()) if sqlite else (period.start, period.end)
-    )
-    return [R.c.municipality == municipality, R.c.day >= start, R.c.day <= end]
-
-
-def rollup_overview(session: Any, municipality: str, period: Period) -> Figures:
-    where = _rollup_where(session, municipality, period)
-    rows = session.execute(
-        sa.select(R.c.day, R.c.outcome, R.c.helpful, R.c.otherwise, sa.func.sum(R.c.n))
-        .where(*where)
-        .group_by(R.c.day, R.c.outcome, R.c.helpful, R.c.otherwise)
-    ).all()
-    topics = dict(
-        session.execute(
-            sa.select(R.c.first_topic, sa.func.sum(R.c.n))
-            .where(*where, R.c.first_topic.is_not(None))
-            .group_by(R.c.first_topic)
-        ).all()
-    )
-    return _fold(rows, topics, _links(session, municipality, period))
-
-
-def rollup_komhen(session: Any, municipality: str, period: Period) -> list[tuple]:
-    rows = session.execute(
-        sa.select(R.c.day, R.c.area, R.c.channel, sa.func.sum(R.c.n))
-        .where(*_rollup_where(session, municipality, period))
-        .group_by(R.c.day, R.c.area, R.c.channel)
-    ).all()
-    table: Counter = Counter()
-    for day, area, channel, n in rows:
-        table[(_monday(day), str(area), str(channel))] += int(n)
-    return [(*key, n) for key, n in sorted(table.items())]
-
-
 # --- timings ----------------------------------------------------------------------------
 
 
 def komhen_csv(session: Any, profile: Profile, period: Period) -> str:
-    """The KOMHEN rows as the semicolon-separated CSV a spreadsheet in Denmark expects."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(("uge", "område", "kanal", "henvendelser"))
-    for monday, area, channel, n in komhen_table(session, profile, period):
-        writer.writerow((monday.isoformat(), area, channel, n))
-    return buffer.getvalue()
+    """The KOMHEN export exactly as the staff page serves it."""
+    return render_komhen_csv(komhen_table(session, profile, period))
 
 
 def timed(url: str, fn: Callable[[Any], Any], runs: int) -> tuple[Any, list[float]]:
@@ -795,7 +620,6 @@ def measure(
     truth: Truth,
     runs: int,
     results: dict,
-    alternatives: bool,
 ) -> list[Figure]:
     profile = get_profile(MAIN)
     figures = []
@@ -828,20 +652,11 @@ def measure(
             round(ov.savings.net_dkk, 2),
             rows,
         )
-        if alternatives:
-            for name, fn in (("overview, rollup", rollup_overview),):
-                alt, secs = timed(url, lambda s, p=period, f=fn: f(s, MAIN, p), runs)
-                figures.append(Figure(backend, variant, label, name, secs))
-                assert alt == figures_of(ov), (name, alt, figures_of(ov))
-            alt_rows, secs = timed(url, lambda s, p=period: rollup_komhen(s, MAIN, p), runs)
-            figures.append(Figure(backend, variant, label, "KOMHEN, rollup", secs))
-            assert alt_rows == sorted(rows), "KOMHEN from the rollup differs"
         rates = ", ".join(f"{o} {ov.rate(o):.1%}" for o in ov.outcomes)
         print(
             f"  [{variant}] {label}: {ov.conversations:,} conversations ({rates}); "
             f"links shown {ov.links_shown:,}, clicked {ov.links_clicked:,}; "
             f"{len(rows)} KOMHEN rows, CSV {len(text) / 1024:.0f} KiB — sanity checks OK"
-            + (" (alternatives give the same figures)" if alternatives else "")
         )
         print(f"    statements of one overview ({label}):")
         statements = statement_times(url, lambda s, p=period: overview(s, profile, p))
@@ -871,18 +686,11 @@ def run_backend(backend: str, args: argparse.Namespace, results: dict) -> list[F
             f"insert {times['insert']:.1f} s, analyze {times['analyze']:.1f} s); "
             f"size {database_size(url)}"
         )
-        if args.alternatives:
-            seconds, rows = build_rollup(url)
-            print(f"  built {ROLLUP} ({rows:,} rows) in {seconds:.1f} s")
-        figures = measure(
-            url, backend, "models.py indexes", truth, args.runs, results, args.alternatives
-        )
+        figures = measure(url, backend, "models.py indexes", truth, args.runs, results)
         if args.extra_index:
             seconds = create_extra_index(url)
             print(f"  created {EXTRA_INDEX} in {seconds:.1f} s; size {database_size(url)}")
-            figures += measure(
-                url, backend, "+ covering index", truth, args.runs, results, args.alternatives
-            )
+            figures += measure(url, backend, "+ covering index", truth, args.runs, results)
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"  load average after the timings (1, 5, 15 min): {load}")
     return figures
@@ -915,11 +723,6 @@ def main(argv: list[str] | None = None) -> int:
         "--extra-index",
         action="store_true",
         help=f"after the baseline, create the covering index {EXTRA_INDEX} and measure again",
-    )
-    parser.add_argument(
-        "--alternatives",
-        action="store_true",
-        help=f"also time a daily summary table ({ROLLUP}) in place of the live overview query",
     )
     parser.add_argument("--no-turns", action="store_true", help="do not seed the turns table")
     parser.add_argument("--runs", type=int, default=3)

@@ -114,19 +114,10 @@ class DailyCount(Base):
     channel = sa.Column(sa.String(32), nullable=False)  # the KOMHEN channel
     n = sa.Column(sa.Integer, nullable=False, default=0)
 
-    __table_args__ = (
-        sa.UniqueConstraint(
-            "municipality",
-            "day",
-            "outcome",
-            "helpful",
-            "otherwise",
-            "topic",
-            "area",
-            "channel",
-            name="uq_daily_counts_key",
-        ),
-    )
+    # The columns that identify a row (everything but the count).
+    KEY = ("municipality", "day", "outcome", "helpful", "otherwise", "topic", "area", "channel")
+
+    __table_args__ = (sa.UniqueConstraint(*KEY, name="uq_daily_counts_key"),)
 
 
 class StaffUser(Base):

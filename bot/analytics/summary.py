@@ -44,27 +44,11 @@ def conversation_key(session: Session, conversation_id: int) -> Key | None:
 
 def adjust(session: Session, key: Key, delta: int) -> None:
     """Add ``delta`` to the count of ``key`` (an upsert on both SQLite and PostgreSQL)."""
-    values = dict(
-        zip(
-            ("municipality", "day", "outcome", "helpful", "otherwise", "topic", "area", "channel"),
-            key,
-            strict=True,
-        ),
-        n=delta,
-    )
+    values = dict(zip(DailyCount.KEY, key, strict=True), n=delta)
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DailyCount)
     statement = insert.values(**values).on_conflict_do_update(
-        index_elements=[
-            "municipality",
-            "day",
-            "outcome",
-            "helpful",
-            "otherwise",
-            "topic",
-            "area",
-            "channel",
-        ],
+        index_elements=list(DailyCount.KEY),
         set_={"n": DailyCount.n + insert.excluded.n},
     )
     session.execute(statement)
@@ -89,20 +73,5 @@ def rebuild(session: Session) -> int:
         day = sa.func.date(day)
     columns = (C.municipality, day, *_KEY_COLUMNS[2:])
     select = sa.select(*columns, sa.func.count()).group_by(*columns)
-    session.execute(
-        sa.insert(DailyCount).from_select(
-            [
-                "municipality",
-                "day",
-                "outcome",
-                "helpful",
-                "otherwise",
-                "topic",
-                "area",
-                "channel",
-                "n",
-            ],
-            select,
-        )
-    )
+    session.execute(sa.insert(DailyCount).from_select([*DailyCount.KEY, "n"], select))
     return int(session.execute(sa.select(sa.func.count()).select_from(DailyCount)).scalar())
