@@ -24,12 +24,12 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +38,7 @@ from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import Conversation, LinkEvent, Turn
 from bot.analytics.outcome import GENERAL_AREA
 from bot.analytics.report import komhen_csv as render_komhen_csv
+from bot.analytics.scratch import PG_ADMIN_URL, postgres_available, scratch_database
 from bot.analytics.stats import (
     Period,
     komhen_table,
@@ -48,9 +49,6 @@ from bot.profile import Profile, get_profile
 
 C = Conversation
 
-PG_ADMIN_URL = os.environ.get(
-    "BOT_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-)
 MAIN, OTHER = "taarnby", "ishoj"
 OTHER_SHARE = 0.10  # Ishøj rows on top of the N Tårnby conversations
 END = date(2026, 11, 29)  # a Sunday
@@ -372,49 +370,18 @@ def generate(n: int, with_turns: bool, truth: Truth) -> Iterator[Chunk]:
 # --- databases --------------------------------------------------------------------------
 
 
-def postgres_available() -> bool:
-    try:
-        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
 @contextmanager
 def fresh_database(backend: str, keep: bool) -> Iterator[str]:
     """The URL of a new, empty database; removed afterwards unless ``keep``."""
-    if backend == "sqlite":
-        tmp = tempfile.mkdtemp(prefix="borger_bench_")
-        url = f"sqlite:///{tmp}/analytics.db"
-        try:
+    tmp = Path(tempfile.mkdtemp(prefix="borger_bench_"))
+    try:
+        with scratch_database(backend, tmp, keep=keep, prefix="borger_bench") as url:
             yield url
-        finally:
-            get_engine(url).dispose()
-            get_engine.cache_clear()
             if keep:
                 print(f"  kept {url}")
-            else:
-                shutil.rmtree(tmp, ignore_errors=True)
-        return
-    name = f"borger_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        yield url
     finally:
-        get_engine(url).dispose()
-        get_engine.cache_clear()
-        if keep:
-            print(f"  kept {url}")
-        else:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _copy(cursor: Any, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
