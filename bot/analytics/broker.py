@@ -47,8 +47,10 @@ class AnalyticsEventBroker(EventBroker):
 
     def publish(self, event: dict[str, Any]) -> None:
         from bot.analytics.db import session_scope
-        from bot.analytics.recorder import record_event
+        from bot.analytics.recorder import is_recorded, record_event
 
+        if not is_recorded(event):  # most events (actions, bot messages) change nothing
+            return
         try:
             with session_scope(self.url) as session:
                 record_event(session, event, self.municipality, self.idle)

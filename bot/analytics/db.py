@@ -31,6 +31,9 @@ def get_engine(url: str | None = None) -> Engine:
 def _sqlite_pragmas(dbapi_connection: object, _: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL + NORMAL: a commit survives a crash of the process; only an OS crash or power loss
+    # can lose the last commits. Halves the time the recorder adds to each turn.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()

@@ -77,18 +77,28 @@ def _latest_turn(session: Session, conversation: Conversation) -> Turn | None:
     ).scalar_one_or_none()
 
 
+def is_recorded(event: dict[str, Any]) -> bool:
+    """Whether an event changes the statistics: a citizen message, or a turn's outcome."""
+    if not event.get("sender_id"):
+        return False
+    kind = event.get("event")
+    if kind == "user":
+        return True
+    return (
+        kind == "slot"
+        and event.get("name") == "turn_outcome"
+        and isinstance(event.get("value"), dict)
+    )
+
+
 def record_event(
     session: Session, event: dict[str, Any], municipality: str, idle: timedelta
 ) -> None:
     """Apply one Rasa event (as the broker receives it) to the statistics tables."""
-    kind = event.get("event")
-    sender_id = event.get("sender_id")
-    if not sender_id or kind not in ("user", "slot"):
+    if not is_recorded(event):
         return
-    if kind == "slot" and not (
-        event.get("name") == "turn_outcome" and isinstance(event.get("value"), dict)
-    ):
-        return
+    kind = event["event"]
+    sender_id = event["sender_id"]
     at = local_time(event.get("timestamp"))
     conversation, created = open_conversation(session, sender_id, municipality, at, idle)
     before = None if created else conversation_key(session, conversation.id)
