@@ -10,8 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.analytics.models import ANSWER_KINDS
 from bot.analytics.outcome import describe_turn
-from bot.analytics.recorder import ANSWER_KINDS
 from bot.answers import Reply
 from bot.links import through_redirect
 from bot.profile import Profile, get_profile

@@ -8,10 +8,8 @@ from rasa_sdk import Tracker
 
 from actions.base import ProfileAction
 from bot import answers
-from bot.answers import Reply
+from bot.answers import MISS_INTENTS, Reply
 from bot.profile import Profile
-
-MISS_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 
 
 def previous_turn_was_miss(tracker: Tracker) -> bool:

@@ -25,6 +25,9 @@ from bot.hours import (
 from bot.matching import match_place, match_task
 from bot.profile import Place, Profile, SelfServiceTask
 
+# Intents that mean the assistant did not understand (or cannot help): the fallback's misses.
+MISS_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+
 
 @dataclass(frozen=True)
 class Reply:

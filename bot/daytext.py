@@ -26,7 +26,6 @@ when no day is named ("kan jeg nu komme i morgen?" asks about tomorrow).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -37,6 +36,7 @@ import dateparser
 import holidays
 
 from bot.hours import to_local
+from bot.matching import fold as fold_letters
 
 
 @dataclass(frozen=True)
@@ -47,14 +47,9 @@ class DayQuery:
     day: date
 
 
-_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
-
-
 def fold(text: str) -> str:
     """Lower case, æ/ø/å as ae/oe/aa, diacritics stripped, whitespace collapsed."""
-    text = text.lower().translate(_FOLD)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return " ".join(text.split())
+    return " ".join(fold_letters(text).split())
 
 
 def _w(word: str) -> str:

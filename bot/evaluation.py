@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-MISS_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+from bot.answers import MISS_INTENTS
 
 
 @dataclass(frozen=True)

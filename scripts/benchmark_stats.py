@@ -35,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.analytics.db import get_engine, session_scope
-from bot.analytics.models import Conversation, LinkEvent, Turn
+from bot.analytics.models import ANSWER_KINDS, REFERRAL_CHANNEL, Conversation, LinkEvent, Turn
 from bot.analytics.outcome import GENERAL_AREA
 from bot.analytics.report import komhen_csv as render_komhen_csv
 from bot.analytics.scratch import PG_ADMIN_URL, postgres_available, scratch_database
@@ -98,12 +98,6 @@ COVERED = (
 
 # --- synthetic data ---------------------------------------------------------------------
 
-ANSWER_KINDS = {"information", "self_service_link"}
-REFERRAL_CHANNEL = {
-    "referral_phone": "telephone",
-    "referral_attendance": "personal_attendance",
-    "referral_digital_post": "digital_post",
-}
 # Content turns per conversation (1 .. 3); feedback turns come on top (mean ≈ 1.5 in all).
 TURN_COUNTS = (1, 2, 3)
 TURN_COUNT_WEIGHTS = (0.88, 0.10, 0.02)

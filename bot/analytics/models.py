@@ -23,6 +23,13 @@ KINDS = (
     "fallback",  # did not understand
     "meta",  # greeting, thanks, help, privacy warning: no answer either way
 )
+ANSWER_KINDS = frozenset({"information", "self_service_link"})
+# Referral kinds and the channel each sends the citizen to.
+REFERRAL_CHANNEL = {
+    "referral_phone": "telephone",
+    "referral_attendance": "personal_attendance",
+    "referral_digital_post": "digital_post",
+}
 # How the citizen would otherwise have contacted the municipality (Conversation.otherwise).
 OTHERWISE_CHANNELS = ("telephone", "email", "personal_attendance", "paper_post", "none")
 

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.analytics.models import Conversation, LinkEvent, Turn
+from bot.analytics.models import ANSWER_KINDS, REFERRAL_CHANNEL, Conversation, LinkEvent, Turn
 from bot.analytics.summary import conversation_key, move
 from bot.settings import TIMEZONE
 
@@ -21,12 +21,6 @@ from bot.settings import TIMEZONE
 META_INTENTS = frozenset(
     {"greet", "goodbye", "thank", "help", "bot_challenge", "personal_data", "feedback"}
 )
-ANSWER_KINDS = frozenset({"information", "self_service_link"})
-REFERRAL_CHANNEL = {
-    "referral_phone": "telephone",
-    "referral_attendance": "personal_attendance",
-    "referral_digital_post": "digital_post",
-}
 
 
 def local_time(timestamp: float | None) -> datetime:

@@ -27,20 +27,24 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.analytics.models import Conversation, DailyCount, LinkEvent
+from bot.analytics.models import (
+    ANSWER_KINDS,
+    REFERRAL_CHANNEL,
+    Conversation,
+    DailyCount,
+    LinkEvent,
+)
 from bot.profile import OTHERWISE_KEYS, Profile
 
 C = Conversation
 D = DailyCount
-ANSWER_KINDS = ("information", "self_service_link")
-REFERRAL_KINDS = ("referral_phone", "referral_attendance", "referral_digital_post")
 PAID_CHANNELS = ("telephone", "email", "personal_attendance", "paper_post")
 OUTCOMES = ("resolved", "referred", "abandoned", "not_understood")
 
 OUTCOME = sa.case(
     (C.helpful.is_(True), "resolved"),
-    (sa.and_(C.last_kind.in_(ANSWER_KINDS), C.helpful.is_(None)), "resolved"),
-    (C.last_kind.in_(REFERRAL_KINDS), "referred"),
+    (sa.and_(C.last_kind.in_(sorted(ANSWER_KINDS)), C.helpful.is_(None)), "resolved"),
+    (C.last_kind.in_(sorted(REFERRAL_CHANNEL)), "referred"),
     (sa.and_(C.n_answers + C.n_referrals == 0, C.n_fallbacks > 0), "not_understood"),
     else_="abandoned",
 )
