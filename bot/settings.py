@@ -18,6 +18,22 @@ Variables (all optional locally):
                       (default: the web app's own origin, BOT_PUBLIC_URL)
   BOT_LINK_REDIRECTS  1 (default): links in answers go through the web app's click-counting
                       redirect at BOT_PUBLIC_URL/r/<id>; 0: links point straight at their target
+
+Public endpoint limits (docs/privacy.md, README "Privacy guard and bad input"):
+  BOT_RATE_PER_ADDRESS        messages per minute from one client address (default 60)
+  BOT_RATE_PER_CONVERSATION   messages per minute in one conversation (default 20)
+  BOT_MAX_TURNS               messages in one conversation before it is refused (default 200)
+  BOT_PROXIES_COUNT           reverse proxies in front of the Rasa server whose X-Forwarded-For
+                              is trusted for the client address (default 0: none, use the peer)
+  BOT_TURN_TIMEOUT_SECONDS    longest a citizen waits for a reply before the assistant gives up
+                              and says "try again / call us" (default 10)
+
+Retention in days (``python -m bot purge`` deletes what is older; docs/privacy.md):
+  BOT_RETENTION_TRACKER_DAYS     conversations with their text in the tracker store (default 30)
+  BOT_RETENTION_STATISTICS_DAYS  statistics detail: conversations, turns, links (default 395)
+  BOT_RETENTION_SUMMARY_DAYS     aggregated daily counts (KOMHEN, overview) (default 1826)
+  BOT_RETENTION_LOG_DAYS         log files (default 14)
+  BOT_LOG_MAX_BYTES              a log file is rotated when it reaches this size (default 10 MB)
 """
 
 from __future__ import annotations
@@ -52,6 +68,16 @@ class Settings:
     link_redirects: bool = True
     assistant_url: str = "http://localhost:5005"
     cors_origins: tuple[str, ...] = ("http://localhost:8000",)
+    rate_per_address: int = 60
+    rate_per_conversation: int = 20
+    max_turns: int = 200
+    proxies_count: int = 0
+    turn_timeout_seconds: int = 10
+    retention_tracker_days: int = 30
+    retention_statistics_days: int = 395
+    retention_summary_days: int = 1826
+    retention_log_days: int = 14
+    log_max_bytes: int = 10 * 1024 * 1024
 
     @property
     def cookie_secure(self) -> bool:
@@ -133,6 +159,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         link_redirects=_int(env_vars, "BOT_LINK_REDIRECTS", 1, 0, 1) == 1,
         assistant_url=(env_vars.get("BOT_ASSISTANT_URL") or "http://localhost:5005").rstrip("/"),
         cors_origins=_origins(env_vars, public_url),
+        rate_per_address=_int(env_vars, "BOT_RATE_PER_ADDRESS", 60, 1, 100_000),
+        rate_per_conversation=_int(env_vars, "BOT_RATE_PER_CONVERSATION", 20, 1, 100_000),
+        max_turns=_int(env_vars, "BOT_MAX_TURNS", 200, 1, 100_000),
+        proxies_count=_int(env_vars, "BOT_PROXIES_COUNT", 0, 0, 10),
+        turn_timeout_seconds=_int(env_vars, "BOT_TURN_TIMEOUT_SECONDS", 10, 1, 300),
+        retention_tracker_days=_int(env_vars, "BOT_RETENTION_TRACKER_DAYS", 30, 1, 3660),
+        retention_statistics_days=_int(env_vars, "BOT_RETENTION_STATISTICS_DAYS", 395, 1, 3660),
+        retention_summary_days=_int(env_vars, "BOT_RETENTION_SUMMARY_DAYS", 1826, 1, 36600),
+        retention_log_days=_int(env_vars, "BOT_RETENTION_LOG_DAYS", 14, 1, 3660),
+        log_max_bytes=_int(env_vars, "BOT_LOG_MAX_BYTES", 10 * 1024 * 1024, 1024, 2**31),
     )
 
 
