@@ -306,7 +306,7 @@ def create_app(db_url: str | None = None) -> Sanic:
         username = request.form.get("username", "")
         password = request.form.get("password", "")
         next_page = _safe_next(request.form.get("next"))
-        if limiter.blocked(username):
+        if not limiter.attempt(username):
             return render(
                 request,
                 "login.html",
@@ -324,7 +324,6 @@ def create_app(db_url: str | None = None) -> Sanic:
 
         found = await in_thread(check)
         if found is None:
-            limiter.failure(username)
             return render(
                 request,
                 "login.html",

@@ -264,6 +264,18 @@ class LoginRateLimiter:
         """True when ``username`` has used up its failed attempts for now."""
         return len(self._recent(normalise_username(username))) >= self.max_failures
 
+    def attempt(self, username: str) -> bool:
+        """Count a login attempt before its password is checked; False when blocked.
+
+        Counted as a failure until :meth:`success` clears it. Check and count happen without
+        an ``await`` in between, so parallel requests cannot all pass the check while the
+        slow password hashes of the first ones are still being computed.
+        """
+        if self.blocked(username):
+            return False
+        self.failure(username)
+        return True
+
     def failure(self, username: str) -> None:
         key = normalise_username(username)
         if len(self._failures) >= self._max_tracked:

@@ -490,6 +490,49 @@ def test_failed_logins_are_rate_limited(web: WebApp, staff_user: tuple[str, str]
     assert "For mange forkerte forsøg" in response.text
 
 
+def test_parallel_logins_cannot_bypass_the_limit(web: WebApp) -> None:
+    """30 guesses at once: the limit counts each before its (slow) password check."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    username, password = f"parallel.{uuid.uuid4().hex[:6]}", PASSWORD
+    created = run_cli(
+        web.db_url,
+        "create-user",
+        username,
+        "--role",
+        "staff",
+        "--password-stdin",
+        stdin=password + "\n",
+    )
+    assert created.returncode == 0, created.stderr
+    browser = requests.Session()
+    token = csrf_of(browser.get(web.base + "/staff/login", timeout=30))
+    cookies = browser.cookies.get_dict()
+
+    def guess(i: int) -> int:
+        return requests.post(
+            web.base + "/staff/login",
+            data={"username": username, "password": f"gæt nummer {i}", "csrf_token": token},
+            cookies=cookies,
+            allow_redirects=False,
+            timeout=60,
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        statuses = list(pool.map(guess, range(30)))
+    assert statuses.count(200) == 10, statuses
+    assert statuses.count(429) == 20, statuses
+    # Now even the right password is refused until the window has passed.
+    right = requests.post(
+        web.base + "/staff/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        cookies=cookies,
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert right.status_code == 429
+
+
 # -- CLI -----------------------------------------------------------------------
 
 
