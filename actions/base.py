@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any
@@ -10,12 +11,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import answers
 from bot.analytics.models import ANSWER_KINDS
 from bot.analytics.outcome import describe_turn
 from bot.answers import Reply
 from bot.links import through_redirect
 from bot.profile import Profile, get_profile
 from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 
 class ProfileAction(Action, ABC):
@@ -38,7 +42,14 @@ class ProfileAction(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         profile, settings = get_profile(), get_settings()
-        replies = self.replies(profile, tracker, settings.now())
+        try:
+            replies = self.replies(profile, tracker, settings.now())
+        except Exception as exc:
+            # Only the type: a message or traceback may quote the conversation.
+            logger.error("Action %s failed: %s", self.name(), type(exc).__name__)
+            replies = answers.technical_error(profile)
+            dispatcher.utter_message(response=replies[0].response, **replies[0].variables)
+            return [SlotSet("turn_outcome", describe_turn(replies[0].response, profile, replies))]
         for reply in replies:
             if settings.link_redirects:
                 reply = through_redirect(reply, profile, settings.public_url, tracker.sender_id)

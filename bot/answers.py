@@ -229,6 +229,16 @@ def self_service(profile: Profile, text: str, task_entities: list[str]) -> list[
 # -- contact ------------------------------------------------------------------
 
 
+def technical_error(profile: Profile) -> list[Reply]:
+    """The assistant could not answer (a server part failed): try again, or call."""
+    return [
+        Reply(
+            "utter_technical_error",
+            {"municipality": profile.municipality.name, "phone": profile.contact.phone.value},
+        )
+    ]
+
+
 def contact(profile: Profile) -> list[Reply]:
     """All channels in the order of the channel strategy."""
     c = profile.contact

@@ -4,37 +4,70 @@ It replaces Rasa's ``rest`` channel at the same path (``/webhooks/rest/webhook``
 contract: POST ``{"sender": "...", "message": "..."}`` and get back a JSON list of bot messages.
 Before Rasa sees anything, the guard
 
-* refuses malformed requests with a clear 4xx JSON error (never a 500),
-* removes CPR numbers from the text and the metadata, and makes the assistant warn the citizen
-  (the number never reaches the tracker store, a log line or a table),
-* refuses messages longer than BOT_MAX_MESSAGE_CHARS with 413 (the widget limits input too).
+* bounds the work per request: Sanic refuses bodies over 16 KB before reading them, metadata
+  is limited in size and depth, and every text scan is linear-time;
+* refuses malformed requests with a clear 4xx JSON error (never a 500);
+* limits messages per client address and per conversation, and turns per conversation (429);
+* removes CPR numbers from the text, the metadata and (by refusing it) the sender id, also a
+  number split over two messages, and makes the assistant warn the citizen;
+* accepts a ``/intent{...}`` message only when it is exactly a button payload the assistant
+  offered in that conversation; anything else starting with ``/`` is plain text.
+
+Behind it, a turn that fails (the action server down, a reply that never comes) gets a Danish
+"try again, or call us" reply that the statistics record, and a tracker store that fails stops
+the turn with a clear error instead of Rasa's silent in-memory fallback.
 
 Enable it in ``credentials.yml`` with ``bot.channel.GuardedRestInput:``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import math
 import re
-from collections.abc import Awaitable, Callable
+import traceback
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
+from sanic.exceptions import PayloadTooLarge, SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.privacy import contains_cpr, install_log_redaction, redact_value, remainder_after_cpr
+from bot import privacy
+from bot.privacy import (
+    REDACTED,
+    contains_cpr,
+    install_log_redaction,
+    redact_value,
+    remainder_after_cpr,
+)
+from bot.ratelimit import ExpiringLRU, TokenBucketLimiter, TurnCounter
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
-_SENDER = re.compile(r"^[A-Za-z0-9_.:\-]{1,128}$")
+MAX_METADATA_BYTES = 2 * 1024
+MAX_METADATA_DEPTH = 4
+# A request whose body has not arrived whole in this time is dropped (slow clients).
+REQUEST_TIMEOUT_S = 10
+_SENDER = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")
 # Intents the guard sends instead of (or before) the citizen's text.
 INTENT_PERSONAL_DATA = "/personal_data"
 # A remainder shorter than this many letters is not a question worth passing on.
 _MIN_REMAINDER_LETTERS = 6
+# How long the end of a conversation's last message is kept (in memory only) so that a CPR
+# number split over two messages is caught; and how much of it.
+TAIL_SECONDS = 10 * 60
+TAIL_CHARS = 40
+# Conversations are counted for the turn cap until they have been idle this long.
+TURN_WINDOW_SECONDS = 60 * 60
 
 
 class GuardError(Exception):
@@ -46,54 +79,168 @@ class GuardError(Exception):
         self.message = message
 
 
-def _error(status: int, message: str) -> HTTPResponse:
-    return response.json({"error": message, "status": status}, status=status)
+class TrackerStoreUnavailable(RasaException):
+    """The tracker store failed; raised instead of Rasa's silent in-memory fallback."""
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> HTTPResponse:
+    return response.json({"error": message, "status": status}, status=status, headers=headers)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters (but newline and tab) and with lone surrogates
+    replaced, so that every store and log can take it (PostgreSQL refuses NUL)."""
+    if text.isprintable():
+        return text
+    return "".join(
+        "\ufffd"
+        if "\ud800" <= ch <= "\udfff"
+        else ch
+        if ch.isprintable() or ch in "\n\t "
+        else " "
+        if ch in "\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+        else ""
+        for ch in text
+    )
+
+
+def _check_metadata(value: Any, depth: int = 0) -> Any:
+    """Metadata cleaned like text, or GuardError when it is nested too deeply."""
+    if depth > MAX_METADATA_DEPTH:
+        raise GuardError(400, f'"metadata" is nested more than {MAX_METADATA_DEPTH} levels deep.')
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k): _check_metadata(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_check_metadata(v, depth + 1) for v in value]
+    return value
 
 
 def parse_request(body: bytes, max_chars: int) -> tuple[str, str, dict[str, Any] | None]:
-    """Validate a raw request body; return (sender, text, metadata) or raise GuardError."""
+    """Validate a raw request body; return (sender, text, metadata) or raise GuardError.
+
+    The text and metadata come back cleaned of control characters; the metadata also of CPR
+    numbers. The text still holds them: :func:`guard_text` decides what Rasa gets.
+    """
     if len(body) > MAX_BODY_BYTES:
         raise GuardError(413, f"Request body is larger than {MAX_BODY_BYTES} bytes.")
     if not body.strip():
         raise GuardError(400, 'Send a JSON object: {"sender": "<id>", "message": "<text>"}.')
     try:
-        payload = json.loads(body)
+        # Strictly UTF-8 (RFC 8259): no UTF-16 guessing, no encoded surrogates.
+        payload = json.loads(
+            body.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float
+        )
+    except RecursionError:
+        raise GuardError(400, "The request body is nested too deeply.") from None
     except (ValueError, UnicodeDecodeError):
         raise GuardError(400, "The request body is not valid JSON.") from None
     if not isinstance(payload, dict):
         raise GuardError(400, 'Send a JSON object: {"sender": "<id>", "message": "<text>"}.')
     sender = payload.get("sender")
-    if not isinstance(sender, str) or not _SENDER.match(sender) or contains_cpr(sender):
+    if not isinstance(sender, str) or not _SENDER.fullmatch(sender):
         raise GuardError(
             400,
             '"sender" must be a conversation id of 1-128 letters, digits, "_", "-", "." or ":".',
         )
+    if contains_cpr(sender):
+        # Refused rather than rewritten: an integration that uses CPR numbers as conversation
+        # ids must be fixed, and a refused id is never stored.
+        raise GuardError(400, '"sender" must not contain a CPR number; use a random id.')
     text = payload.get("message")
     if not isinstance(text, str):
         raise GuardError(400, '"message" must be a text string.')
+    text = clean_text(text)
     if not text.strip():
         raise GuardError(400, '"message" is empty.')
     if len(text) > max_chars:
         raise GuardError(413, f'"message" is longer than {max_chars} characters.')
     metadata = payload.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
+    if metadata is None or metadata == {}:
+        return sender, text, None
+    if not isinstance(metadata, dict):
         raise GuardError(400, '"metadata" must be a JSON object when given.')
-    return sender, text, redact_value(metadata) if metadata else None
+    if len(json.dumps(metadata)) > MAX_METADATA_BYTES:
+        raise GuardError(413, f'"metadata" is larger than {MAX_METADATA_BYTES} bytes.')
+    return sender, text, redact_value(_check_metadata(metadata))
+
+
+@dataclass(frozen=True)
+class GuardedText:
+    """What Rasa gets for one citizen message, in order, and whether a CPR number was removed."""
+
+    texts: list[str]
+    removed_cpr: bool
+
+
+def guard_text(text: str, previous_tail: str = "") -> GuardedText:
+    """The message(s) Rasa gets for one citizen message.
+
+    * CPR found (also one begun at the end of the previous message): the personal-data intent,
+      then what is left of the question (if anything).
+    * Otherwise: the text unchanged.
+    """
+    across = privacy.cpr_across(previous_tail, text) if previous_tail else []
+    if across:
+        text = _cut(text, across)
+    if not across and not contains_cpr(text):
+        return GuardedText([text], removed_cpr=False)
+    texts = [INTENT_PERSONAL_DATA]
+    rest = remainder_after_cpr(text).replace(REDACTED, " ").strip()
+    if sum(c.isalpha() for c in rest) >= _MIN_REMAINDER_LETTERS:
+        texts.append(rest)
+    return GuardedText(texts, removed_cpr=True)
 
 
 def guarded_texts(text: str) -> list[str]:
-    """The message(s) Rasa gets for one citizen message, in order.
+    """:func:`guard_text` for a message on its own."""
+    return guard_text(text).texts
 
-    * CPR found: the personal-data intent, then what is left of the question (if anything).
-    * Otherwise: the text unchanged.
-    """
-    if not contains_cpr(text):
-        return [text]
-    texts = [INTENT_PERSONAL_DATA]
-    rest = remainder_after_cpr(text)
-    if sum(c.isalpha() for c in rest) >= _MIN_REMAINDER_LETTERS:
-        texts.append(rest)
-    return texts
+
+def _cut(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    parts, last = [], 0
+    for start, end in sorted(spans):
+        parts.append(text[last:start])
+        parts.append(" ")
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def tail_of(text: str) -> str:
+    """The end of a message kept for the split-number check (CPR numbers already removed)."""
+    return text[-TAIL_CHARS:]
+
+
+def offered_payloads(events: Iterable[Any]) -> set[str]:
+    """Every button payload the assistant offered in a conversation (its BotUttered events)."""
+    payloads: set[str] = set()
+    for event in events:
+        data = getattr(event, "data", None)
+        if getattr(event, "type_name", None) != "bot" or not isinstance(data, dict):
+            continue
+        for button in data.get("buttons") or []:
+            if isinstance(button, dict) and isinstance(button.get("payload"), str):
+                payloads.add(button["payload"])
+    return payloads
+
+
+def as_plain_text(text: str) -> str:
+    """A ``/...`` message that is not an offered payload, as text Rasa will not parse as an
+    intent: the leading slashes go."""
+    return text.lstrip().lstrip("/").strip()
 
 
 class GuardedRestInput(InputChannel):
@@ -102,7 +249,14 @@ class GuardedRestInput(InputChannel):
     def __init__(self, max_chars: int | None = None) -> None:
         from bot.settings import get_settings
 
-        self.max_chars = max_chars or get_settings().max_message_chars
+        settings = get_settings()
+        self.max_chars = max_chars or settings.max_message_chars
+        self.turn_timeout = float(settings.turn_timeout_seconds)
+        self.proxies_count = settings.proxies_count
+        self.per_address = TokenBucketLimiter(settings.rate_per_address)
+        self.per_conversation = TokenBucketLimiter(settings.rate_per_conversation)
+        self.turns = TurnCounter(settings.max_turns, TURN_WINDOW_SECONDS)
+        self.tails: ExpiringLRU[str] = ExpiringLRU(50_000, TAIL_SECONDS)
         install_log_redaction()
         # Startup stops with a message naming file and field if the profile is invalid.
         from bot.profile import get_profile
@@ -118,8 +272,98 @@ class GuardedRestInput(InputChannel):
         credentials = credentials or {}
         return cls(max_chars=credentials.get("max_message_chars"))
 
+    # -- the parts of a turn ---------------------------------------------------
+
+    def _limit(self, request: Request, sender: str) -> HTTPResponse | None:
+        """429 when the conversation has used up its turns (every request counts) or sends
+        too fast."""
+        if not self.turns.hit(sender):
+            return self._too_many(request, "utter_too_many_turns", None)
+        wait = self.per_conversation.hit(sender)
+        if wait:
+            return self._too_many(request, "utter_too_many_messages", wait)
+        return None
+
+    def _too_many(self, request: Request, utter: str, wait: float | None) -> HTTPResponse:
+        logger.info("Refused a request: rate limit (%s)", utter)
+        headers = {"Retry-After": str(math.ceil(wait))} if wait else None
+        return _error(429, _response_text(request, utter), headers)
+
+    async def _plain_unless_offered(self, request: Request, sender: str, text: str) -> str:
+        if not text.lstrip().startswith("/"):
+            return text
+        tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+        if tracker is not None and text in offered_payloads(tracker.events):
+            return text
+        return as_plain_text(text)
+
+    async def _technical_error(
+        self, request: Request, sender: str, collector: CollectingOutputChannel, record: bool
+    ) -> None:
+        """Tell the citizen to try again or call; record it for the statistics if asked."""
+        from rasa.shared.core.events import BotUttered, SlotSet
+        from rasa.shared.core.trackers import DialogueStateTracker
+
+        from bot import answers
+        from bot.analytics.outcome import describe_turn
+        from bot.profile import get_profile
+
+        agent = request.app.ctx.agent
+        profile = get_profile()
+        (reply,) = answers.technical_error(profile)
+        store = agent.tracker_store
+        if not record:
+            tracker = DialogueStateTracker(sender, agent.domain.slots)
+            message = await agent.nlg.generate(reply.response, tracker, "rest", **reply.variables)
+            await collector.send_response(sender, message or {})
+            return
+        async with agent.lock_store.lock(sender):
+            tracker = await store.get_or_create_tracker(sender)
+            message = await agent.nlg.generate(reply.response, tracker, "rest", **reply.variables)
+            message = message or {}
+            tracker.update(
+                BotUttered(
+                    message.get("text"),
+                    {k: v for k, v in message.items() if k != "text"},
+                    {"utter_action": reply.response},
+                )
+            )
+            outcome = describe_turn(reply.response, profile, [reply])
+            tracker.update(SlotSet("turn_outcome", outcome))
+            await store.save(tracker)
+        await collector.send_response(sender, message)
+
+    # -- the endpoint ----------------------------------------------------------
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("guarded_rest_webhook", __name__)
+
+        @webhook.listener("before_server_start")
+        async def limits(app: Any, _: Any) -> None:
+            # Sanic refuses a larger body (413) before reading it into memory.
+            app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+            app.config.REQUEST_TIMEOUT = REQUEST_TIMEOUT_S
+            if self.proxies_count:
+                app.config.PROXIES_COUNT = self.proxies_count
+            # Wrong paths and methods answer in the endpoint's JSON error format too.
+            app.error_handler.add(SanicException, routing_error)
+
+        @webhook.listener("after_server_start")
+        async def strict_tracker_store(app: Any, _: Any) -> None:
+            _fail_loudly_on_tracker_store_errors(app.ctx.agent)
+
+        async def routing_error(_: Request, exc: SanicException) -> HTTPResponse:
+            status = int(getattr(exc, "status_code", 500) or 500)
+            if status >= 500:
+                logger.error("Server error: %s", _where(exc))
+                status, text = 503, "The assistant could not answer right now."
+            else:
+                text = str(exc.args[0]) if exc.args else type(exc).__name__
+            return _error(status, text[:200])
+
+        @webhook.exception(PayloadTooLarge)
+        async def too_large(_: Request, __: Exception) -> HTTPResponse:
+            return _error(413, f"Request body is larger than {MAX_BODY_BYTES} bytes.")
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -128,26 +372,104 @@ class GuardedRestInput(InputChannel):
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
+                return await handle(request)
+            except Exception as exc:
+                logger.error("Handling a request failed: %s", _where(exc))
+                return _error(503, "The assistant could not answer right now.")
+
+        async def handle(request: Request) -> HTTPResponse:
+            address = request.remote_addr or request.ip or "unknown"
+            wait = self.per_address.hit(address)
+            if wait:
+                return self._too_many(request, "utter_too_many_messages", wait)
+            try:
                 sender, text, metadata = parse_request(request.body or b"", self.max_chars)
             except GuardError as exc:
                 logger.info("Refused a request: %s", exc.message)
                 return _error(exc.status, exc.message)
+            limited = self._limit(request, sender)
+            if limited is not None:
+                return limited
+
+            guarded = guard_text(text, self.tails.get(sender) or "")
+            self.tails.set(sender, "" if guarded.removed_cpr else tail_of(text))
             collector = CollectingOutputChannel()
-            for message_text in guarded_texts(text):
-                try:
-                    await on_new_message(
-                        UserMessage(
-                            message_text,
-                            collector,
-                            sender,
-                            input_channel=self.name(),
-                            metadata=metadata,
-                        )
+            try:
+                texts = [
+                    t
+                    if t == INTENT_PERSONAL_DATA
+                    else await self._plain_unless_offered(request, sender, t)
+                    for t in guarded.texts
+                ]
+                texts = [t for t in texts if t]
+                if not texts:
+                    return _error(400, '"message" is empty.')
+                for message_text in texts:
+                    user_message = UserMessage(
+                        message_text,
+                        collector,
+                        sender,
+                        input_channel=self.name(),
+                        metadata=metadata,
                     )
-                except Exception:
-                    # Never log the text; it is already redacted, but keep logs minimal.
-                    logger.exception("Handling a message for a conversation failed.")
-                    return _error(503, "The assistant could not answer right now.")
+                    await asyncio.wait_for(on_new_message(user_message), self.turn_timeout)
+                if not collector.messages:
+                    # Every turn says something; silence means a part failed (Rasa logs it and
+                    # carries on with no reply when the action server is down).
+                    logger.error("A turn produced no reply; sending the technical-error reply.")
+                    await self._technical_error(request, sender, collector, record=True)
+            except asyncio.TimeoutError:
+                logger.error(
+                    "No reply within %.0f s; sending the technical-error reply.", self.turn_timeout
+                )
+                await self._technical_error(request, sender, collector, record=False)
+            except TrackerStoreUnavailable as exc:
+                logger.error("%s", exc)
+                return _error(503, "The assistant cannot store the conversation right now.")
+            except Exception as exc:
+                logger.error("Handling a message failed: %s", _where(exc))
+                return _error(503, "The assistant could not answer right now.")
             return response.json(collector.messages)
 
         return webhook
+
+
+def _where(exc: BaseException) -> str:
+    """An error's type and the line that raised it, without its message: a message may quote
+    the conversation (SQL parameters, a tracker, the citizen's text)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}{where}"
+
+
+def _response_text(request: Request, utter: str) -> str:
+    """The first text of a domain response (limits and faults are said in domain.yml)."""
+    try:
+        return str(request.app.ctx.agent.domain.responses[utter][0]["text"])
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return utter
+
+
+def _fail_loudly_on_tracker_store_errors(agent: Any) -> None:
+    """Make Rasa's FailSafeTrackerStore raise instead of falling back to memory.
+
+    Rasa wraps every tracker store in a ``FailSafeTrackerStore`` that, on an error, logs it and
+    carries on with an in-memory store: a conversation would silently lose its history and the
+    next turns would never be saved. Its documented hook ``on_tracker_store_error`` (a
+    constructor argument; set here because Rasa builds the wrapper itself) is called instead of
+    that log line, so raising there stops the turn with a clear error.
+    """
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    store = getattr(agent, "tracker_store", None)
+    if not isinstance(store, FailSafeTrackerStore):
+        return
+    inner = type(getattr(store, "_tracker_store", store)).__name__
+
+    def fail(error: Exception) -> None:
+        raise TrackerStoreUnavailable(
+            f"The tracker store ({inner}, endpoints.yml: tracker_store) failed: "
+            f"{type(error).__name__}. The conversation was not saved."
+        ) from None
+
+    store._on_tracker_store_error = fail

@@ -30,6 +30,8 @@ ACTION_OUTCOMES: dict[str, tuple[str, str, str]] = {
     "action_social_media": ("contact", "referral_digital_post", GENERAL_AREA),
     "action_fallback": ("fallback", "fallback", GENERAL_AREA),
     "action_feedback": ("feedback", "meta", GENERAL_AREA),
+    # Sent by the citizen endpoint when a server part failed: the citizen is sent to the phone.
+    "utter_technical_error": ("technical_error", "referral_phone", GENERAL_AREA),
 }
 _TASK_KIND = {
     "self_service": "self_service_link",

@@ -27,6 +27,7 @@ TOPIC_LABELS = {
     "contact": "Kontakt kommunen",
     "fallback": "Ikke forstået",
     "feedback": "Tilbagemelding",
+    "technical_error": "Teknisk fejl",
 }
 
 

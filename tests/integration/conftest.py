@@ -79,11 +79,23 @@ def model_path() -> Path:
 
 
 def start_assistant(
-    tmp_path_factory: pytest.TempPathFactory, model: Path, profile: str
+    tmp_path_factory: pytest.TempPathFactory,
+    model: Path,
+    profile: str,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Assistant]:
     """Run one assistant for ``profile`` in a fresh directory until the generator is closed."""
     workdir = tmp_path_factory.mktemp(f"assistant-{profile}")
-    env = {"BOT_PROFILE": profile, "BOT_ENV": "test", "BOT_NOW": FROZEN_NOW, "LOG_LEVEL": "DEBUG"}
+    env = {
+        "BOT_PROFILE": profile,
+        "BOT_ENV": "test",
+        "BOT_NOW": FROZEN_NOW,
+        "LOG_LEVEL": "DEBUG",
+        # The whole suite talks to this stack from one address; the limits have their own test.
+        "BOT_RATE_PER_ADDRESS": "100000",
+        "BOT_RATE_PER_CONVERSATION": "1000",
+        **(extra_env or {}),
+    }
     cfg = isolated_stack(workdir, model, env)
     with running_stack(cfg):
         yield Assistant(cfg, workdir)

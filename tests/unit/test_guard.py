@@ -7,9 +7,15 @@ import pytest
 from bot.channel import (
     INTENT_PERSONAL_DATA,
     MAX_BODY_BYTES,
+    GuardedText,
     GuardError,
+    as_plain_text,
+    clean_text,
+    guard_text,
     guarded_texts,
+    offered_payloads,
     parse_request,
+    tail_of,
 )
 
 
@@ -64,3 +70,88 @@ def test_cpr_alone_becomes_only_the_warning() -> None:
 
 def test_message_without_cpr_is_unchanged() -> None:
     assert guarded_texts("hej") == ["hej"]
+
+
+# -- bounded work, odd input ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "says"),
+    [
+        (
+            b'{"sender": "a", "message": "hej", "metadata": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+            400,
+            "nested",
+        ),
+        (b"[" * 10000 + b"]" * 10000, 413, "larger"),
+        (
+            body(sender="a", message="hej", metadata={"a": {"b": {"c": {"d": {"e": 1}}}}}),
+            400,
+            "nested",
+        ),
+        (body(sender="a", message="hej", metadata={"x": " " * 3000}), 413, "metadata"),
+        (b'{"sender": "a", "message": "hej", "metadata": {"x": NaN}}', 400, "JSON"),
+        (b'{"sender": "a", "message": "hej", "metadata": {"x": 1e999999}}', 400, "JSON"),
+        (body(sender="a", message="\u0000\u0001"), 400, "empty"),
+        (body(sender="01.01.90.1234", message="hej"), 400, "CPR"),
+        (body(sender="0101901234", message="hej"), 400, "CPR"),
+    ],
+)
+def test_bounded_and_odd_requests(raw: bytes, status: int, says: str) -> None:
+    with pytest.raises(GuardError) as err:
+        parse_request(raw, 500)
+    assert err.value.status == status
+    assert says in err.value.message
+
+
+def test_text_and_metadata_are_cleaned_for_every_store() -> None:
+    raw = b'{"sender": "a", "message": "hej\\u0000 med\\ud800 dig", "metadata": {"k": "v\\u0000"}}'
+    _, text, meta = parse_request(raw, 500)
+    assert text == "hej med\ufffd dig"
+    assert meta == {"k": "v"}
+    assert clean_text("linje 1\nlinje 2\ttab") == "linje 1\nlinje 2\ttab"
+
+
+def test_metadata_numbers_with_a_cpr_are_removed() -> None:
+    _, _, meta = parse_request(body(sender="a", message="hej", metadata={"n": [2304778813]}), 500)
+    assert "2304778813" not in json.dumps(meta)
+
+
+# -- a number split over two messages -------------------------------------------------
+
+
+def test_a_number_split_over_two_messages_is_caught_in_the_second() -> None:
+    first = guard_text("mit cpr er 230477")  # synthetic; a date of birth alone passes
+    assert first == GuardedText(["mit cpr er 230477"], removed_cpr=False)
+    second = guard_text("8813", tail_of("mit cpr er 230477"))
+    assert second.removed_cpr and second.texts == [INTENT_PERSONAL_DATA]
+    unrelated = guard_text("hvornår åbner i", tail_of("mit cpr er 230477"))
+    assert unrelated == GuardedText(["hvornår åbner i"], removed_cpr=False)
+
+
+# -- /intent messages -------------------------------------------------------------------
+
+
+def test_offered_payloads_come_from_the_assistants_buttons() -> None:
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    events = [
+        UserUttered("hej"),
+        BotUttered(
+            "Fik du svar?", {"buttons": [{"title": "Ja", "payload": '/feedback{"helpful": "ja"}'}]}
+        ),
+        BotUttered("tekst uden knapper"),
+    ]
+    assert offered_payloads(events) == {'/feedback{"helpful": "ja"}'}
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ('/feedback{"helpful":"ja"}', 'feedback{"helpful":"ja"}'),
+        ("  //greet", "greet"),
+        ("/", ""),
+    ],
+)
+def test_unoffered_slash_messages_become_plain_text(text: str, plain: str) -> None:
+    assert as_plain_text(text) == plain
