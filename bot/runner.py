@@ -6,6 +6,7 @@ same way: the same commands, environment and readiness checks.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -15,11 +16,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_S = 180.0
@@ -54,48 +54,77 @@ def port_in_use(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the supervisor dies, even by SIGKILL.
+
+    Children run in their own session (so a Ctrl-C in the terminal reaches only the
+    supervisor, which stops them in order); this makes sure none outlives it.
+    """
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+
+
 @dataclass
 class Service:
-    """One child process and the URL that answers when it is ready."""
+    """One child process, the URL that answers when it is ready, and its log file.
+
+    Everything the process prints goes through a pipe into :mod:`bot.logfiles` (CPR-redacted,
+    rotated by size and day) when ``log_path`` is set.
+    """
 
     name: str
     command: list[str]
     health_url: str
     log_path: Path | None = None
     process: subprocess.Popen | None = None
-    _log: IO[bytes] | None = field(default=None, repr=False)
+    started_at: float = 0.0
+    _log: logging.Handler | None = field(default=None, repr=False)
 
     def start(self, env: dict[str, str], cwd: Path = ROOT) -> None:
-        out: IO[bytes] | int | None = None
-        if self.log_path is not None:
-            self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            self._log = open(self.log_path, "ab")
-            out = self._log
+        piped = self.log_path is not None
         self.process = subprocess.Popen(
             self.command,
             cwd=cwd,
             env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT if out is not None else None,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if piped else None,
+            stderr=subprocess.STDOUT if piped else None,
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
+        self.started_at = time.monotonic()
+        if piped and self.process.stdout is not None:
+            from bot.logfiles import open_log, pump
+
+            if self._log is None:
+                self._log = open_log(self.log_path)  # type: ignore[arg-type]
+            pump(self.process.stdout, self._log)
+
+    def exited(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
 
     def wait_ready(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
+            if self.exited():
                 raise RuntimeError(
-                    f"{self.name} exited with code {self.process.returncode} during startup"
+                    f"{self.name} exited with code {self.process.returncode} during startup"  # type: ignore[union-attr]
                     + (f"; see {self.log_path}" if self.log_path else "")
                 )
-            try:
-                with urllib.request.urlopen(self.health_url, timeout=2) as resp:  # noqa: S310
-                    if resp.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                pass
+            if self.answers():
+                return
             time.sleep(0.5)
         raise TimeoutError(f"{self.name} did not answer on {self.health_url} in {timeout:.0f} s")
+
+    def answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as resp:  # noqa: S310
+                return resp.status == 200
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            return False
 
     def stop(self, timeout: float = 20.0) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -107,9 +136,81 @@ class Service:
                 self.process.wait()
             except ProcessLookupError:
                 pass
+
+    def close_log(self) -> None:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+class Supervisor:
+    """Starts services in order, restarts one that crashes (with back-off), stops them all.
+
+    :meth:`poll` must be called from the thread that started the services (the main thread):
+    a child's parent-death signal is tied to the thread that created it.
+    """
+
+    MAX_BACKOFF_S = 60.0
+    # A service that ran this long before it crashed starts again after the shortest delay.
+    STABLE_AFTER_S = 60.0
+
+    def __init__(
+        self,
+        services: list[Service],
+        env: dict[str, str],
+        log: logging.Logger | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.services = services
+        self.env = env
+        self.log = log or logging.getLogger("bot.supervisor")
+        self._clock = clock
+        self._crashes: dict[str, int] = {}
+        self._restart_at: dict[str, float] = {}
+
+    def start_all(self) -> None:
+        for service in self.services:
+            service.start(self.env)
+        for service in self.services:
+            service.wait_ready()
+
+    def backoff(self, crashes: int) -> float:
+        """Seconds to wait before restart number ``crashes`` in a row: 1, 2, 4, ... 60."""
+        return min(self.MAX_BACKOFF_S, 2.0 ** (crashes - 1))
+
+    def poll(self) -> None:
+        """Notice crashed services and restart each when its back-off has passed."""
+        now = self._clock()
+        for service in self.services:
+            name = service.name
+            if name in self._restart_at:
+                if now >= self._restart_at[name]:
+                    del self._restart_at[name]
+                    self.log.warning("Restarting the %s.", name)
+                    service.start(self.env)
+                continue
+            if not service.exited():
+                continue
+            uptime = now - service.started_at
+            crashes = 1 if uptime >= self.STABLE_AFTER_S else self._crashes.get(name, 0) + 1
+            self._crashes[name] = crashes
+            delay = self.backoff(crashes)
+            self._restart_at[name] = now + delay
+            self.log.error(
+                "The %s exited with code %s after %.0f s; restarting it in %.0f s "
+                "(crash %d in a row).",
+                name,
+                service.process.returncode,  # type: ignore[union-attr]
+                uptime,
+                delay,
+                crashes,
+            )
+
+    def stop_all(self) -> None:
+        for service in reversed(self.services):
+            service.stop()
+        for service in self.services:
+            service.close_log()
 
 
 @dataclass(frozen=True)
@@ -150,21 +251,26 @@ class StackConfig:
         return load_settings(self.child_env()).cors_origins
 
 
-def isolated_stack(workdir: Path, model: Path, env: dict[str, str] | None = None) -> StackConfig:
-    """A stack on free ports whose tracker store, statistics (SQLite) and logs live in
-    ``workdir``."""
-    action_port = free_port()
+def isolated_stack(
+    workdir: Path,
+    model: Path,
+    env: dict[str, str] | None = None,
+    ports: tuple[int, int, int] | None = None,
+) -> StackConfig:
+    """A stack whose tracker store, statistics (SQLite) and logs live in ``workdir``, on
+    ``ports`` (Rasa, action server, web app) or free ones."""
+    rasa_port, action_port, web_port = ports or (free_port(), free_port(), free_port())
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://localhost:{action_port}/webhook"\n'
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
         "event_broker:\n  type: bot.analytics.broker.AnalyticsEventBroker\n",
         encoding="utf-8",
     )
     return StackConfig(
-        rasa_port=free_port(),
+        rasa_port=rasa_port,
         action_port=action_port,
-        web_port=free_port(),
+        web_port=web_port,
         model=model,
         endpoints=endpoints,
         log_dir=workdir / "logs",
@@ -177,8 +283,8 @@ def stack_services(cfg: StackConfig) -> list[Service]:
     log = (lambda name: cfg.log_dir / f"{name}.log") if cfg.log_dir else (lambda name: None)
     actions = Service(
         "action server",
-        [rasa, "run", "actions", "--actions", "actions", "--port", str(cfg.action_port)],
-        f"http://localhost:{cfg.action_port}/health",
+        [sys.executable, "-m", "bot", "actions", "--port", str(cfg.action_port)],
+        f"http://127.0.0.1:{cfg.action_port}/health",
         log("actions"),
     )
     server_cmd = [
@@ -197,8 +303,6 @@ def stack_services(cfg: StackConfig) -> list[Service]:
         "--cors",
         *cfg.cors,
     ]
-    if cfg.log_dir:
-        server_cmd += ["--log-file", str(cfg.log_dir / "rasa-file.log")]
     server = Service(
         "Rasa server", server_cmd, f"http://localhost:{cfg.rasa_port}/webhooks/rest/", log("rasa")
     )
@@ -212,17 +316,15 @@ def stack_services(cfg: StackConfig) -> list[Service]:
 
 
 @contextmanager
-def running_stack(cfg: StackConfig) -> Iterator[list[Service]]:
+def running_stack(cfg: StackConfig) -> Iterator[Supervisor]:
     """Start the action server, Rasa server and web app; wait until all answer; stop all on
-    exit."""
-    services = stack_services(cfg)
-    env = cfg.child_env()
+    exit. Refuses to start when the tracker store cannot be reached."""
+    from bot.tracker_db import check_tracker_store
+
+    check_tracker_store(cfg.endpoints)
+    supervisor = Supervisor(stack_services(cfg), cfg.child_env())
     try:
-        for service in services:
-            service.start(env)
-        for service in services:
-            service.wait_ready()
-        yield services
+        supervisor.start_all()
+        yield supervisor
     finally:
-        for service in reversed(services):
-            service.stop()
+        supervisor.stop_all()

@@ -21,7 +21,10 @@ def get_engine(url: str | None = None) -> Engine:
     url = url or get_settings().analytics_db_url
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+    # A PostgreSQL server that does not answer is given up on quickly: the broker then queues
+    # statistics and the web app answers with an error page, instead of hanging.
+    connect_args = {"connect_timeout": 3} if url.startswith("postgresql") else {}
+    engine = sa.create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     Base.metadata.create_all(engine)

@@ -1,0 +1,57 @@
+"""The action server: rasa-sdk's app, served on 127.0.0.1 with the privacy rules of this project.
+
+``rasa run actions`` listens on every interface (``0.0.0.0``) and, when an action fails, logs
+the traceback and answers Rasa with the whole request (the tracker, so the conversation text)
+in the error body, which the Rasa server then logs too. This launcher uses rasa-sdk's own
+``create_app`` and changes exactly that: it binds to 127.0.0.1 only, redacts CPR numbers in
+every log record and Python warning of this process, and answers a failed action with its name
+and the error's type, nothing of the conversation.
+
+Run it with ``python -m bot actions --port 5055`` (``bot run`` does).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+logger = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+
+
+def create_app(package: str = "actions") -> object:
+    """rasa-sdk's action server app with a failure handler that logs no conversation."""
+    from rasa_sdk.endpoint import create_app as sdk_create_app
+    from sanic.request import Request
+    from sanic.response import HTTPResponse, json
+
+    app = sdk_create_app(package, cors_origins=None)
+
+    async def failed(request: Request, exception: Exception) -> HTTPResponse:
+        action = "unknown"
+        try:
+            action = str((request.json or {}).get("next_action", "unknown"))[:64]
+        except Exception:  # noqa: S110 - the body may not even be JSON; the name is optional
+            pass
+        logger.error("Action %s failed: %s", action, type(exception).__name__)
+        return json({"error": f"action {action} failed", "action_name": action}, status=500)
+
+    # Replaces rasa-sdk's handler for Exception, which logs and returns the request body.
+    app.error_handler.add(Exception, failed)  # type: ignore[attr-defined]
+    return app
+
+
+def run(port: int, package: str = "actions") -> int:
+    """Serve the actions in ``package`` on 127.0.0.1:``port`` until stopped."""
+    from rasa_sdk import utils
+
+    from bot.privacy import install_log_redaction
+
+    install_log_redaction()
+    utils.configure_colored_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
+    app = create_app(package)
+    logger.info("Action server on http://%s:%s", HOST, port)
+    app.run(HOST, port, workers=1, access_log=False)  # type: ignore[attr-defined]
+    return 0

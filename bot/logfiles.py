@@ -1,0 +1,102 @@
+"""Log files of the assistant's processes: CPR-redacted, rotated by size and by day, pruned by age.
+
+The supervisor (:mod:`bot.runner`) reads everything a server process writes to stdout and
+stderr through a pipe and writes it here, line by line. This is the second line of defence
+behind the log-record redaction inside each process: it also covers what bypasses logging
+(``print``, tracebacks printed by the interpreter, native libraries).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import IO
+
+from bot.privacy import redact_cpr
+from bot.settings import TIMEZONE
+
+# Rotated files kept at most, whatever their age (bounds the disk a chatty process can fill).
+MAX_BACKUPS = 50
+
+
+def _today() -> date:
+    return datetime.now(TIMEZONE).date()
+
+
+class DailySizeRotatingHandler(RotatingFileHandler):
+    """A :class:`RotatingFileHandler` that also rotates when the day changes, and deletes
+    rotated files older than ``max_age_days`` whenever it rotates."""
+
+    def __init__(
+        self,
+        path: Path,
+        max_bytes: int,
+        max_age_days: int,
+        today: Callable[[], date] = _today,
+    ) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(
+            path, maxBytes=max_bytes, backupCount=MAX_BACKUPS, encoding="utf-8", delay=True
+        )
+        self.max_age_days = max_age_days
+        self._today = today
+        self._day = (
+            datetime.fromtimestamp(path.stat().st_mtime, TIMEZONE).date()
+            if path.exists()
+            else today()
+        )
+
+    def shouldRollover(self, record: logging.LogRecord) -> int:
+        if self._today() != self._day and Path(self.baseFilename).exists():
+            return 1
+        return super().shouldRollover(record)
+
+    def doRollover(self) -> None:
+        super().doRollover()
+        self._day = self._today()
+        self.prune()
+
+    def prune(self) -> int:
+        """Delete rotated files older than ``max_age_days``; return how many."""
+        cutoff = time.time() - self.max_age_days * 86400
+        base = Path(self.baseFilename)
+        removed = 0
+        for old in base.parent.glob(base.name + ".*"):
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+def open_log(path: Path) -> DailySizeRotatingHandler:
+    """The handler for one process's log file, with the size and age from the settings."""
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    handler = DailySizeRotatingHandler(path, settings.log_max_bytes, settings.retention_log_days)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    return handler
+
+
+def write_line(handler: logging.Handler, line: str) -> None:
+    """Write one line, CPR numbers redacted."""
+    record = logging.LogRecord("output", logging.INFO, "", 0, redact_cpr(line)[0], None, None)
+    handler.handle(record)
+
+
+def pump(stream: IO[bytes], handler: logging.Handler) -> threading.Thread:
+    """Copy ``stream`` line by line into ``handler`` in a daemon thread until EOF."""
+
+    def copy() -> None:
+        with stream:
+            for raw in iter(stream.readline, b""):
+                write_line(handler, raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+
+    thread = threading.Thread(target=copy, name=f"log-pump-{id(stream)}", daemon=True)
+    thread.start()
+    return thread
