@@ -31,7 +31,10 @@ def test_help_answers_with_topic_buttons(taarnby: Assistant) -> None:
 
 
 def test_a_topic_button_payload_is_answered(taarnby: Assistant) -> None:
-    reply = taarnby.ask("/kontaktcenter_1881")
+    sender = new_sender()
+    offered = buttons(taarnby.ask("hvad kan du hjælpe med?", sender))
+    assert {"payload": "/kontaktcenter_1881", "title": "1881 Kontaktcenter"} in offered
+    reply = taarnby.ask("/kontaktcenter_1881", sender)
     assert "1881" in texts(reply)
 
 
@@ -121,11 +124,13 @@ def test_passport_is_an_in_person_booking(taarnby: Assistant) -> None:
 
 
 def test_self_service_without_task_offers_the_catalogue(taarnby: Assistant) -> None:
-    reply = taarnby.ask("hvad kan jeg klare selv på nettet")
+    sender = new_sender()
+    reply = taarnby.ask("hvad kan jeg klare selv på nettet", sender)
     titles = {b["title"] for b in buttons(reply)}
     assert {"Flytning", "Pas", "Folkepension"} <= titles
     moving = next(b for b in buttons(reply) if b["title"] == "Flytning")
-    targets = link_targets(taarnby.ask(moving["payload"]))
+    # A button's payload is accepted in the conversation that offered it.
+    targets = link_targets(taarnby.ask(moving["payload"], sender))
     assert any("guide--naar-du-skal-flytte" in t for t in targets)
 
 
