@@ -46,3 +46,16 @@ def test_server_still_answers_and_logged_no_traceback(taarnby: Assistant) -> Non
 def test_health_endpoint(taarnby: Assistant) -> None:
     url = taarnby.cfg.rest_url.removesuffix("webhook")
     assert requests.get(url, timeout=10).json() == {"status": "ok"}
+
+
+def test_button_payloads_log_no_false_errors(taarnby: Assistant) -> None:
+    """Rasa tries to fill a payload's entity JSON as a slot template and logs an ERROR for
+    every feedback question (rasa#6616); the channel filters exactly that record."""
+    import time
+
+    reply = taarnby.ask("hvornår har borgerservice åbent?", new_sender())
+    assert any("/feedback" in b.get("payload", "") for m in reply for b in m.get("buttons", []))
+    time.sleep(1)  # the supervisor's log pump writes asynchronously
+    log = (taarnby.workdir / "logs" / "rasa.log").read_text(encoding="utf-8", errors="ignore")
+    assert "Borgerservice" in log or "hvornår" in log  # the right file: DEBUG logs user text
+    assert "rasa.core.nlg.interpolator" not in log
