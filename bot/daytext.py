@@ -21,6 +21,13 @@ and "lørdag" are the same word; all matched on word boundaries):
 
 When the text holds several expressions, the leftmost day expression wins; "nu" counts only
 when no day is named ("kan jeg nu komme i morgen?" asks about tomorrow).
+
+The time taken grows linearly with the text: the look-behind checks ("kl." before a number, a
+weekday before a date) look at a bounded window, a date that exists in no year never reaches
+dateparser, and one message gets at most ``_MAX_PARSES`` (64) dateparser calls (each takes
+0.5-1.5 ms; a repeated phrase is parsed once). Only a text with more than 64 distinct explicit
+dates that dateparser rejects ("1. sept", "29/2/2025"), before one it accepts, resolves
+differently than it would without the cap.
 """
 
 from __future__ import annotations
@@ -115,6 +122,52 @@ _DATE_NUMERIC = re.compile(
 _CLOCK_BEFORE = re.compile(r"\b(?:kl|klokken)\.?\s?$")
 # "lørdag den 28. november": the weekday only introduces the date, which is what counts.
 _WEEKDAY_BEFORE = re.compile(r"\b(?:" + "|".join(_WEEKDAY_WORDS) + r")\s?(?:den\s?|d\.\s?)?$")
+# Both match at most this many characters (tests/unit/test_linear_time.py checks), so they are
+# searched in a window before a date instead of in the whole text before it.
+_BEFORE_WINDOW = 32
+# dateparser calls per message (see the module docstring).
+_MAX_PARSES = 64
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _ends_before(pattern: re.Pattern[str], text: str, end: int) -> re.Match[str] | None:
+    """``pattern.search(text[:end])`` for a ``$``-anchored pattern of bounded width.
+
+    ``pos`` and ``endpos`` keep the character before the window visible to ``\\b``.
+    """
+    return pattern.search(text, max(0, end - _BEFORE_WINDOW), end)
+
+
+class _DateParser:
+    """dateparser for one message: each phrase parsed once, at most ``_MAX_PARSES`` calls."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.parsed: dict[str, datetime | None] = {}
+
+    def parse(self, phrase: str) -> datetime | None:
+        if phrase in self.parsed:
+            return self.parsed[phrase]
+        if len(self.parsed) >= _MAX_PARSES:
+            return None
+        result = dateparser.parse(
+            phrase,
+            languages=["da"],
+            settings={
+                "RELATIVE_BASE": self.now,
+                "PREFER_DATES_FROM": "future",
+                "DATE_ORDER": "DMY",
+            },
+        )
+        self.parsed[phrase] = result
+        return result
+
+
+def _exists_in_some_year(day: int, month: int | None) -> bool:
+    """Whether day (and month) can be a date at all; 29 February counts."""
+    if month is None:
+        return 1 <= day <= 31
+    return 1 <= month <= 12 and 1 <= day <= _MONTH_DAYS[month - 1]
 
 
 # -- resolvers -----------------------------------------------------------------
@@ -139,25 +192,23 @@ def _next_weekday(weekday: int, today: date) -> date:
     return today + timedelta(days=(weekday - today.weekday()) % 7)
 
 
-def _explicit_date(text: str, match: re.Match[str], now: datetime) -> date | None:
+def _explicit_date(
+    text: str, match: re.Match[str], now: datetime, parser: _DateParser | None = None
+) -> date | None:
     """Parse a matched date with dateparser; a past date without a year rolls to next year."""
     if match.re is _DATE_NUMERIC:
-        if _CLOCK_BEFORE.search(text[: match.start()]):
+        if _ends_before(_CLOCK_BEFORE, text, match.start()):
             return None  # "kl. 9.30" is a clock time
+        if not _exists_in_some_year(int(match["day"]), int(match["month"])):
+            return None  # dateparser would not keep this day and month either
         year = match["year"]
         phrase = f"{match['day']}/{match['month']}" + (f"/{year}" if year else "")
     else:
+        if not _exists_in_some_year(int(match["day"]), None):
+            return None
         year = match["year"]
         phrase = f"{match['day']}. {match['month']}" + (f" {year}" if year else "")
-    parsed = dateparser.parse(
-        phrase,
-        languages=["da"],
-        settings={
-            "RELATIVE_BASE": now,
-            "PREFER_DATES_FROM": "future",
-            "DATE_ORDER": "DMY",
-        },
-    )
+    parsed = (parser or _DateParser(now)).parse(phrase)
     # dateparser fills gaps from RELATIVE_BASE ("17.30" would become 17 November); a parse
     # that does not keep the written day (and month) is no date.
     if parsed is None or parsed.day != int(match["day"]):
@@ -219,11 +270,15 @@ def resolve_day(text: str | None, now: datetime) -> DayQuery | None:
         for match in pattern.finditer(folded):
             start = match.start()
             if resolver is _explicit_date:
-                weekday = _WEEKDAY_BEFORE.search(folded[:start])
+                weekday = _ends_before(_WEEKDAY_BEFORE, folded, start)
                 start = weekday.start() if weekday else start
             matches.append((start, start - match.end(), match, resolver))
+    parser = _DateParser(local_now)
     for _start, _neg_len, match, resolver in sorted(matches, key=lambda m: m[:2]):
-        day = resolver(folded, match, local_now)
+        if resolver is _explicit_date:
+            day = _explicit_date(folded, match, local_now, parser)
+        else:
+            day = resolver(folded, match, local_now)
         if day is not None:
             return DayQuery("date", day)
     if _NOW.search(folded):

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.profile import Place, Profile, SelfServiceTask
 
@@ -35,20 +35,40 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-def _phrase_score(phrase: list[str], text_words: list[str]) -> float:
-    """100 for an exact word-sequence match, else the best fuzzy score of an equal-length window."""
+_Windows = tuple[frozenset[str], list[str]]
+
+
+def _windows(text_words: list[str], n: int) -> _Windows:
+    """The distinct runs of ``n`` consecutive words, joined by spaces (as a set and in order)."""
+    runs = dict.fromkeys(" ".join(text_words[i : i + n]) for i in range(len(text_words) - n + 1))
+    return frozenset(runs), list(runs)
+
+
+def _phrase_score(
+    phrase: list[str], text_words: list[str], windows: dict[int, _Windows] | None = None
+) -> float:
+    """100 for an exact word-sequence match, else the best fuzzy score of an equal-length window.
+
+    ``windows`` caches :func:`_windows` across the phrases of one text; the best score is found
+    by rapidfuzz in one call over the distinct windows, so long texts stay fast.
+    """
     n = len(phrase)
     if n == 0 or n > len(text_words):
         return 0.0
+    if windows is None:
+        windows = {}
+    if n not in windows:
+        windows[n] = _windows(text_words, n)
+    distinct, choices = windows[n]
     target = " ".join(phrase)
-    best = 0.0
-    for i in range(len(text_words) - n + 1):
-        window = " ".join(text_words[i : i + n])
-        if window == target:
-            return 100.0
-        if len(target) >= FUZZY_MIN_CHARS:
-            best = max(best, fuzz.ratio(window, target))
-    return best if best >= FUZZY_MIN_SCORE else 0.0
+    if target in distinct:
+        return 100.0
+    if len(target) < FUZZY_MIN_CHARS:
+        return 0.0
+    found = process.extractOne(
+        target, choices, scorer=fuzz.ratio, processor=None, score_cutoff=FUZZY_MIN_SCORE
+    )
+    return found[1] if found is not None else 0.0
 
 
 def _best(items: Iterable[T], text: str, names: Callable[[T], list[str]]) -> T | None:
@@ -56,13 +76,14 @@ def _best(items: Iterable[T], text: str, names: Callable[[T], list[str]]) -> T |
     if not text_words:
         return None
     joined = " ".join(text_words)
+    windows: dict[int, _Windows] = {}
     best: tuple[float, int, T] | None = None
     for item in items:
         if joined == item.id.replace("_", " ") or joined == item.id:
             return item
         for name in names(item):
             phrase = words(name)
-            score = _phrase_score(phrase, text_words)
+            score = _phrase_score(phrase, text_words, windows)
             if score and (best is None or (score, len(phrase)) > best[:2]):
                 best = (score, len(phrase), item)
     return best[2] if best else None
