@@ -45,8 +45,16 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Validate, train if needed, start everything on localhost, stop all on Ctrl-C."""
-    from bot.runner import StackConfig, port_in_use, running_stack
+    """Validate, train if needed, start everything on localhost, stop all on Ctrl-C.
+
+    Supervises the three servers: one that crashes is restarted with back-off. SIGINT, SIGTERM
+    and SIGHUP stop them all; if this process is killed outright, they get SIGTERM from the
+    kernel (see bot.runner), so no server outlives it.
+    """
+    import logging
+
+    from bot.runner import StackConfig, isolated_stack, port_in_use, running_stack
+    from bot.tracker_db import TrackerStoreConfigError
     from bot.training import ensure_model
 
     settings = get_settings()
@@ -56,29 +64,43 @@ def cmd_run(args: argparse.Namespace) -> int:
         if port_in_use(port):
             print(
                 f"Port {port} is already in use. Stop what uses it, or choose another "
-                f"with --port / --action-port.",
+                f"with --port / --action-port / --web-port.",
                 file=sys.stderr,
             )
             return 2
     model = ensure_model()
-    Path("var/logs").mkdir(parents=True, exist_ok=True)
-    cfg = StackConfig(
-        rasa_port=args.port,
-        action_port=args.action_port,
-        web_port=args.web_port,
-        model=model,
-        log_dir=Path("var/logs"),
-        env={"BOT_PROFILE": settings.profile},
-    )
+    if args.state_dir:
+        # A self-contained stack (tracker store, statistics, logs in one folder): tests, demos.
+        state = Path(args.state_dir).resolve()
+        state.mkdir(parents=True, exist_ok=True)
+        cfg = isolated_stack(
+            state,
+            model,
+            {"BOT_PROFILE": settings.profile},
+            ports=(args.port, args.action_port, args.web_port),
+        )
+    else:
+        Path("var/logs").mkdir(parents=True, exist_ok=True)
+        cfg = StackConfig(
+            rasa_port=args.port,
+            action_port=args.action_port,
+            web_port=args.web_port,
+            model=model,
+            log_dir=Path("var/logs"),
+            env={"BOT_PROFILE": settings.profile},
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     print("Starting the action server, the Rasa server and the web app (about a minute) ...")
     stop = {"now": False}
 
     def _stop(*_: object) -> None:
         stop["now"] = True
 
-    signal.signal(signal.SIGTERM, _stop)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
+    statistics_url = cfg.child_env().get("BOT_ANALYTICS_DB_URL") or settings.analytics_db_url
     try:
-        with running_stack(cfg) as services:
+        with running_stack(cfg) as supervisor:
             print(
                 "\nThe assistant is running:\n"
                 f"  Demo page with chat:   {cfg.web_url}/\n"
@@ -86,27 +108,20 @@ def cmd_run(args: argparse.Namespace) -> int:
                 f"  Staff pages:           {cfg.web_url}/staff/  "
                 "(create a login: python -m bot create-user NAME --role staff)\n"
                 f"  Link redirects:        {cfg.web_url}/r/<link id>\n"
-                f"  Action server:         http://localhost:{cfg.action_port}/health\n"
+                f"  Action server:         http://127.0.0.1:{cfg.action_port}/health\n"
                 f"  Municipality profile:  {settings.profile}\n"
-                f"  Statistics database:   {settings.analytics_db_url}\n"
-                f"  Logs:                  var/logs/\n"
+                f"  Statistics database:   {statistics_url}\n"
+                f"  Logs:                  {cfg.log_dir}/\n"
                 "Talk to it:  python -m bot shell   (or curl, see README)\n"
                 "Press Ctrl-C to stop everything.",
                 flush=True,
             )
             while not stop["now"]:
-                for service in services:
-                    if service.process is not None and service.process.poll() is not None:
-                        print(
-                            f"{service.name} stopped (code {service.process.returncode}); "
-                            f"see {service.log_path}. Stopping the rest.",
-                            file=sys.stderr,
-                        )
-                        return 1
-                time.sleep(1)
+                supervisor.poll()
+                time.sleep(0.5)
     except KeyboardInterrupt:
         pass
-    except (RuntimeError, TimeoutError) as exc:
+    except (RuntimeError, TimeoutError, TrackerStoreConfigError) as exc:
         print(f"Could not start: {exc}", file=sys.stderr)
         return 1
     print("Stopped.")
@@ -135,6 +150,13 @@ def cmd_web(args: argparse.Namespace) -> int:
     from bot.web.app import run
 
     return run(port=args.port)
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    """Serve the custom actions on 127.0.0.1 (the action server)."""
+    from bot.action_server import run
+
+    return run(port=args.port, package=args.actions)
 
 
 def _read_new_password(from_stdin: bool) -> str | None:
@@ -186,6 +208,25 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete what is older than its retention period (BOT_RETENTION_*; docs/privacy.md)."""
+    from bot.retention import purge
+
+    settings = get_settings()
+    report = purge(
+        settings.now(),
+        settings,
+        endpoints=Path(args.endpoints),
+        log_dir=Path(args.log_dir),
+        dry_run=args.dry_run,
+    )
+    for line in report.lines():
+        print(line)
+    for error in report.errors:
+        print(f"Cannot purge: {error}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,6 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=5005)
     p.add_argument("--action-port", type=int, default=5055)
     p.add_argument("--web-port", type=int, default=8000)
+    p.add_argument(
+        "--state-dir",
+        default=None,
+        help="keep tracker store, statistics and logs in this folder "
+        "(default: endpoints.yml and var/)",
+    )
     p.set_defaults(func=cmd_run)
 
     from bot.analytics.cli import add_parser as add_stats_parser
@@ -221,6 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, help="default: BOT_WEB_PORT or 8000")
     p.set_defaults(func=cmd_web)
 
+    p = sub.add_parser("actions", help="serve the custom actions on 127.0.0.1 (action server)")
+    p.add_argument("--port", type=int, default=5055)
+    p.add_argument("--actions", default="actions", help="package with the action classes")
+    p.set_defaults(func=cmd_actions)
+
     p = sub.add_parser("create-user", help="create a staff user for the web app")
     p.add_argument("username", help="3-64 characters: a-z, 0-9, . _ -")
     p.add_argument("--role", choices=("staff", "webteam"), required=True)
@@ -230,6 +282,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the password from one line on stdin instead of prompting",
     )
     p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser(
+        "purge", help="delete conversations, statistics and logs older than their retention"
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="count what would be deleted, delete nothing"
+    )
+    p.add_argument("--endpoints", default="endpoints.yml", help="Rasa endpoints file")
+    p.add_argument("--log-dir", default="var/logs", help="directory of the log files")
+    p.set_defaults(func=cmd_purge)
     return parser
 
 

@@ -7,28 +7,75 @@ reached (Rasa itself would retry forever), and by the retention purge.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from rasa.utils.endpoints import EndpointConfig
 
 
 class TrackerStoreConfigError(Exception):
     """The tracker store in endpoints.yml is missing, of another type, or not reachable."""
 
 
-def tracker_store_url(endpoints: Path) -> str:
-    """The SQLAlchemy URL of the SQL tracker store configured in ``endpoints``.
+@contextmanager
+def quiet_rasa_imports() -> Iterator[None]:
+    """Rasa's imports without the SQLAlchemy 2.0 and setuptools deprecation notices they print
+    on the terminal."""
+    from sqlalchemy.util import deprecations
 
-    Built by Rasa's own ``SQLTrackerStore.get_db_url`` from the same fields Rasa reads.
-    """
+    # What SQLALCHEMY_SILENCE_UBER_WARNING=1 does; the notice bypasses warning filters that
+    # libraries reset while Rasa is imported.
+    deprecations.SILENCE_UBER_WARNING = True
     with warnings.catch_warnings():
-        # Rasa's imports announce SQLAlchemy 2.0 and setuptools deprecations on the terminal.
         warnings.simplefilter("ignore")
-        from rasa.core.tracker_store import SQLTrackerStore
+        yield
+
+
+def tracker_store_config(endpoints: Path) -> EndpointConfig | None:
+    """The ``tracker_store`` section of ``endpoints``, read by Rasa's own reader."""
+    with quiet_rasa_imports():
         from rasa.utils.endpoints import read_endpoint_config
 
-    config = read_endpoint_config(str(endpoints), "tracker_store")
-    if config is None:
+        return read_endpoint_config(str(endpoints), "tracker_store")
+
+
+def sql_url(config: EndpointConfig, endpoints: Path, *, login: bool = False) -> str:
+    """The SQLAlchemy URL of a SQL tracker store, built by Rasa's ``SQLTrackerStore.get_db_url``
+    from the same fields Rasa reads: the database that holds the events, or with ``login`` the
+    ``login_db`` Rasa first connects to (to create that database) when one is configured."""
+    kwargs = dict(config.kwargs)
+    port = kwargs.get("port")
+    try:
+        port = int(port) if port not in (None, "") else None
+    except (TypeError, ValueError):
+        raise TrackerStoreConfigError(
+            f"{endpoints}: tracker_store.port: {port!r} is not a number"
+        ) from None
+    with quiet_rasa_imports():
+        from rasa.core.tracker_store import SQLTrackerStore
+
+        url = SQLTrackerStore.get_db_url(
+            kwargs.get("dialect", "sqlite"),
+            config.url,
+            port,
+            kwargs.get("db", "rasa.db"),
+            kwargs.get("username"),
+            kwargs.get("password"),
+            kwargs.get("login_db") if login else None,
+            kwargs.get("query"),
+        )
+    return str(url)
+
+
+def tracker_store_url(endpoints: Path, *, login: bool = False) -> str:
+    """The URL of the SQL tracker store configured in ``endpoints`` (see :func:`sql_url`)."""
+    config = tracker_store_config(endpoints)
+    if config is None or config.type is None:
         raise TrackerStoreConfigError(
             f"{endpoints}: tracker_store: missing; configure Rasa's SQL tracker store "
             "(without it Rasa keeps conversations in memory only)"
@@ -37,20 +84,7 @@ def tracker_store_url(endpoints: Path) -> str:
         raise TrackerStoreConfigError(
             f"{endpoints}: tracker_store.type: {config.type!r} is not supported; use SQL"
         )
-    kwargs = config.kwargs
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "URL() is deprecated" inside Rasa
-        url = SQLTrackerStore.get_db_url(
-            kwargs.get("dialect", "sqlite"),
-            config.url,
-            kwargs.get("port"),
-            kwargs.get("db", "rasa.db"),
-            kwargs.get("username"),
-            kwargs.get("password"),
-            kwargs.get("login_db"),
-            kwargs.get("query"),
-        )
-    return str(url)
+    return sql_url(config, endpoints, login=login)
 
 
 def check_tracker_store(endpoints: Path, timeout_s: int = 5) -> str:
@@ -58,7 +92,7 @@ def check_tracker_store(endpoints: Path, timeout_s: int = 5) -> str:
 
     A SQLite file's folder is created, as the database file itself would be.
     """
-    url = sa.engine.make_url(tracker_store_url(endpoints))
+    url = sa.engine.make_url(tracker_store_url(endpoints, login=True))
     shown = url.render_as_string(hide_password=True)
     connect_args: dict[str, object] = {}
     if url.get_backend_name() == "sqlite":

@@ -97,7 +97,11 @@ class LinkEvent(Base):
     event = sa.Column(sa.String(8), nullable=False)  # "shown" | "clicked"
     at = sa.Column(sa.DateTime, nullable=False, default=datetime.utcnow)
 
-    __table_args__ = (sa.Index("ix_link_events_muni_at", "municipality", "at", "event"),)
+    __table_args__ = (
+        sa.Index("ix_link_events_muni_at", "municipality", "at", "event"),
+        # Deleting old conversations (python -m bot purge) looks their link events up by it.
+        sa.Index("ix_link_events_conversation", "conversation_id"),
+    )
 
 
 class DailyCount(Base):

@@ -3,7 +3,8 @@
 Every change to a conversation moves it from one summary row to another: the recorder reads the
 conversation's key before and after (with the same SQL expressions the definitions use), then
 takes one off the old row and adds one to the new. ``rebuild`` recomputes the table from the
-conversations in one statement (after a bulk load, or to check the incremental upkeep).
+conversations in one statement (after a bulk load, or to check the incremental upkeep); days
+whose detail the retention purge has deleted keep their rows.
 """
 
 from __future__ import annotations
@@ -65,13 +66,22 @@ def move(session: Session, before: Key | None, after: Key | None) -> None:
 
 
 def rebuild(session: Session) -> int:
-    """Recompute the whole summary from the conversations; returns the number of rows."""
-    session.execute(sa.delete(DailyCount))
-    dialect = session.get_bind().dialect.name
-    day = day_of(C.started_at, dialect)
-    if dialect == "sqlite":
-        day = sa.func.date(day)
-    columns = (C.municipality, day, *_KEY_COLUMNS[2:])
-    select = sa.select(*columns, sa.func.count()).group_by(*columns)
-    session.execute(sa.insert(DailyCount).from_select([*DailyCount.KEY, "n"], select))
+    """Recompute the summary of every day that still has conversations; returns the number of
+    rows in the table.
+
+    Days before the oldest conversation keep their rows: their detail has been deleted by the
+    retention purge (bot/retention.py), which removes whole days only, so every day from the
+    oldest conversation on still has all of its conversations.
+    """
+    first = session.execute(sa.select(sa.func.min(C.started_at))).scalar_one()
+    if first is not None:
+        since = first.date()
+        session.execute(sa.delete(DailyCount).where(DailyCount.day >= since))
+        dialect = session.get_bind().dialect.name
+        day = day_of(C.started_at, dialect)
+        if dialect == "sqlite":
+            day = sa.func.date(day)
+        columns = (C.municipality, day, *_KEY_COLUMNS[2:])
+        select = sa.select(*columns, sa.func.count()).group_by(*columns)
+        session.execute(sa.insert(DailyCount).from_select([*DailyCount.KEY, "n"], select))
     return int(session.execute(sa.select(sa.func.count()).select_from(DailyCount)).scalar())
