@@ -42,21 +42,21 @@ class ProfileAction(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         profile, settings = get_profile(), get_settings()
+        what = self.name()  # what the statistics say this turn did
         try:
             replies = self.replies(profile, tracker, settings.now())
         except Exception as exc:
             # Only the type: a message or traceback may quote the conversation.
             logger.error("Action %s failed: %s", self.name(), type(exc).__name__)
             replies = answers.technical_error(profile)
-            dispatcher.utter_message(response=replies[0].response, **replies[0].variables)
-            return [SlotSet("turn_outcome", describe_turn(replies[0].response, profile, replies))]
+            what = replies[0].response
         for reply in replies:
             if settings.link_redirects:
                 reply = through_redirect(reply, profile, settings.public_url, tracker.sender_id)
             dispatcher.utter_message(
                 response=reply.response, buttons=reply.buttons or None, **reply.variables
             )
-        outcome = describe_turn(self.name(), profile, replies)
+        outcome = describe_turn(what, profile, replies)
         if outcome["kind"] in ANSWER_KINDS:
             dispatcher.utter_message(response="utter_ask_helpful")
         # For the statistics: what this turn did (recorded by the event broker).

@@ -37,6 +37,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.settings import TIMEZONE, Settings
+from bot.tracker_db import db_error_reason
 
 # The web team's review store (reviewed citizen texts) is not built yet. When it is, it gets
 # its own retention setting and a ``_purge_review_store`` here; until then the report says so.
@@ -165,13 +166,6 @@ def purge(
 # --- tracker store ----------------------------------------------------------------------------
 
 
-def _reason(exc: BaseException) -> str:
-    """The first line of a database error, without SQLAlchemy's statement and parameters."""
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip().splitlines()
-    return text[0] if text else type(orig).__name__
-
-
 def _tracker_engine(endpoints: Path) -> tuple[Engine | None, str | None]:
     """An engine on the tracker store of ``endpoints`` (None and a note when there is none)."""
     from bot.tracker_db import TrackerStoreConfigError, quiet_rasa_imports, sql_url
@@ -213,7 +207,7 @@ def _tracker_engine(endpoints: Path) -> tuple[Engine | None, str | None]:
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise RetentionError(
             f"{endpoints}: tracker_store: cannot use {url.render_as_string(hide_password=True)}: "
-            f"{_reason(exc)}"
+            f"{db_error_reason(exc)}"
         ) from exc
 
 
@@ -241,7 +235,7 @@ def _purge_tracker_store(report: PurgeReport, endpoints: Path) -> None:
     except SQLAlchemyError as exc:
         engine.dispose()
         raise RetentionError(
-            f"{endpoints}: tracker_store: cannot connect to {shown}: {_reason(exc)}"
+            f"{endpoints}: tracker_store: cannot connect to {shown}: {db_error_reason(exc)}"
         ) from exc
     try:
         with conn, conn.begin():
@@ -261,7 +255,7 @@ def _purge_tracker_store(report: PurgeReport, endpoints: Path) -> None:
                 report.tracker_events = int(deleted.rowcount)
     except SQLAlchemyError as exc:
         raise RetentionError(
-            f"{endpoints}: tracker_store: cannot purge {shown}: {_reason(exc)}"
+            f"{endpoints}: tracker_store: cannot purge {shown}: {db_error_reason(exc)}"
         ) from exc
     finally:
         engine.dispose()
@@ -296,7 +290,7 @@ def _purge_statistics(report: PurgeReport, url: str) -> None:
             pass
     except SQLAlchemyError as exc:
         raise RetentionError(
-            f"BOT_ANALYTICS_DB_URL: cannot connect to {shown}: {_reason(exc)}"
+            f"BOT_ANALYTICS_DB_URL: cannot connect to {shown}: {db_error_reason(exc)}"
         ) from exc
     try:
         with session_scope(url) as session:
@@ -346,7 +340,9 @@ def _purge_statistics(report: PurgeReport, url: str) -> None:
                     count = session.execute(sa.delete(table).where(where), params).rowcount
                 setattr(report, attribute, int(count))
     except SQLAlchemyError as exc:
-        raise RetentionError(f"BOT_ANALYTICS_DB_URL: cannot purge {shown}: {_reason(exc)}") from exc
+        raise RetentionError(
+            f"BOT_ANALYTICS_DB_URL: cannot purge {shown}: {db_error_reason(exc)}"
+        ) from exc
 
 
 # --- log files --------------------------------------------------------------------------------

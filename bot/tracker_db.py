@@ -87,6 +87,14 @@ def tracker_store_url(endpoints: Path, *, login: bool = False) -> str:
     return sql_url(config, endpoints, login=login)
 
 
+def db_error_reason(exc: BaseException) -> str:
+    """The first line of a database error, without SQLAlchemy's statement and parameters
+    (which may quote a conversation)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
 def check_tracker_store(endpoints: Path, timeout_s: int = 5) -> str:
     """Connect once to the tracker store's database; return its URL without the password.
 
@@ -106,10 +114,8 @@ def check_tracker_store(endpoints: Path, timeout_s: int = 5) -> str:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
     except (sa.exc.SQLAlchemyError, OSError) as exc:
-        reason = str(getattr(exc, "orig", exc) or type(exc).__name__).strip().splitlines()
         raise TrackerStoreConfigError(
-            f"{endpoints}: tracker_store: cannot connect to {shown}: "
-            f"{reason[0] if reason else type(exc).__name__}"
+            f"{endpoints}: tracker_store: cannot connect to {shown}: {db_error_reason(exc)}"
         ) from None
     finally:
         engine.dispose()
