@@ -11,12 +11,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import answers
 from bot.analytics.models import ANSWER_KINDS
 from bot.analytics.outcome import describe_turn
-from bot.answers import Reply
-from bot.links import through_redirect
-from bot.profile import Profile, get_profile
+from bot.dialogue import answers
+from bot.dialogue.answers import Reply
+from bot.knowledge.links import through_redirect
+from bot.knowledge.profile import Profile, get_profile
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)

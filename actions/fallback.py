@@ -7,9 +7,9 @@ from datetime import datetime
 from rasa_sdk import Tracker
 
 from actions.base import ProfileAction
-from bot import answers
-from bot.answers import MISS_INTENTS, Reply
-from bot.profile import Profile
+from bot.dialogue import answers
+from bot.dialogue.answers import MISS_INTENTS, Reply
+from bot.knowledge.profile import Profile
 
 
 def previous_turn_was_miss(tracker: Tracker) -> bool:

@@ -9,9 +9,9 @@ from datetime import datetime
 from rasa_sdk import Tracker
 
 from actions.base import ProfileAction, first_entity
-from bot import answers
-from bot.answers import Reply
-from bot.profile import Profile
+from bot.dialogue import answers
+from bot.dialogue.answers import Reply
+from bot.knowledge.profile import Profile
 
 
 def otherwise_already_asked(tracker: Tracker) -> bool:

@@ -45,7 +45,7 @@ from bot.analytics.stats import (
     overview,
 )
 from bot.analytics.summary import rebuild as rebuild_summary
-from bot.profile import Profile, get_profile
+from bot.knowledge.profile import Profile, get_profile
 
 C = Conversation
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sys
 
-from bot.evaluation import evaluate
-from bot.training import ROOT, ensure_model
+from bot.ops.evaluation import evaluate
+from bot.ops.training import ROOT, ensure_model
 
 CONFIGS = {
     "Danish spaCy pipeline (configs/spacy-da.yml)": "configs/spacy-da.yml",

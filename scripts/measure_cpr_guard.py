@@ -1,4 +1,5 @@
-"""Detection rate and false-positive rate of the CPR guard (bot/privacy.py) on a synthetic corpus.
+"""Detection rate and false-positive rate of the CPR guard (bot/dialogue/privacy.py)
+on a synthetic corpus.
 
 Generates, with a fixed random seed, CPR numbers in many spellings inside Danish sentences
 (plus numbers split over two messages, for ``cpr_across``) and realistic messages with other
@@ -18,7 +19,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.privacy import contains_cpr, cpr_across
+from bot.dialogue.privacy import contains_cpr, cpr_across
 
 MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 MONTHS = (

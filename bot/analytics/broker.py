@@ -43,7 +43,7 @@ class AnalyticsEventBroker(EventBroker):
     """Writes conversations, turns and links handed out to the statistics database."""
 
     def __init__(self, url: str | None = None) -> None:
-        from bot.profile import get_profile
+        from bot.knowledge.profile import get_profile
         from bot.settings import get_settings
 
         settings = get_settings()

@@ -9,7 +9,7 @@ from datetime import date
 from bot.analytics.db import session_scope
 from bot.analytics.report import komhen_csv, overview_text
 from bot.analytics.stats import Period, komhen_table, overview
-from bot.profile import get_profile
+from bot.knowledge.profile import get_profile
 
 
 def _date(value: str) -> date:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.answers import Reply
-from bot.profile import Profile
+from bot.dialogue.answers import Reply
+from bot.knowledge.profile import Profile
 
 GENERAL_AREA = "Generel information"
 

@@ -7,7 +7,7 @@ import io
 from datetime import date
 
 from bot.analytics.stats import Overview
-from bot.profile import Profile
+from bot.knowledge.profile import Profile
 
 OUTCOME_LABELS = {
     "resolved": "løst",

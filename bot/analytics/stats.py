@@ -34,7 +34,7 @@ from bot.analytics.models import (
     DailyCount,
     LinkEvent,
 )
-from bot.profile import OTHERWISE_KEYS, Profile
+from bot.knowledge.profile import OTHERWISE_KEYS, Profile
 
 C = Conversation
 D = DailyCount

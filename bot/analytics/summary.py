@@ -70,7 +70,7 @@ def rebuild(session: Session) -> int:
     rows in the table.
 
     Days before the oldest conversation keep their rows: their detail has been deleted by the
-    retention purge (bot/retention.py), which removes whole days only, so every day from the
+    retention purge (bot/ops/retention.py), which removes whole days only, so every day from the
     oldest conversation on still has all of its conversations.
     """
     first = session.execute(sa.select(sa.func.min(C.started_at))).scalar_one()

@@ -39,8 +39,8 @@ from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import Conversation, LinkEvent, StaffUser
 from bot.analytics.report import OUTCOME_LABELS, dkk, iso_week, komhen_csv, topic_label
 from bot.analytics.stats import Overview, Period, komhen_table, overview
-from bot.links import known_links
-from bot.profile import example_facts, get_profile
+from bot.knowledge.links import known_links
+from bot.knowledge.profile import example_facts, get_profile
 from bot.settings import get_settings
 from bot.web.auth import (
     LoginRateLimiter,
@@ -554,8 +554,8 @@ def _safe_next(value: str | None) -> str | None:
 
 def run(port: int | None = None, host: str = "127.0.0.1") -> int:
     """Serve the web app until interrupted; return an exit code."""
-    from bot.privacy import install_log_redaction
-    from bot.runner import port_in_use
+    from bot.dialogue.privacy import install_log_redaction
+    from bot.ops.runner import port_in_use
 
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.runner import StackConfig, isolated_stack, running_stack
-from bot.training import ensure_model
+from bot.ops.runner import StackConfig, isolated_stack, running_stack
+from bot.ops.training import ensure_model
 
 # Monday 23 November 2026, 10:00 in Copenhagen: Borgerservice is open (frozen for the tests).
 FROZEN_NOW = "2026-11-23T10:00:00+01:00"
@@ -116,7 +116,7 @@ def staff_login(assistant: Assistant, username: str, password: str) -> requests.
     import subprocess
     import sys
 
-    from bot.runner import ROOT
+    from bot.ops.runner import ROOT
 
     proc = subprocess.run(
         [

@@ -13,8 +13,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ProfileAction
-from bot.answers import Reply
-from bot.profile import Profile
+from bot.dialogue.answers import Reply
+from bot.knowledge.profile import Profile
 
 
 class ActionCrash(Action):

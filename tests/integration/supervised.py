@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from bot.runner import ROOT, base_env, free_port, port_in_use
+from bot.ops.runner import ROOT, base_env, free_port, port_in_use
 from tests.integration.conftest import FROZEN_NOW, new_sender
 
 STARTUP_S = 240

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import evaluate
-from bot.runner import ROOT, base_env, rasa_executable
+from bot.ops.evaluation import evaluate
+from bot.ops.runner import ROOT, base_env, rasa_executable
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -25,8 +25,8 @@ import requests
 import sqlalchemy as sa
 
 from bot.analytics.scratch import PG_ADMIN_URL, postgres_available
-from bot.runner import Service, StackConfig, base_env, free_port, isolated_stack, running_stack
-from bot.tracker_db import TrackerStoreConfigError
+from bot.ops.runner import Service, StackConfig, base_env, free_port, isolated_stack, running_stack
+from bot.ops.tracker_db import TrackerStoreConfigError
 from tests.integration.conftest import FROZEN_NOW, new_sender, texts
 from tests.integration.supervised import SupervisedStack, alive, wait_until
 

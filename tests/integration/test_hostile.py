@@ -2,9 +2,9 @@
 no CPR number on disk afterwards.
 
 The corpus (tests/integration/hostile_corpus.py) runs in ONE test, in order, so that the disk
-is searched after all of it. Each case is checked against the endpoint's contract (bot/channel.py,
-README "Privacy guard and bad input"); all problems are collected and reported together as a
-table, so one run shows every case that fails and why.
+is searched after all of it. Each case is checked against the endpoint's contract
+(bot/dialogue/channel.py, README "Privacy guard and bad input"); all problems are collected and
+reported together as a table, so one run shows every case that fails and why.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from bot.privacy import redact_cpr
-from bot.runner import ROOT
+from bot.dialogue.privacy import redact_cpr
+from bot.ops.runner import ROOT
 from tests.integration.conftest import Assistant, buttons, new_sender, texts
 from tests.integration.hostile_corpus import WARNING, Case, build_corpus
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runner import ROOT
+from bot.ops.runner import ROOT
 from bot.settings import TIMEZONE
 from tests.integration.conftest import Assistant, analytics_url, new_sender, start_assistant
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.profile import PROFILE_DIR
-from bot.runner import ROOT, StackConfig, base_env, free_port, stack_services
+from bot.knowledge.profile import PROFILE_DIR
+from bot.ops.runner import ROOT, StackConfig, base_env, free_port, stack_services
 
 pytestmark = pytest.mark.integration
 

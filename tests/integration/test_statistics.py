@@ -16,7 +16,7 @@ from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import LinkEvent
 from bot.analytics.recorder import record_event
 from bot.analytics.stats import Period, komhen_table, overview
-from bot.profile import get_profile
+from bot.knowledge.profile import get_profile
 from bot.settings import TIMEZONE
 from tests.dbs import fresh_database, postgres_available
 
@@ -226,7 +226,7 @@ def test_cli_prints_the_same_figures(db_url: str) -> None:
     import subprocess
     import sys
 
-    from bot.runner import ROOT, base_env
+    from bot.ops.runner import ROOT, base_env
 
     def cli(*extra: str) -> str:
         proc = subprocess.run(

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from bot.analytics.db import session_scope
 from bot.analytics.models import Conversation, LinkEvent, Turn
 from bot.analytics.stats import Period, overview
-from bot.profile import get_profile
+from bot.knowledge.profile import get_profile
 from tests.integration.conftest import Assistant, analytics_url, link_targets, new_sender
 
 pytestmark = pytest.mark.integration

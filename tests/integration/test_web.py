@@ -25,9 +25,9 @@ import requests
 import sqlalchemy as sa
 
 from bot.analytics.models import Conversation, LinkEvent
-from bot.links import known_links
-from bot.profile import get_profile
-from bot.runner import ROOT, Service, base_env, free_port
+from bot.knowledge.links import known_links
+from bot.knowledge.profile import get_profile
+from bot.ops.runner import ROOT, Service, base_env, free_port
 from bot.web.app import CLICK_RECORD_TIMEOUT_S
 
 pytestmark = pytest.mark.integration
@@ -691,7 +691,7 @@ def test_overview_and_komhen_pages_show_the_figures(
     from bot.analytics.db import session_scope
     from bot.analytics.report import komhen_csv
     from bot.analytics.stats import Period, komhen_table, overview
-    from bot.profile import get_profile
+    from bot.knowledge.profile import get_profile
     from bot.settings import TIMEZONE
 
     _seed_conversations(web.db_url)

@@ -23,7 +23,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from bot.runner import ROOT
+from bot.ops.runner import ROOT
 from tests.integration.conftest import Assistant
 
 pytestmark = pytest.mark.integration

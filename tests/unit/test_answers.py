@@ -4,8 +4,8 @@ from datetime import datetime
 
 import pytest
 
-from bot import answers
-from bot.profile import get_profile
+from bot.dialogue import answers
+from bot.knowledge.profile import get_profile
 from bot.settings import TIMEZONE
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)

@@ -1,4 +1,4 @@
-"""Unit tests for bot.daytext: Danish time expressions to the day the citizen asks about."""
+"""Unit tests for bot.knowledge.daytext: Danish time expressions to the day asked about."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.daytext import DayQuery, fold, resolve_day
+from bot.knowledge.daytext import DayQuery, fold, resolve_day
 from bot.settings import TIMEZONE
 
 # Tuesday 24 November 2026, 10:00 Copenhagen time (naive = local).

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bot.channel import (
+from bot.dialogue.channel import (
     INTENT_PERSONAL_DATA,
     MAX_BODY_BYTES,
     GuardedText,

@@ -1,4 +1,4 @@
-"""Unit tests for bot.hours: schedules, open/closed status and Danish formatting."""
+"""Unit tests for bot.knowledge.hours: schedules, open/closed status and Danish formatting."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from bot.hours import (
+from bot.knowledge.hours import (
     DaySchedule,
     OpenStatus,
     day_schedule,
@@ -20,7 +20,7 @@ from bot.hours import (
     to_local,
     weekday_name,
 )
-from bot.profile import Interval, WeeklyHours, get_profile
+from bot.knowledge.profile import Interval, WeeklyHours, get_profile
 from bot.settings import TIMEZONE
 
 UTC = timezone.utc

@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from bot import answers, daytext, privacy
-from bot.daytext import resolve_day
-from bot.matching import match_place, match_task
-from bot.profile import get_profile
+from bot.dialogue import answers, privacy
+from bot.knowledge import daytext
+from bot.knowledge.daytext import resolve_day
+from bot.knowledge.matching import match_place, match_task
+from bot.knowledge.profile import get_profile
 from bot.settings import TIMEZONE
 
 try:  # Python 3.11+

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.matching import fold, match_place, match_task
-from bot.profile import get_profile
+from bot.knowledge.matching import fold, match_place, match_task
+from bot.knowledge.profile import get_profile
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """What each action did, as the statistics record it."""
 
-from bot import answers
 from bot.analytics.outcome import describe_turn
-from bot.profile import get_profile
+from bot.dialogue import answers
+from bot.knowledge.profile import get_profile
 
 
 def test_self_service_link_and_booking() -> None:
@@ -38,7 +38,7 @@ def test_feedback_no_is_a_referral() -> None:
 
 
 def test_links_go_through_the_redirect() -> None:
-    from bot.links import through_redirect
+    from bot.knowledge.links import through_redirect
 
     profile = get_profile("taarnby")
     replies = answers.self_service(profile, "jeg skal flytte", [])

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import privacy
-from bot.privacy import (
+from bot.dialogue import privacy
+from bot.dialogue.privacy import (
     REDACTED,
     contains_cpr,
     cpr_across,
@@ -339,7 +339,7 @@ def test_python_warnings_are_logged_and_redacted(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import logging, warnings
-        from bot.privacy import install_log_redaction
+        from bot.dialogue.privacy import install_log_redaction
         install_log_redaction()
         logging.basicConfig(filename={str(path)!r}, level=logging.WARNING)
         warnings.warn("bad input 010190-1234")

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.profile import PROFILE_DIR, ProfileError, example_facts, load_profile_file
+from bot.knowledge.profile import PROFILE_DIR, ProfileError, example_facts, load_profile_file
 
 FACTS = Path(__file__).resolve().parents[3] / "shared" / "facts" / "municipal-facts.md"
 

@@ -21,7 +21,7 @@ def test_komhen_csv() -> None:
 
 def test_topic_labels_are_danish() -> None:
     from bot.analytics.report import topic_label
-    from bot.profile import get_profile
+    from bot.knowledge.profile import get_profile
 
     profile = get_profile("taarnby")
     assert topic_label(profile, "self_service:moving") == "Selvbetjening: Flytning"

@@ -1,4 +1,4 @@
-"""The retention purge (bot/retention.py) against real databases and files.
+"""The retention purge (bot/ops/retention.py) against real databases and files.
 
 Statistics on a SQLite file and a fresh PostgreSQL database, fed through the recorder the event
 broker uses; Rasa's tracker store written by Rasa's own SQLTrackerStore; log files aged with
@@ -23,8 +23,8 @@ from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import Conversation, DailyCount, LinkEvent, Turn
 from bot.analytics.recorder import record_event
 from bot.analytics.summary import rebuild
-from bot.retention import REVIEW_STORE, purge
-from bot.runner import free_port
+from bot.ops.retention import REVIEW_STORE, purge
+from bot.ops.runner import free_port
 from bot.settings import TIMEZONE, Settings, load_settings
 from tests.dbs import fresh_database, postgres_available
 
@@ -508,7 +508,7 @@ def test_log_files_by_modification_time(tmp_path: Path) -> None:
 def test_cli_purge(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.cli import main
+    from bot.ops.cli import main
     from bot.settings import get_settings
 
     logs = tmp_path / "logs"

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.runner import Supervisor
+from bot.ops.runner import Supervisor
 
 
 class FakeService:

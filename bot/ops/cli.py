@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.profile import PROFILE_DIR, ProfileError, load_profile_file, profile_path
+from bot.knowledge.profile import PROFILE_DIR, ProfileError, load_profile_file, profile_path
 from bot.settings import SettingsError, get_settings
 
 
@@ -31,14 +31,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_build_spacy(args: argparse.Namespace) -> int:
-    from bot.spacy_model import build
+    from bot.ops.spacy_model import build
 
     print(f"spaCy pipeline: {build(Path(args.out))}")
     return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from bot.training import ensure_model
+    from bot.ops.training import ensure_model
 
     print(f"Model: {ensure_model(config=args.config, force=args.force)}")
     return 0
@@ -49,13 +49,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     Supervises the three servers: one that crashes is restarted with back-off. SIGINT, SIGTERM
     and SIGHUP stop them all; if this process is killed outright, they get SIGTERM from the
-    kernel (see bot.runner), so no server outlives it.
+    kernel (see bot.ops.runner), so no server outlives it.
     """
     import logging
 
-    from bot.runner import StackConfig, isolated_stack, port_in_use, running_stack
-    from bot.tracker_db import TrackerStoreConfigError
-    from bot.training import ensure_model
+    from bot.ops.runner import StackConfig, isolated_stack, port_in_use, running_stack
+    from bot.ops.tracker_db import TrackerStoreConfigError
+    from bot.ops.training import ensure_model
 
     settings = get_settings()
     if _validate_profiles([settings.profile]):
@@ -154,7 +154,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 def cmd_actions(args: argparse.Namespace) -> int:
     """Serve the custom actions on 127.0.0.1 (the action server)."""
-    from bot.action_server import run
+    from bot.ops.action_server import run
 
     return run(port=args.port, package=args.actions)
 
@@ -210,7 +210,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     """Delete what is older than its retention period (BOT_RETENTION_*; docs/privacy.md)."""
-    from bot.retention import purge
+    from bot.ops.retention import purge
 
     settings = get_settings()
     report = purge(

@@ -1,6 +1,6 @@
 """Log files of the assistant's processes: CPR-redacted, rotated by size and by day, pruned by age.
 
-The supervisor (:mod:`bot.runner`) reads everything a server process writes to stdout and
+The supervisor (:mod:`bot.ops.runner`) reads everything a server process writes to stdout and
 stderr through a pipe and writes it here, line by line. This is the second line of defence
 behind the log-record redaction inside each process: it also covers what bypasses logging
 (``print``, tracebacks printed by the interpreter, native libraries).
@@ -17,7 +17,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import IO
 
-from bot.privacy import redact_cpr
+from bot.dialogue.privacy import redact_cpr
 from bot.settings import TIMEZONE
 
 # Rotated files kept at most, whatever their age (bounds the disk a chatty process can fill).

@@ -17,7 +17,7 @@ Behind it, a turn that fails (the action server down, a reply that never comes) 
 "try again, or call us" reply that the statistics record, and a tracker store that fails stops
 the turn with a clear error instead of Rasa's silent in-memory fallback.
 
-Enable it in ``credentials.yml`` with ``bot.channel.GuardedRestInput:``.
+Enable it in ``credentials.yml`` with ``bot.dialogue.channel.GuardedRestInput:``.
 """
 
 from __future__ import annotations
@@ -40,15 +40,15 @@ from sanic.exceptions import PayloadTooLarge, SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import privacy
-from bot.privacy import (
+from bot.dialogue import privacy
+from bot.dialogue.privacy import (
     REDACTED,
     contains_cpr,
     install_log_redaction,
     redact_value,
     remainder_after_cpr,
 )
-from bot.ratelimit import ExpiringLRU, TokenBucketLimiter, TurnCounter
+from bot.dialogue.ratelimit import ExpiringLRU, TokenBucketLimiter, TurnCounter
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ class GuardedRestInput(InputChannel):
         install_log_redaction()
         logging.getLogger("rasa.core.nlg.interpolator").addFilter(_not_a_payload_template)
         # Startup stops with a message naming file and field if the profile is invalid.
-        from bot.profile import get_profile
+        from bot.knowledge.profile import get_profile
 
         get_profile()
 
@@ -305,9 +305,9 @@ class GuardedRestInput(InputChannel):
         from rasa.shared.core.events import BotUttered, SlotSet
         from rasa.shared.core.trackers import DialogueStateTracker
 
-        from bot import answers
         from bot.analytics.outcome import describe_turn
-        from bot.profile import get_profile
+        from bot.dialogue import answers
+        from bot.knowledge.profile import get_profile
 
         agent = request.app.ctx.agent
         profile = get_profile()

@@ -11,9 +11,9 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from bot.runner import ROOT, base_env, rasa_executable
-from bot.spacy_model import DEFAULT_DIR as SPACY_DIR
-from bot.spacy_model import build as build_spacy
+from bot.ops.runner import ROOT, base_env, rasa_executable
+from bot.ops.spacy_model import DEFAULT_DIR as SPACY_DIR
+from bot.ops.spacy_model import build as build_spacy
 
 MODELS_DIR = ROOT / "models"
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")

@@ -46,7 +46,7 @@ def run(port: int, package: str = "actions") -> int:
     """Serve the actions in ``package`` on 127.0.0.1:``port`` until stopped."""
     from rasa_sdk import utils
 
-    from bot.privacy import install_log_redaction
+    from bot.dialogue.privacy import install_log_redaction
 
     install_log_redaction()
     utils.configure_colored_logging(os.environ.get("LOG_LEVEL", "INFO"))

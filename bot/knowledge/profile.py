@@ -1,6 +1,6 @@
 """The municipality profile: every fact the assistant may state, with its source.
 
-A profile is one YAML file per municipality (``bot/profiles/<id>.yml``). It is validated
+A profile is one YAML file per municipality (``bot/knowledge/profiles/<id>.yml``). It is validated
 with pydantic when loaded; an invalid profile raises :class:`ProfileError`, whose message
 names the file and the dotted path of the offending field.
 

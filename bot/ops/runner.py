@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 180.0
 
 
@@ -71,7 +71,7 @@ def _die_with_parent() -> None:
 class Service:
     """One child process, the URL that answers when it is ready, and its log file.
 
-    Everything the process prints goes through a pipe into :mod:`bot.logfiles` (CPR-redacted,
+    Everything the process prints goes through a pipe into :mod:`bot.ops.logfiles` (CPR-redacted,
     rotated by size and day) when ``log_path`` is set.
     """
 
@@ -97,7 +97,7 @@ class Service:
         )
         self.started_at = time.monotonic()
         if piped and self.process.stdout is not None:
-            from bot.logfiles import open_log, pump
+            from bot.ops.logfiles import open_log, pump
 
             if self._log is None:
                 self._log = open_log(self.log_path)  # type: ignore[arg-type]
@@ -319,7 +319,7 @@ def stack_services(cfg: StackConfig) -> list[Service]:
 def running_stack(cfg: StackConfig) -> Iterator[Supervisor]:
     """Start the action server, Rasa server and web app; wait until all answer; stop all on
     exit. Refuses to start when the tracker store cannot be reached."""
-    from bot.tracker_db import check_tracker_store
+    from bot.ops.tracker_db import check_tracker_store
 
     check_tracker_store(cfg.endpoints)
     supervisor = Supervisor(stack_services(cfg), cfg.child_env())

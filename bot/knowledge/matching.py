@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
-from bot.profile import Place, Profile, SelfServiceTask
+from bot.knowledge.profile import Place, Profile, SelfServiceTask
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e"})
 _WORD = re.compile(r"[a-z0-9]+")

@@ -42,8 +42,8 @@ from typing import Literal
 import dateparser
 import holidays
 
-from bot.hours import to_local
-from bot.matching import fold as fold_letters
+from bot.knowledge.hours import to_local
+from bot.knowledge.matching import fold as fold_letters
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import holidays
 
-from bot.profile import Interval, WeeklyHours
+from bot.knowledge.profile import Interval, WeeklyHours
 from bot.settings import TIMEZONE
 
 SEARCH_DAYS = 366

@@ -10,10 +10,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from bot.profile import Profile
+from bot.knowledge.profile import Profile
 
 if TYPE_CHECKING:
-    from bot.answers import Reply
+    from bot.dialogue.answers import Reply
 
 
 def known_links(profile: Profile) -> dict[str, str]:

@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answers import MISS_INTENTS
+from bot.dialogue.answers import MISS_INTENTS
 
 
 @dataclass(frozen=True)

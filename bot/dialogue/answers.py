@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.daytext import resolve_day
-from bot.hours import (
+from bot.knowledge.daytext import resolve_day
+from bot.knowledge.hours import (
     OpenStatus,
     day_schedule,
     format_date,
@@ -22,8 +22,8 @@ from bot.hours import (
     format_weekly,
     status_at,
 )
-from bot.matching import match_place, match_task
-from bot.profile import Place, Profile, SelfServiceTask
+from bot.knowledge.matching import match_place, match_task
+from bot.knowledge.profile import Place, Profile, SelfServiceTask
 
 # Intents that mean the assistant did not understand (or cannot help): the fallback's misses.
 MISS_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
@@ -36,7 +36,7 @@ class Reply:
     response: str
     variables: dict[str, Any] = field(default_factory=dict)
     buttons: list[dict[str, str]] = field(default_factory=list)
-    # Ids (bot.links.known_links) of the links this message hands out, for the statistics.
+    # Ids (bot.knowledge.links.known_links) of the links this message hands out, for the statistics.
     links: tuple[str, ...] = ()
 
 

@@ -36,8 +36,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from bot.ops.tracker_db import db_error_reason
 from bot.settings import TIMEZONE, Settings
-from bot.tracker_db import db_error_reason
 
 # The web team's review store (reviewed citizen texts) is not built yet. When it is, it gets
 # its own retention setting and a ``_purge_review_store`` here; until then the report says so.
@@ -168,8 +168,8 @@ def purge(
 
 def _tracker_engine(endpoints: Path) -> tuple[Engine | None, str | None]:
     """An engine on the tracker store of ``endpoints`` (None and a note when there is none)."""
-    from bot.tracker_db import TrackerStoreConfigError, quiet_rasa_imports, sql_url
-    from bot.tracker_db import tracker_store_config as read_config
+    from bot.ops.tracker_db import TrackerStoreConfigError, quiet_rasa_imports, sql_url
+    from bot.ops.tracker_db import tracker_store_config as read_config
 
     if not endpoints.is_file():
         raise RetentionError(f"{endpoints}: file not found (give it with --endpoints)")
@@ -216,7 +216,7 @@ def _purge_tracker_store(report: PurgeReport, endpoints: Path) -> None:
     report.tracker_note = note
     if engine is None:
         return
-    from bot.tracker_db import quiet_rasa_imports
+    from bot.ops.tracker_db import quiet_rasa_imports
 
     with quiet_rasa_imports():
         from rasa.core.tracker_store import SQLTrackerStore

@@ -1,0 +1,4 @@
+"""Knowledge: the municipality profile and what can be computed from it (hours, days, links).
+
+The bottom layer: imports only ``bot.settings`` and libraries.
+"""

@@ -1,0 +1,76 @@
+"""The packages of ``bot`` are layers, and imports only point down.
+
+settings < knowledge < dialogue < analytics < web < ops. ``actions`` (the rasa-sdk action
+package) sits on top of dialogue and may not import analytics, web or ops.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYERS = ["bot.settings", "bot.knowledge", "bot.dialogue", "bot.analytics", "bot.web", "bot.ops"]
+
+
+def layer_of(module: str) -> int | None:
+    for rank, prefix in enumerate(LAYERS):
+        if module == prefix or module.startswith(prefix + "."):
+            return rank
+    return None
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every ``bot`` module a file imports, at the top or inside functions."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {m for m in found if m == "bot" or m.startswith("bot.")}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+BOT_FILES = sorted((ROOT / "bot").rglob("*.py"))
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    loose = [
+        module_name(p)
+        for p in BOT_FILES
+        if layer_of(module_name(p)) is None and module_name(p) not in ("bot", "bot.__main__")
+    ]
+    assert loose == [], f"modules outside the layers {LAYERS}: {loose}"
+
+
+@pytest.mark.parametrize("path", BOT_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_point_down(path: Path) -> None:
+    own = layer_of(module_name(path))
+    if own is None:
+        return
+    upward = [m for m in imported_modules(path) if (layer_of(m) or 0) > own]
+    assert upward == [], f"{module_name(path)} ({LAYERS[own]}) imports a higher layer: {upward}"
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "actions").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_actions_use_only_the_dialogue_and_below(path: Path) -> None:
+    dialogue = LAYERS.index("bot.dialogue")
+    upward = [m for m in imported_modules(path) if (layer_of(m) or 0) > dialogue]
+    assert upward == [], f"{path.name} imports {upward}"
+
+
+def test_the_checker_sees_an_upward_import(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    from bot.analytics.outcome import describe_turn\n")
+    assert "bot.analytics.outcome" in imported_modules(sample)
+    assert layer_of("bot.analytics.outcome") > layer_of("bot.dialogue.channel")
