@@ -1,13 +1,25 @@
-"""Plain-text and CSV renderings of the statistics (for the CLI and the CSV export)."""
+"""Plain-text and CSV renderings of the statistics (for the CLI and the CSV export).
+
+The overview's sentences are the Jinja2 text template ``templates/overview.txt``; this module
+hands it the figures and the filters that format them.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
 
 from bot.analytics.stats import Overview
+from bot.dialogue.topics import get_registry
+from bot.knowledge.formatting import Number, format_dkk
 from bot.knowledge.profile import Profile
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 OUTCOME_LABELS = {
     "resolved": "løst",
@@ -17,64 +29,73 @@ OUTCOME_LABELS = {
 }
 
 
-TOPIC_LABELS = {
-    "opening_hours": "Åbningstider",
-    "appointment": "Tidsbestilling",
-    "kontaktcenter_1881": "1881 Kontaktcenter",
-    "digital_post": "Digital Post",
-    "digital_post_exemption": "Fritagelse for Digital Post",
-    "self_service": "Selvbetjening",
-    "contact": "Kontakt kommunen",
-    "fallback": "Ikke forstået",
-    "feedback": "Tilbagemelding",
-    "technical_error": "Teknisk fejl",
-}
-
-
 def topic_label(profile: Profile, topic: str) -> str:
-    """A topic as staff read it: the task's Danish name, or a Danish label."""
+    """A topic as staff read it: the registry's label, with the task's name for a task."""
+    registry = get_registry()
     if topic.startswith("self_service:"):
         task_id = topic.split(":", 1)[1]
         names = {t.id: t.name for t in profile.self_service}
-        return f"Selvbetjening: {names.get(task_id, task_id)}"
-    return TOPIC_LABELS.get(topic, topic)
+        return f"{registry.label('self_service')}: {names.get(task_id, task_id)}"
+    return registry.label(topic)
 
 
 def iso_week(monday: date) -> str:
+    """The ISO week of a day as KOMHEN writes it: "2026-U48" (year of the ISO week)."""
     year, week, _ = monday.isocalendar()
     return f"{year}-U{week:02d}"
 
 
-def dkk(amount: float) -> str:
-    return f"{amount:,.0f} kr.".replace(",", ".")
+def dkk(amount: Number) -> str:
+    """Whole Danish kroner: "121.450 kr." (bot.knowledge.formatting.format_dkk)."""
+    return format_dkk(amount)
+
+
+def _plain_number(value: Number, decimals: int) -> str:
+    """ "3.5": the overview's figures with a decimal point, as the CLI has always printed them."""
+    return f"{value:.{decimals}f}"
+
+
+def _plain_percent(share: Number, decimals: int) -> str:
+    """ "12.5%": a share with a decimal point and no space, as the CLI has always printed it."""
+    return f"{share:.{decimals}%}"
+
+
+@lru_cache(maxsize=1)
+def _text_templates() -> jinja2.Environment:
+    """The plain-text templates (no HTML escaping), built on first use."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=jinja2.select_autoescape(["html"], default_for_string=False, default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        dkk=dkk,
+        iso_week=iso_week,
+        number=_plain_number,
+        percent=_plain_percent,
+        ljust=lambda value, width: str(value).ljust(width),
+        rjust=lambda value, width: str(value).rjust(width),
+    )
+    return env
 
 
 def overview_text(o: Overview, profile: Profile) -> str:
-    """The overview as the lines ``python -m bot stats`` prints."""
-    s = o.savings
-    lines = [
-        f"Statistik for {o.municipality}, {o.period.start} til {o.period.end}",
-        f"Samtaler: {o.conversations}",
-    ]
-    for key, label in OUTCOME_LABELS.items():
-        lines.append(f"  {label:14} {o.outcomes[key]:8}  {o.rate(key):6.1%}")
-    lines += [
-        f"Sparede henvendelser: {s.deflected:.1f} "
-        f"({s.deflected_known} oplyst af borgeren, {s.deflected_estimated:.1f} skønnet)",
-        f"Skønnet besparelse: {dkk(s.net_dkk)} "
-        f"(brutto {dkk(s.gross_dkk)} - assistent {dkk(s.assistant_cost_dkk)})",
-        f"Svar på 'hvordan ville du ellers have kontaktet os': {s.answers} "
-        f"(fordeling fra {'svarene' if s.mix_source == 'answers' else 'profilens standard'})",
-        "Forudsætninger:",
-        *(f"  - {a}" for a in s.assumptions),
-        f"Links givet: {o.links_shown}, klikket: {o.links_clicked}",
-        f"Hjalp svaret? ja {o.helpful_yes}, nej {o.helpful_no}",
-        "Emner:",
-        *(f"  {topic_label(profile, topic):40} {n}" for topic, n in o.top_topics),
-        "Uger (samtaler / løst):",
-        *(f"  {iso_week(w)}  {n:8} {r:8}" for w, n, r in o.weekly),
-    ]
-    return "\n".join(lines)
+    """The overview as the lines ``python -m bot stats`` prints (templates/overview.txt)."""
+    text = (
+        _text_templates()
+        .get_template("overview.txt")
+        .render(
+            o=o,
+            s=o.savings,
+            outcomes=[
+                (label, o.outcomes[key], o.rate(key)) for key, label in OUTCOME_LABELS.items()
+            ],
+            topics=[(topic_label(profile, topic), n) for topic, n in o.top_topics],
+        )
+    )
+    return text.removesuffix("\n")  # print() adds the last line's newline
 
 
 def komhen_csv(rows: list[tuple[date, str, str, int]]) -> str:

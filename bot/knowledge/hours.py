@@ -22,27 +22,13 @@ from functools import lru_cache
 
 import holidays
 
+from bot.knowledge.formatting import format_date, format_list, weekday_name
 from bot.knowledge.profile import Interval, WeeklyHours
 from bot.settings import TIMEZONE
 
 SEARCH_DAYS = 366
 """How many days after the moment's date :func:`next_opening` looks for an opening."""
 
-WEEKDAY_NAMES = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-MONTH_NAMES = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 _END_OF_DAY = time(23, 59, 59)  # how the profile stores "24:00"
 
 
@@ -192,16 +178,11 @@ def next_opening(hours: WeeklyHours, moment: datetime) -> datetime | None:
 
 
 # -- formatting ----------------------------------------------------------------
-
-
-def weekday_name(i: int) -> str:
-    """Danish lower-case weekday name, 0 = mandag."""
-    return WEEKDAY_NAMES[i]
-
-
-def month_name(i: int) -> str:
-    """Danish lower-case month name, 1 = januar."""
-    return MONTH_NAMES[i - 1]
+# Weekday and month names, dates and lists come from Babel (bot/knowledge/formatting.py);
+# ``weekday_name`` and ``format_date`` stay importable from here for existing callers. Clock
+# times ("8.45", whole hours as "9", the profile's "24:00" as "24") follow the Danish
+# convention for opening hours, which is not a CLDR time pattern, so they are written here;
+# so are "i dag" and "i morgen", which Babel's locale data does not carry.
 
 
 def format_time(t: time) -> str:
@@ -216,9 +197,7 @@ def format_intervals(intervals: Iterable[Interval]) -> str:
     parts = [f"{format_time(i.start)}-{format_time(i.end)}" for i in intervals]
     if not parts:
         return "lukket"
-    if len(parts) == 1:
-        return f"kl. {parts[0]}"
-    return f"kl. {', '.join(parts[:-1])} og {parts[-1]}"
+    return f"kl. {format_list(parts)}"
 
 
 def _same(a: Sequence[Interval], b: Sequence[Interval]) -> bool:
@@ -243,11 +222,6 @@ def format_weekly(hours: WeeklyHours) -> str:
         )
         parts.append(f"{days} {format_intervals(hours.for_weekday(first))}")
     return ", ".join(parts)
-
-
-def format_date(d: date) -> str:
-    """ "mandag den 24. november"."""
-    return f"{weekday_name(d.weekday())} den {d.day}. {month_name(d.month)}"
 
 
 def format_moment(dt: datetime, now: datetime) -> str:
