@@ -11,7 +11,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup run test lint validate train services test-unit test-integration nlu-eval purge lock clean
+.PHONY: help setup run test lint validate train services test-unit test-integration nlu-eval purge migrate lock clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ test: lint validate train services ## Run the whole test suite (what CI runs)
 
 purge: setup ## Delete conversations, statistics detail and logs older than their retention
 	$(PY) -m bot purge
+
+migrate: setup ## Upgrade the statistics database (BOT_ANALYTICS_DB_URL) to the newest schema
+	$(PY) -m bot migrate
 
 lock: ## Re-resolve requirements.lock from pyproject.toml
 	$(PY) -m piptools compile --quiet --extra dev --strip-extras --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml

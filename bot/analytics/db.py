@@ -1,9 +1,14 @@
-"""The statistics database: one engine per URL, created when first needed."""
+"""The statistics database: one engine per URL, created when first needed.
+
+Creating the engine brings the database's schema up to date with the Alembic revisions in
+``bot/analytics/migrations`` (once per process and URL: the engine is cached).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,11 +16,29 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.settings import TIMEZONE
+
+# SQL function registered on every SQLite connection: the Copenhagen calendar day
+# ('YYYY-MM-DD') of a stored naive-UTC timestamp. PostgreSQL uses AT TIME ZONE instead.
+SQLITE_LOCAL_DAY = "bot_copenhagen_day"
+
+
+def copenhagen_day(stored: str | None) -> str | None:
+    """The Copenhagen calendar day of a timestamp as SQLite stores it (naive UTC text)."""
+    if stored is None:
+        return None
+    moment = datetime.fromisoformat(str(stored)).replace(tzinfo=timezone.utc)
+    return moment.astimezone(TIMEZONE).date().isoformat()
+
 
 @lru_cache(maxsize=4)
 def get_engine(url: str | None = None) -> Engine:
-    """The engine for ``url`` (default: BOT_ANALYTICS_DB_URL); creates the tables if missing."""
-    from bot.analytics.models import Base
+    """The engine for ``url`` (default: BOT_ANALYTICS_DB_URL).
+
+    The first call for a URL upgrades its schema to the newest revision (a new database gets
+    every table); raises ``SQLAlchemyError`` when the database cannot be reached or upgraded.
+    """
+    from bot.analytics.migrations import upgrade
     from bot.settings import get_settings
 
     url = url or get_settings().analytics_db_url
@@ -27,7 +50,7 @@ def get_engine(url: str | None = None) -> Engine:
     engine = sa.create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
+    upgrade(url)
     return engine
 
 
@@ -40,6 +63,9 @@ def _sqlite_pragmas(dbapi_connection: object, _: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    dbapi_connection.create_function(  # type: ignore[attr-defined]
+        SQLITE_LOCAL_DAY, 1, copenhagen_day, deterministic=True
+    )
 
 
 @contextmanager

@@ -2,33 +2,73 @@
 
 Nothing here holds what a citizen typed: conversations are keyed by the widget's random sender
 id, turns hold the recognised intent and what the assistant did, never the text.
+
+Every timestamp column is a :class:`UTCDateTime`: stored as naive UTC, given and returned as
+timezone-aware datetimes (shown in Copenhagen time by whoever displays them). Calendar days
+(``daily_counts.day``) are Copenhagen days. The schema itself is made by the Alembic revisions
+in ``bot/analytics/migrations`` (docs/statistics.md, "Timestamps and migrations"); a change here
+needs a new revision.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import declarative_base, relationship
 
+from bot.dialogue.outcome import Kind
+
 Base = declarative_base()
 
-# What the assistant did in a turn (Turn.kind).
-KINDS = (
-    "information",  # answered from the profile
-    "self_service_link",  # handed out a self-service link
-    "referral_phone",
-    "referral_attendance",
-    "referral_digital_post",  # Digital Post or the contact form
-    "fallback",  # did not understand
-    "meta",  # greeting, thanks, help, privacy warning: no answer either way
-)
-ANSWER_KINDS = frozenset({"information", "self_service_link"})
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A point in time: timezone-aware in Python, naive UTC in the database.
+
+    Accepts only timezone-aware datetimes (any zone; converted to UTC) and returns them with
+    ``tzinfo=timezone.utc``. A naive datetime raises ``ValueError``: it could be local time or
+    UTC, and guessing is how the two got mixed up before.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.engine.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(
+                "UTCDateTime column: expected a timezone-aware datetime, "
+                f"got {type(value).__name__}"
+            )
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(
+                f"UTCDateTime column: naive datetime {value.isoformat()} is ambiguous; give a "
+                "timezone-aware one, e.g. datetime.now(timezone.utc) or "
+                "datetime(..., tzinfo=bot.settings.TIMEZONE)"
+            )
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: sa.engine.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # SQLite, when an expression lost the column type
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=timezone.utc)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (the default of timestamp columns)."""
+    return datetime.now(timezone.utc)
+
+
+# What the assistant did in a turn (Turn.kind) is one of the dialogue's Kind values.
 # Referral kinds and the channel each sends the citizen to.
 REFERRAL_CHANNEL = {
-    "referral_phone": "telephone",
-    "referral_attendance": "personal_attendance",
-    "referral_digital_post": "digital_post",
+    Kind.REFERRAL_PHONE.value: "telephone",
+    Kind.REFERRAL_ATTENDANCE.value: "personal_attendance",
+    Kind.REFERRAL_DIGITAL_POST.value: "digital_post",
 }
 # How the citizen would otherwise have contacted the municipality (Conversation.otherwise).
 OTHERWISE_CHANNELS = ("telephone", "email", "personal_attendance", "paper_post", "none")
@@ -42,8 +82,8 @@ class Conversation(Base):
     id = sa.Column(sa.Integer, primary_key=True)
     sender_id = sa.Column(sa.String(128), nullable=False)
     municipality = sa.Column(sa.String(64), nullable=False)
-    started_at = sa.Column(sa.DateTime, nullable=False)
-    last_event_at = sa.Column(sa.DateTime, nullable=False)
+    started_at = sa.Column(UTCDateTime, nullable=False)
+    last_event_at = sa.Column(UTCDateTime, nullable=False)
     # Running counts, kept per conversation so outcomes aggregate over one table.
     n_turns = sa.Column(sa.Integer, nullable=False, default=0)
     n_answers = sa.Column(sa.Integer, nullable=False, default=0)
@@ -74,7 +114,7 @@ class Turn(Base):
     conversation_id = sa.Column(
         sa.Integer, sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
     )
-    at = sa.Column(sa.DateTime, nullable=False)
+    at = sa.Column(UTCDateTime, nullable=False)
     intent = sa.Column(sa.String(64))
     topic = sa.Column(sa.String(64))
     area = sa.Column(sa.String(64))
@@ -95,7 +135,7 @@ class LinkEvent(Base):
     municipality = sa.Column(sa.String(64), nullable=False)
     link_id = sa.Column(sa.String(64), nullable=False)
     event = sa.Column(sa.String(8), nullable=False)  # "shown" | "clicked"
-    at = sa.Column(sa.DateTime, nullable=False, default=datetime.utcnow)
+    at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (
         sa.Index("ix_link_events_muni_at", "municipality", "at", "event"),
@@ -140,4 +180,42 @@ class StaffUser(Base):
     username = sa.Column(sa.String(64), nullable=False, unique=True)
     password_hash = sa.Column(sa.String(255), nullable=False)
     role = sa.Column(sa.String(16), nullable=False)  # "staff" | "webteam"
-    created_at = sa.Column(sa.DateTime, nullable=False, default=datetime.utcnow)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class RevokedSession(Base):
+    """A staff session that logged out, refused until its cookie would have expired anyway.
+
+    Keyed by the SHA-256 digest of the session id (the id itself is not stored). Shared by every
+    web app process, and kept over restarts. Expired rows are deleted when a session is revoked
+    and by ``python -m bot purge``.
+    """
+
+    __tablename__ = "revoked_sessions"
+
+    sid_hash = sa.Column(sa.String(64), primary_key=True)
+    expires_at = sa.Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (sa.Index("ix_revoked_sessions_expires_at", "expires_at"),)
+
+
+class LoginFailure(Base):
+    """One login attempt counted against a username by the staff login rate limiter.
+
+    An attempt counts as failed until the login succeeds, which deletes the username's rows.
+    Keyed by the SHA-256 digest of the normalised username, so a password typed into the
+    username field is not stored as it is. Rows are deleted once past ``expires_at`` (the end
+    of the limiter's window), on the next attempt and by ``python -m bot purge``.
+    """
+
+    __tablename__ = "login_failures"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    username_hash = sa.Column(sa.String(64), nullable=False)
+    at = sa.Column(UTCDateTime, nullable=False)
+    expires_at = sa.Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        sa.Index("ix_login_failures_username_at", "username_hash", "at"),
+        sa.Index("ix_login_failures_expires_at", "expires_at"),
+    )

@@ -7,26 +7,23 @@ keeps no message text at all, only intents and what the assistant did.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.analytics.models import ANSWER_KINDS, REFERRAL_CHANNEL, Conversation, LinkEvent, Turn
+from bot.analytics.models import REFERRAL_CHANNEL, Conversation, LinkEvent, Turn
 from bot.analytics.summary import conversation_key, move
-from bot.settings import TIMEZONE
-
-# Intents whose turn is neither an answer nor a miss.
-META_INTENTS = frozenset(
-    {"greet", "goodbye", "thank", "help", "bot_challenge", "personal_data", "feedback"}
-)
+from bot.dialogue.outcome import ANSWER_KINDS, Kind, Outcome
+from bot.dialogue.topics import get_registry
 
 
-def local_time(timestamp: float | None) -> datetime:
-    """A Rasa event timestamp (epoch seconds) as naive Europe/Copenhagen local time."""
-    moment = datetime.fromtimestamp(timestamp, TIMEZONE) if timestamp else datetime.now(TIMEZONE)
-    return moment.replace(tzinfo=None)
+def utc_time(timestamp: float | None) -> datetime:
+    """A Rasa event timestamp (epoch seconds) as a timezone-aware UTC datetime (now if none)."""
+    if not timestamp:
+        return datetime.now(timezone.utc)
+    return datetime.fromtimestamp(timestamp, timezone.utc)
 
 
 def open_conversation(
@@ -81,7 +78,7 @@ def is_recorded(event: dict[str, Any]) -> bool:
     return (
         kind == "slot"
         and event.get("name") == "turn_outcome"
-        and isinstance(event.get("value"), dict)
+        and Outcome.from_slot(event.get("value")) is not None
     )
 
 
@@ -93,27 +90,31 @@ def record_event(
         return
     kind = event["event"]
     sender_id = event["sender_id"]
-    at = local_time(event.get("timestamp"))
+    at = utc_time(event.get("timestamp"))
     conversation, created = open_conversation(session, sender_id, municipality, at, idle)
     before = None if created else conversation_key(session, conversation.id)
     conversation.last_event_at = at
     if kind == "user":
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         conversation.n_turns += 1
-        turn_kind = "meta" if intent in META_INTENTS else None
+        # A meta intent's turn is neither an answer nor a miss (until its outcome says more).
+        meta = get_registry().intents_of(Kind.META)
+        turn_kind = Kind.META.value if intent in meta else None
         session.add(Turn(conversation_id=conversation.id, at=at, intent=intent, kind=turn_kind))
         _record_feedback(conversation, event)
     else:
-        _record_outcome(session, conversation, event["value"], at)
+        outcome = Outcome.from_slot(event["value"])
+        if outcome is not None:
+            _record_outcome(session, conversation, outcome, at)
     session.flush()
     move(session, before, conversation_key(session, conversation.id))
 
 
 def _record_outcome(
-    session: Session, conversation: Conversation, outcome: dict[str, Any], at: datetime
+    session: Session, conversation: Conversation, outcome: Outcome, at: datetime
 ) -> None:
-    kind = str(outcome.get("kind") or "information")
-    topic, area = outcome.get("topic"), outcome.get("area")
+    """Record what the dialogue says the turn did; nothing is re-derived here."""
+    kind, topic, area = outcome.kind.value, outcome.topic or None, outcome.area or None
     turn = _latest_turn(session, conversation)
     if turn is not None:
         turn.kind, turn.topic, turn.area = kind, topic, area
@@ -131,7 +132,7 @@ def _record_outcome(
     conversation.last_kind = kind
     if conversation.first_topic is None and kind != "fallback":
         conversation.first_topic, conversation.first_area = topic, area
-    for link_id in outcome.get("links") or []:
+    for link_id in outcome.links:
         session.add(
             LinkEvent(
                 conversation_id=conversation.id,

@@ -22,19 +22,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.analytics.db import SQLITE_LOCAL_DAY
 from bot.analytics.models import (
-    ANSWER_KINDS,
     REFERRAL_CHANNEL,
     Conversation,
     DailyCount,
     LinkEvent,
 )
+from bot.dialogue.outcome import ANSWER_KINDS
 from bot.knowledge.profile import OTHERWISE_KEYS, Profile
+from bot.settings import TIMEZONE
 
 C = Conversation
 D = DailyCount
@@ -52,18 +54,29 @@ OUTCOME = sa.case(
 
 @dataclass(frozen=True)
 class Period:
-    """Whole days from ``start`` to ``end``, both included (local time)."""
+    """Whole Copenhagen calendar days from ``start`` to ``end``, both included."""
 
     start: date
     end: date
 
     @property
     def lower(self) -> datetime:
-        return datetime.combine(self.start, time.min)
+        """The first instant of the period: Copenhagen midnight of ``start``, in UTC."""
+        return copenhagen_midnight(self.start)
 
     @property
     def upper(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time.min)
+        """The first instant after the period: Copenhagen midnight after ``end``, in UTC."""
+        return copenhagen_midnight(self.end + timedelta(days=1))
+
+
+def copenhagen_midnight(day: date) -> datetime:
+    """The instant a Copenhagen calendar day begins, timezone-aware in UTC.
+
+    Midnight always exists in Copenhagen (the clocks change at 02:00 and 03:00), so a day is
+    23, 24 or 25 hours long and its bounds are exact.
+    """
+    return datetime.combine(day, time.min, tzinfo=TIMEZONE).astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -169,9 +182,21 @@ def estimate_savings(
     )
 
 
+def _at_time_zone(value: sa.sql.ColumnElement, zone: str) -> sa.sql.ColumnElement:
+    return value.op("AT TIME ZONE", return_type=sa.DateTime())(sa.literal(zone, sa.String()))
+
+
 def day_of(column: sa.sql.ColumnElement, dialect: str) -> sa.sql.ColumnElement:
-    """The calendar day of a timestamp column in SQL (cheaper than a week expression)."""
-    return sa.func.substr(column, 1, 10) if dialect == "sqlite" else sa.cast(column, sa.Date)
+    """The Copenhagen calendar day of a timestamp column (naive UTC) in SQL.
+
+    PostgreSQL: ``(column AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Copenhagen'``, cast to a date.
+    SQLite: the deterministic function bot.analytics.db registers on every connection, which
+    gives the day as 'YYYY-MM-DD' text (how SQLite stores a date).
+    """
+    if dialect == "sqlite":
+        return getattr(sa.func, SQLITE_LOCAL_DAY)(column)
+    local = _at_time_zone(_at_time_zone(column, "UTC"), TIMEZONE.key)
+    return sa.cast(local, sa.Date)
 
 
 def _date(value: object) -> date:

@@ -5,6 +5,9 @@ conversation's key before and after (with the same SQL expressions the definitio
 takes one off the old row and adds one to the new. ``rebuild`` recomputes the table from the
 conversations in one statement (after a bulk load, or to check the incremental upkeep); days
 whose detail the retention purge has deleted keep their rows.
+
+A conversation counts on the Copenhagen calendar day it started (``started_at`` is stored in
+UTC): in Python with ``astimezone``, in SQL with :func:`bot.analytics.stats.day_of`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.analytics.models import Conversation as C
 from bot.analytics.models import DailyCount
 from bot.analytics.stats import CHANNEL, OUTCOME, day_of
+from bot.settings import TIMEZONE
 
 Key = tuple[str, date, str, str, str, str, str, str]
 
@@ -40,7 +44,7 @@ def conversation_key(session: Session, conversation_id: int) -> Key | None:
     if row is None:
         return None
     municipality, started_at, *rest = row
-    return (municipality, started_at.date(), *rest)  # type: ignore[return-value]
+    return (municipality, started_at.astimezone(TIMEZONE).date(), *rest)  # type: ignore[return-value]
 
 
 def adjust(session: Session, key: Key, delta: int) -> None:
@@ -75,12 +79,9 @@ def rebuild(session: Session) -> int:
     """
     first = session.execute(sa.select(sa.func.min(C.started_at))).scalar_one()
     if first is not None:
-        since = first.date()
+        since = first.astimezone(TIMEZONE).date()
         session.execute(sa.delete(DailyCount).where(DailyCount.day >= since))
-        dialect = session.get_bind().dialect.name
-        day = day_of(C.started_at, dialect)
-        if dialect == "sqlite":
-            day = sa.func.date(day)
+        day = day_of(C.started_at, session.get_bind().dialect.name)
         columns = (C.municipality, day, *_KEY_COLUMNS[2:])
         select = sa.select(*columns, sa.func.count()).group_by(*columns)
         session.execute(sa.insert(DailyCount).from_select([*DailyCount.KEY, "n"], select))

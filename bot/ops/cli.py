@@ -147,7 +147,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
 
 def cmd_web(args: argparse.Namespace) -> int:
     """Serve the staff web app (link redirects and staff pages) on 127.0.0.1."""
-    from bot.web.app import run
+    from bot.ops.web_server import run
 
     return run(port=args.port)
 
@@ -227,6 +227,35 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the statistics database to the newest schema (Alembic revisions)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.analytics.migrations import MigrationError, shown_url, upgrade
+    from bot.ops.tracker_db import db_error_reason
+
+    source = "--url" if args.url else "BOT_ANALYTICS_DB_URL"
+    url = args.url or get_settings().analytics_db_url
+    shown = shown_url(url)
+    try:
+        before, after = upgrade(url)
+    except MigrationError as exc:
+        print(f"Cannot migrate: {source}: {exc}", file=sys.stderr)
+        return 1
+    except (SQLAlchemyError, OSError) as exc:
+        print(
+            f"Cannot migrate: {source}: cannot upgrade {shown}: {db_error_reason(exc)}",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Statistics database: {shown}")
+    if before == after:
+        print(f"Schema revision: {after} (already the newest)")
+    else:
+        print(f"Schema revision: {before or 'none'} -> {after}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -292,6 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--endpoints", default="endpoints.yml", help="Rasa endpoints file")
     p.add_argument("--log-dir", default="var/logs", help="directory of the log files")
     p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser(
+        "migrate", help="upgrade the statistics database's schema to the newest revision"
+    )
+    p.add_argument("--url", default=None, help="database URL (default BOT_ANALYTICS_DB_URL)")
+    p.set_defaults(func=cmd_migrate)
     return parser
 
 

@@ -3,17 +3,19 @@
 Sessions are stateless: the cookie holds a signed (itsdangerous) payload with a random session
 id, the CSRF token of the session and, once logged in, the user id and a fingerprint of the
 password hash (changing a password ends that user's other sessions). Logged-out session ids
-are remembered in memory until they would have expired anyway.
+and failed login attempts are kept in the statistics database (tables ``revoked_sessions`` and
+``login_failures``), so every web app process sees them and they survive restarts.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
+import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -21,10 +23,17 @@ from datetime import datetime, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, distinct, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.analytics.models import StaffUser
+from bot.analytics.db import session_scope
+from bot.analytics.models import LoginFailure, RevokedSession, StaffUser
+
+log = logging.getLogger(__name__)
+# Bulk deletes here need not update objects of the session (it has none of these rows).
+_NO_SYNC = {"synchronize_session": False}
 
 ROLES = ("staff", "webteam")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9._-]{3,64}$")
@@ -100,7 +109,7 @@ def create_user(session: Session, username: str, password: str, role: str) -> St
         username=username,
         password_hash=hash_password(password),
         role=role,
-        created_at=datetime.now(timezone.utc).replace(tzinfo=None),
+        created_at=datetime.now(timezone.utc),
     )
     session.add(user)
     session.flush()
@@ -213,22 +222,110 @@ class SessionCodec:
         return StaffSession(sid=sid, csrf=csrf, user_id=user_id, fingerprint=fp)
 
 
-class RevokedSessions:
-    """Session ids that logged out, remembered until their cookies would have expired."""
+def _digest(value: str) -> str:
+    """SHA-256 of ``value`` (hex): what the login tables store instead of ids and usernames."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
-    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+
+def _instant(epoch_seconds: float) -> datetime:
+    return datetime.fromtimestamp(epoch_seconds, timezone.utc)
+
+
+class RevokedSessions:
+    """Session ids that logged out, refused until their cookies would have expired anyway.
+
+    Kept in the statistics database (``revoked_sessions``, by SHA-256 digest), so a logout holds
+    in every web app process and over restarts; expired rows are deleted on each revocation and
+    by ``python -m bot purge``. ``clock`` gives epoch seconds (compared across processes).
+
+    Fails closed: while the database cannot be read, every session counts as revoked. A
+    revocation that cannot be written is refused in this process at once, written when the
+    database answers again, and its error raised (the web app shows "database down").
+    """
+
+    MAX_PENDING = 10_000  # unwritten revocations kept in memory while the database is away
+
+    def __init__(
+        self,
+        ttl_seconds: float,
+        clock: Callable[[], float] = time.time,
+        *,
+        url: str | None = None,
+    ) -> None:
         self._ttl = ttl_seconds
         self._clock = clock
-        self._until: dict[str, float] = {}
+        self._url = url  # None: BOT_ANALYTICS_DB_URL
+        self._pending: dict[str, float] = {}  # digest -> expiry (epoch s), not written yet
+        self._lock = threading.Lock()
 
     def revoke(self, sid: str) -> None:
+        """Refuse ``sid`` from now until its cookie would have expired.
+
+        Raises ``SQLAlchemyError`` or ``OSError`` when the database cannot be written.
+        """
         now = self._clock()
-        self._until = {s: t for s, t in self._until.items() if t > now}
-        self._until[sid] = now + self._ttl
+        with self._lock:
+            self._pending = {d: t for d, t in self._pending.items() if t > now}
+            if len(self._pending) >= self.MAX_PENDING:
+                self._pending.pop(next(iter(self._pending)))
+            self._pending[_digest(sid)] = now + self._ttl
+        self._write_pending(now)
+
+    def _write_pending(self, now: float) -> None:
+        with self._lock:
+            pending = dict(self._pending)
+        if not pending:
+            return
+        with session_scope(self._url) as db:
+            db.execute(
+                delete(RevokedSession)
+                .execution_options(**_NO_SYNC)
+                .where(RevokedSession.expires_at <= bindparam("now")),
+                {"now": _instant(now)},
+            )
+            dialect = db.get_bind().dialect.name
+            insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+                RevokedSession
+            )
+            for digest, until in pending.items():
+                statement = insert.values(sid_hash=digest, expires_at=_instant(until))
+                db.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["sid_hash"],
+                        set_={"expires_at": statement.excluded.expires_at},
+                    )
+                )
+        with self._lock:
+            for digest, until in pending.items():
+                if self._pending.get(digest) == until:
+                    del self._pending[digest]
 
     def __contains__(self, sid: object) -> bool:
-        until = self._until.get(sid) if isinstance(sid, str) else None
-        return until is not None and until > self._clock()
+        if not isinstance(sid, str):
+            return False
+        now = self._clock()
+        digest = _digest(sid)
+        with self._lock:
+            until = self._pending.get(digest)
+        if until is not None and until > now:
+            return True
+        try:
+            self._write_pending(now)
+            with session_scope(self._url) as db:
+                found = db.execute(
+                    select(RevokedSession.sid_hash).where(
+                        RevokedSession.sid_hash == bindparam("digest"),
+                        RevokedSession.expires_at > bindparam("now"),
+                    ),
+                    {"digest": digest, "now": _instant(now)},
+                ).first()
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning(
+                "Staff sessions are refused: the statistics database cannot be read (%s)",
+                type(exc).__name__,
+            )
+            return True
+        return found is not None
 
 
 # -- rate limit --------------------------------------------------------------
@@ -237,56 +334,117 @@ class RevokedSessions:
 class LoginRateLimiter:
     """At most ``max_failures`` failed logins per username within ``window_seconds``.
 
-    In memory and per process: enough to slow down guessing against one running app.
+    Counted in the statistics database (``login_failures``, by SHA-256 digest of the normalised
+    username), so the limit holds across web app processes and over restarts. At most
+    ``max_tracked`` usernames are tracked (the longest quiet go first); rows past the window
+    are deleted on each attempt and by ``python -m bot purge``. ``clock`` gives epoch seconds.
+
+    Database errors (``SQLAlchemyError``, ``OSError``) are raised: the web app answers them with
+    its "database down" page, so no password is checked while attempts cannot be counted.
     """
 
     def __init__(
         self,
         max_failures: int = 10,
         window_seconds: float = 15 * 60,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
         max_tracked: int = 10_000,
+        *,
+        url: str | None = None,
     ) -> None:
         self.max_failures = max_failures
         self.window_seconds = window_seconds
         self._clock = clock
         self._max_tracked = max_tracked
-        self._failures: dict[str, deque[float]] = {}
+        self._url = url  # None: BOT_ANALYTICS_DB_URL
 
-    def _recent(self, key: str) -> deque[float]:
-        now = self._clock()
-        times = self._failures.get(key, deque())
-        while times and times[0] <= now - self.window_seconds:
-            times.popleft()
-        return times
+    def _recent(self, db: Session, key: str, now: float) -> int:
+        """How many attempts ``key`` made within the window."""
+        return int(
+            db.execute(
+                select(func.count())
+                .select_from(LoginFailure)
+                .where(
+                    LoginFailure.username_hash == bindparam("key"),
+                    LoginFailure.at > bindparam("since"),
+                ),
+                {"key": key, "since": _instant(now - self.window_seconds)},
+            ).scalar_one()
+        )
+
+    def _expire(self, db: Session, now: float) -> None:
+        db.execute(
+            delete(LoginFailure)
+            .execution_options(**_NO_SYNC)
+            .where(LoginFailure.expires_at <= bindparam("now")),
+            {"now": _instant(now)},
+        )
+
+    def _add(self, db: Session, key: str, now: float) -> None:
+        db.add(
+            LoginFailure(
+                username_hash=key,
+                at=_instant(now),
+                expires_at=_instant(now + self.window_seconds),
+            )
+        )
+        db.flush()
+        tracked = db.execute(select(func.count(distinct(LoginFailure.username_hash)))).scalar_one()
+        if tracked > self._max_tracked:  # forget the usernames quiet the longest
+            quiet = (
+                select(LoginFailure.username_hash)
+                .group_by(LoginFailure.username_hash)
+                .order_by(func.max(LoginFailure.at), LoginFailure.username_hash)
+                .limit(bindparam("excess"))
+            )
+            db.execute(
+                delete(LoginFailure)
+                .execution_options(**_NO_SYNC)
+                .where(LoginFailure.username_hash.in_(quiet)),
+                {"excess": int(tracked) - self._max_tracked},
+            )
 
     def blocked(self, username: str) -> bool:
         """True when ``username`` has used up its failed attempts for now."""
-        return len(self._recent(normalise_username(username))) >= self.max_failures
+        key, now = _digest(normalise_username(username)), self._clock()
+        with session_scope(self._url) as db:
+            return self._recent(db, key, now) >= self.max_failures
 
     def attempt(self, username: str) -> bool:
         """Count a login attempt before its password is checked; False when blocked.
 
-        Counted as a failure until :meth:`success` clears it. Check and count happen without
-        an ``await`` in between, so parallel requests cannot all pass the check while the
-        slow password hashes of the first ones are still being computed.
+        Counted as a failure until :meth:`success` clears it. Check and count are one
+        transaction that holds a lock (SQLite: the write lock, taken by the first statement, a
+        delete; PostgreSQL: an advisory lock on the username), so parallel requests, in this
+        process or another, cannot all pass the check before the first ones are counted.
         """
-        if self.blocked(username):
-            return False
-        self.failure(username)
+        key, now = _digest(normalise_username(username)), self._clock()
+        with session_scope(self._url) as db:
+            if db.get_bind().dialect.name == "postgresql":
+                db.execute(
+                    select(func.pg_advisory_xact_lock(bindparam("lock"))),
+                    {"lock": int.from_bytes(bytes.fromhex(key[:16]), "big", signed=True)},
+                )
+            self._expire(db, now)
+            if self._recent(db, key, now) >= self.max_failures:
+                return False
+            self._add(db, key, now)
         return True
 
     def failure(self, username: str) -> None:
-        key = normalise_username(username)
-        if len(self._failures) >= self._max_tracked:
-            for k in list(self._failures):
-                if not self._recent(k):
-                    del self._failures[k]
-            if len(self._failures) >= self._max_tracked:
-                self._failures.pop(next(iter(self._failures)))
-        times = self._recent(key)
-        times.append(self._clock())
-        self._failures[key] = times
+        """Count a failed login of ``username``."""
+        key, now = _digest(normalise_username(username)), self._clock()
+        with session_scope(self._url) as db:
+            self._expire(db, now)
+            self._add(db, key, now)
 
     def success(self, username: str) -> None:
-        self._failures.pop(normalise_username(username), None)
+        """Forget ``username``'s attempts (it logged in)."""
+        key = _digest(normalise_username(username))
+        with session_scope(self._url) as db:
+            db.execute(
+                delete(LoginFailure)
+                .execution_options(**_NO_SYNC)
+                .where(LoginFailure.username_hash == bindparam("key")),
+                {"key": key},
+            )

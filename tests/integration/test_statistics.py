@@ -130,7 +130,7 @@ def _feed(url: str) -> None:
                 municipality="taarnby",
                 link_id="moving",
                 event="clicked",
-                at=datetime(2026, 11, 23, 11, 5),
+                at=datetime(2026, 11, 23, 11, 5, tzinfo=TIMEZONE),
             )
         )
 

@@ -11,6 +11,7 @@ from bot.analytics.db import session_scope
 from bot.analytics.models import Conversation, LinkEvent, Turn
 from bot.analytics.stats import Period, overview
 from bot.knowledge.profile import get_profile
+from bot.settings import TIMEZONE
 from tests.integration.conftest import Assistant, analytics_url, link_targets, new_sender
 
 pytestmark = pytest.mark.integration
@@ -55,7 +56,7 @@ def test_conversations_become_rows_and_figures(taarnby: Assistant) -> None:
         )
         assert shown == ["moving"]
 
-        today = rows[answered].started_at.date()
+        today = rows[answered].started_at.astimezone(TIMEZONE).date()
         o = overview(session, get_profile("taarnby"), Period(today, today))
     assert o.outcomes["resolved"] >= 2
     assert o.outcomes["not_understood"] >= 1
@@ -84,7 +85,7 @@ def test_feedback_buttons_are_recorded(taarnby: Assistant) -> None:
             "telephone",
             "self_service_link",
         )
-        day = row.started_at.date()
+        day = row.started_at.astimezone(TIMEZONE).date()
         o = overview(session, get_profile("taarnby"), Period(day, day))
     assert o.savings.deflected_known >= 1
     assert o.helpful_yes >= 1
@@ -130,7 +131,8 @@ def test_staff_page_shows_the_real_conversations(taarnby: Assistant) -> None:
         taarnby.ask(question, new_sender())
     browser = staff_login(taarnby, "e2e.staff", "a long enough password 1")
     with session_scope(analytics_url(taarnby)) as session:
-        day = session.execute(sa.select(sa.func.max(Conversation.started_at))).scalar().date()
+        latest = session.execute(sa.select(sa.func.max(Conversation.started_at))).scalar()
+        day = latest.astimezone(TIMEZONE).date()
         o = overview(session, get_profile("taarnby"), Period(day, day))
     page = browser.get(f"{taarnby.cfg.web_url}/staff/?fra={day}&til={day}", timeout=30)
     assert page.status_code == 200

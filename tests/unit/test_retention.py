@@ -33,7 +33,7 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)
 IDLE = timedelta(minutes=30)
 # Defaults: tracker 30 days, statistics 395, summary 1826, logs 14.
 TRACKER_CUTOFF = datetime(2026, 10, 24, 10, 0, tzinfo=TIMEZONE)
-STATISTICS_CUTOFF = datetime(2025, 10, 24)  # whole days: local midnight, 395 days back
+STATISTICS_CUTOFF = datetime(2025, 10, 24, tzinfo=TIMEZONE)  # whole days: local midnight, 395 back
 SUMMARY_CUTOFF = date(2021, 11, 23)  # 1826 days back (one leap day in between)
 LOG_CUTOFF = datetime(2026, 11, 9, 10, 0, tzinfo=TIMEZONE)
 
@@ -100,7 +100,7 @@ def click(url: str, at: datetime) -> None:
                 municipality="taarnby",
                 link_id="moving",
                 event="clicked",
-                at=at,
+                at=at.replace(tzinfo=TIMEZONE),
             )
         )
 
@@ -225,7 +225,7 @@ def test_statistics_purge_keeps_the_aggregates(statistics_url: str, tmp_path: Pa
         clicks = session.execute(
             sa.select(LinkEvent.at).where(LinkEvent.conversation_id.is_(None))
         ).scalars()
-        assert list(clicks) == [datetime(2025, 10, 24, 0, 0)]
+        assert list(clicks) == [datetime(2025, 10, 24, 0, 0, tzinfo=TIMEZONE)]
     # The purged conversation still counts in its day's aggregate; only the 5-year-old day went.
     expected = dict(aggregates)
     del expected[(str(SUMMARY_CUTOFF - timedelta(days=1)), "opening_hours")]

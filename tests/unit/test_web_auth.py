@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
-from argon2 import PasswordHasher
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
-from bot.analytics.db import session_scope
-from bot.analytics.models import StaffUser
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.analytics.db import get_engine, session_scope
+from bot.analytics.models import LoginFailure, RevokedSession, StaffUser
+from bot.ops.runner import free_port
 from bot.web import auth
 from bot.web.auth import (
     LoginRateLimiter,
@@ -22,6 +29,7 @@ from bot.web.auth import (
     password_fingerprint,
     verify_password,
 )
+from tests.dbs import fresh_database, postgres_available
 
 GOOD_PASSWORD = "en lang nok adgangskode"
 
@@ -39,6 +47,14 @@ class Clock:
 @pytest.fixture
 def db_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'analytics.db'}"
+
+
+def tracked_usernames(url: str) -> int:
+    """How many usernames the login limiter keeps failed attempts of."""
+    with session_scope(url) as session:
+        return session.execute(
+            sa.select(sa.func.count(sa.distinct(LoginFailure.username_hash)))
+        ).scalar_one()
 
 
 # -- passwords ---------------------------------------------------------------
@@ -231,9 +247,9 @@ def test_password_fingerprint_changes_with_the_hash() -> None:
     assert len(first) == 32
 
 
-def test_revoked_sessions_are_forgotten_after_their_lifetime() -> None:
+def test_revoked_sessions_are_forgotten_after_their_lifetime(db_url: str) -> None:
     clock = Clock()
-    revoked = RevokedSessions(ttl_seconds=100, clock=clock)
+    revoked = RevokedSessions(ttl_seconds=100, clock=clock, url=db_url)
     revoked.revoke("abc")
     assert "abc" in revoked
     assert "other" not in revoked
@@ -244,9 +260,9 @@ def test_revoked_sessions_are_forgotten_after_their_lifetime() -> None:
 # -- rate limit --------------------------------------------------------------
 
 
-def test_rate_limit_blocks_after_ten_failures_per_username() -> None:
+def test_rate_limit_blocks_after_ten_failures_per_username(db_url: str) -> None:
     clock = Clock()
-    limiter = LoginRateLimiter(max_failures=10, window_seconds=900, clock=clock)
+    limiter = LoginRateLimiter(max_failures=10, window_seconds=900, clock=clock, url=db_url)
     for _ in range(9):
         limiter.failure("anna")
     assert not limiter.blocked("anna")
@@ -257,8 +273,8 @@ def test_rate_limit_blocks_after_ten_failures_per_username() -> None:
     assert not limiter.blocked("anna")
 
 
-def test_rate_limit_success_resets() -> None:
-    limiter = LoginRateLimiter(max_failures=3)
+def test_rate_limit_success_resets(db_url: str) -> None:
+    limiter = LoginRateLimiter(max_failures=3, url=db_url)
     for _ in range(2):
         limiter.failure("anna")
     limiter.success("anna")
@@ -267,8 +283,131 @@ def test_rate_limit_success_resets() -> None:
     assert not limiter.blocked("anna")
 
 
-def test_rate_limit_memory_is_bounded() -> None:
-    limiter = LoginRateLimiter(max_failures=3, max_tracked=50)
+def test_rate_limit_memory_is_bounded(db_url: str) -> None:
+    limiter = LoginRateLimiter(max_failures=3, max_tracked=50, url=db_url)
     for i in range(500):
         limiter.failure(f"user{i}")
-    assert len(limiter._failures) <= 50
+    assert tracked_usernames(db_url) <= 50
+
+
+# -- revocations and the limiter in the database (shared by processes, kept over restarts) ------
+
+KINDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not postgres_available(), reason="PostgreSQL is not reachable at 127.0.0.1:5432"
+        ),
+    ),
+]
+
+
+@pytest.fixture(params=KINDS)
+def any_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+def test_a_logout_is_seen_by_another_process(any_db: str) -> None:
+    """A second instance is what a second web app process, or a restart, has."""
+    clock = Clock()
+    first = RevokedSessions(ttl_seconds=100, clock=clock, url=any_db)
+    first.revoke("abc")
+    first.revoke("abc")  # twice is the same
+    restarted = RevokedSessions(ttl_seconds=100, clock=clock, url=any_db)
+    assert "abc" in restarted
+    assert "other" not in restarted
+    clock.now += 101
+    assert "abc" not in restarted
+    # Expired rows go when the next session is revoked; only a digest of the id is stored.
+    first.revoke("def")
+    with session_scope(any_db) as session:
+        stored = session.execute(sa.select(RevokedSession.sid_hash)).scalars().all()
+    assert len(stored) == 1 and "def" not in stored[0] and len(stored[0]) == 64
+
+
+def test_the_limiter_counts_across_processes(any_db: str) -> None:
+    clock = Clock()
+    one = LoginRateLimiter(max_failures=3, window_seconds=900, clock=clock, url=any_db)
+    two = LoginRateLimiter(max_failures=3, window_seconds=900, clock=clock, url=any_db)
+    assert one.attempt("anna") and two.attempt("Anna ") and one.attempt("anna")
+    assert not two.attempt("anna")
+    assert two.blocked("anna") and one.blocked("anna") and not one.blocked("bo")
+    one.success("anna")  # a login in one process clears the count in all
+    assert two.attempt("anna")
+    clock.now += 901
+    assert not one.blocked("anna")
+    assert tracked_usernames(any_db) == 1
+    one.attempt("bo")  # writing deletes the rows past their window
+    assert tracked_usernames(any_db) == 1
+
+
+def test_parallel_attempts_cannot_pass_the_limit_together(any_db: str) -> None:
+    limiters = [LoginRateLimiter(max_failures=5, url=any_db) for _ in range(2)]
+    limiters[0].success("anna")  # the database's schema exists before the threads start
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda i: limiters[i % 2].attempt("anna"), range(16)))
+    assert results.count(True) == 5
+
+
+def test_an_unreachable_database_refuses_logins_and_sessions() -> None:
+    url = f"postgresql+psycopg2://nobody@127.0.0.1:{free_port()}/none"
+    revoked = RevokedSessions(ttl_seconds=100, url=url)
+    assert "any session" in revoked  # fails closed
+    limiter = LoginRateLimiter(url=url)
+    with pytest.raises(SQLAlchemyError):  # the web app answers "database down" (503)
+        limiter.attempt("anna")
+    with pytest.raises(SQLAlchemyError):
+        revoked.revoke("abc")
+    get_engine.cache_clear()
+
+
+def test_a_revocation_the_database_missed_is_refused_and_written_later(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    revoked = RevokedSessions(ttl_seconds=100, url=db_url)
+    assert "abc" not in revoked
+
+    @contextmanager
+    def down(url: str | None = None) -> Iterator[None]:
+        raise sa.exc.OperationalError("connect", {}, Exception("database is down"))
+        yield
+
+    monkeypatch.setattr(auth, "session_scope", down)
+    with pytest.raises(SQLAlchemyError):
+        revoked.revoke("abc")
+    assert "abc" in revoked  # refused in this process at once
+    monkeypatch.undo()
+    other = RevokedSessions(ttl_seconds=100, url=db_url)
+    assert "abc" not in other  # not written yet
+    assert "xyz" not in revoked  # the next use writes what is pending
+    assert "abc" in other
+
+
+def test_purge_deletes_expired_logouts_and_attempts(any_db: str, tmp_path) -> None:
+    from dataclasses import replace
+    from datetime import datetime
+
+    from bot.ops.retention import purge
+    from bot.settings import TIMEZONE, load_settings
+
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)
+    hour_ago, later = Clock(now.timestamp() - 3600), Clock(now.timestamp())
+    RevokedSessions(ttl_seconds=1800, clock=later, url=any_db).revoke("current")
+    # Written an hour ago, so nothing since has cleaned it away.
+    RevokedSessions(ttl_seconds=1800, clock=hour_ago, url=any_db).revoke("expired")
+    LoginRateLimiter(window_seconds=900, clock=hour_ago, url=any_db).failure("old")
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("action_endpoint:\n  url: http://localhost:5055/webhook\n")
+    settings = replace(load_settings({"BOT_ENV": "test"}), analytics_db_url=any_db)
+
+    dry = purge(now, settings, endpoints=endpoints, log_dir=tmp_path / "logs", dry_run=True)
+    assert (dry.expired_sessions, dry.expired_login_failures) == (1, 1), dry.errors
+    report = purge(now, settings, endpoints=endpoints, log_dir=tmp_path / "logs")
+    assert (report.expired_sessions, report.expired_login_failures) == (1, 1), report.errors
+    assert "staff logins: 1 expired revoked sessions, 1 expired failed login attempts deleted" in (
+        report.lines()
+    )
+    assert tracked_usernames(any_db) == 0
+    assert "current" in RevokedSessions(ttl_seconds=1800, clock=later, url=any_db)
