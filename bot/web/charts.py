@@ -6,17 +6,18 @@ from datetime import date
 from html import escape
 
 from markupsafe import Markup
+from markupsafe import escape as escape_title
 
 from bot.analytics.report import iso_week
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 40, 36, 12
 
 
-def weekly_chart(weekly: list[tuple[date, int, int]]) -> Markup:
+def weekly_chart(weekly: list[tuple[date, int, int]], title: str) -> Markup:
     """Bars of conversations per week with the resolved part filled darker.
 
     The same numbers are in a table next to the chart, so the SVG is decoration for screen
-    readers (it has a title summarising it).
+    readers; ``title`` summarises it (the template writes it: the Danish text lives there).
     """
     if not weekly:
         return Markup("")
@@ -27,8 +28,7 @@ def weekly_chart(weekly: list[tuple[date, int, int]]) -> Markup:
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="chart-title">Samtaler og løste samtaler pr. uge, {len(weekly)} uger. '
-        "Tallene står i tabellen under grafen.</title>",
+        f'<title id="chart-title">{escape_title(title)}</title>',
         f'<line x1="{PAD_LEFT}" y1="{PAD_TOP + plot_h}" x2="{WIDTH - 8}" '
         f'y2="{PAD_TOP + plot_h}" class="axis"/>',
         f'<text x="{PAD_LEFT - 6}" y="{PAD_TOP + 10}" class="label" text-anchor="end">{top}</text>',
@@ -54,5 +54,5 @@ def weekly_chart(weekly: list[tuple[date, int, int]]) -> Markup:
                 f'text-anchor="middle">{escape(iso_week(monday).split("-")[1])}</text>'
             )
     parts.append("</svg>")
-    # Only numbers and escaped week labels are interpolated above.
+    # Only numbers, the escaped title and escaped week labels are interpolated above.
     return Markup("".join(parts))  # noqa: S704

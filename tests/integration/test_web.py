@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,7 +28,7 @@ from bot.analytics.models import Conversation, LinkEvent
 from bot.knowledge.links import known_links
 from bot.knowledge.profile import get_profile
 from bot.ops.runner import ROOT, Service, base_env, free_port
-from bot.web.app import CLICK_RECORD_TIMEOUT_S
+from bot.web.public import CLICK_RECORD_TIMEOUT_S
 
 pytestmark = pytest.mark.integration
 
@@ -252,7 +252,7 @@ def test_login_page(web: WebApp) -> None:
 def test_click_is_recorded_and_redirected(web: WebApp, db: sa.engine.Engine) -> None:
     sender = f"widget-{uuid.uuid4().hex[:8]}"
     with db.begin() as conn:
-        started = datetime(2026, 11, 23, 9, 0)
+        started = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
         conversation_id = conn.execute(
             sa.insert(Conversation).values(
                 sender_id=sender,

@@ -1,0 +1,34 @@
+"""Serve the web app (``python -m bot web [--port N]``) until interrupted."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.dialogue.privacy import install_log_redaction
+from bot.ops.runner import port_in_use
+from bot.settings import get_settings
+
+
+def run(port: int | None = None, host: str = "127.0.0.1") -> int:
+    """Serve the web app on ``host``:``port`` (default BOT_WEB_PORT); return an exit code
+    (2 when the port is taken)."""
+    from bot.web.app import create_app  # Sanic and the app's modules only when serving
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    bot_log = logging.getLogger("bot")
+    bot_log.addHandler(handler)
+    bot_log.setLevel(logging.INFO)
+    bot_log.propagate = False  # Sanic configures the root logging; do not print twice
+    install_log_redaction()
+    port = port or get_settings().web_port
+    if port_in_use(port):
+        print(
+            f"Port {port} is already in use. Stop what uses it, or choose another with --port.",
+            file=sys.stderr,
+        )
+        return 2
+    app = create_app()
+    app.run(host=host, port=port, workers=1, access_log=False, motd=False)
+    return 0

@@ -1,0 +1,236 @@
+"""The web app's shared security (bot/web/security.py), on a real app without a server.
+
+Requests are real Sanic ``Request`` objects handed to the decorated handlers; users and
+sessions are real rows and signed cookies in a SQLite statistics database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from sanic import Sanic
+from sanic.compat import Header
+from sanic.request import Request
+from sanic.response import HTTPResponse, text
+
+from bot.analytics.db import get_engine, session_scope
+from bot.analytics.models import StaffUser
+from bot.analytics.stats import Period
+from bot.settings import get_settings
+from bot.web.app import create_app
+from bot.web.auth import StaffSession, hash_password, password_fingerprint
+from bot.web.security import (
+    DEFAULT_CSP,
+    SESSION_COOKIE,
+    StaffIdentity,
+    message_page,
+    render,
+    safe_next,
+    security_headers,
+    staff_only,
+)
+
+PASSWORD = "en lang nok adgangskode"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Sanic]:
+    get_engine.cache_clear()
+    yield create_app(f"sqlite:///{tmp_path / 'analytics.db'}")
+    get_engine.cache_clear()
+
+
+def login_cookie(app: Sanic, username: str, role: str) -> tuple[str, StaffSession]:
+    """A signed session cookie of a new user with ``role``."""
+    with session_scope(app.ctx.db_url) as db:
+        user = StaffUser(
+            username=username,
+            password_hash=hash_password(PASSWORD),
+            role=role,
+            created_at=datetime.now(timezone.utc),
+        )
+        db.add(user)
+        db.flush()
+        user_id, password_hash = user.id, user.password_hash
+    fingerprint = password_fingerprint(get_settings().secret_key, password_hash)
+    session = StaffSession.anonymous().logged_in(user_id, fingerprint)
+    return app.ctx.codec.dumps(session), session
+
+
+def request(
+    app: Sanic,
+    path: str,
+    method: str = "GET",
+    cookie: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Request:
+    headers = {"host": "localhost"}
+    if cookie is not None:
+        headers["cookie"] = f"{SESSION_COOKIE}={cookie}"
+    if form is not None:
+        headers["content-type"] = "application/x-www-form-urlencoded"
+    req = Request(path.encode(), Header(headers), "1.1", method, None, app)
+    req.body = urlencode(form or {}).encode()
+    return req
+
+
+async def page(request: Request, session: StaffSession, user: StaffIdentity) -> HTTPResponse:
+    return text(f"hello {user.username} ({user.role})")
+
+
+def call(handler, req: Request) -> HTTPResponse:  # type: ignore[no-untyped-def]
+    return asyncio.run(handler(req))
+
+
+# -- staff_only and roles -----------------------------------------------------------
+
+
+def test_anonymous_requests_go_to_the_login_page(app: Sanic) -> None:
+    for guarded in (staff_only(page), staff_only(role="webteam")(page)):
+        response = call(guarded, request(app, "/staff/examples"))
+        assert response.status == 302
+        assert response.headers["Location"] == "/staff/login?next=/staff/examples"
+
+
+def test_any_logged_in_user_passes_without_a_role(app: Sanic) -> None:
+    cookie, _ = login_cookie(app, "anna.staff", "staff")
+    response = call(staff_only(page), request(app, "/staff/x", cookie=cookie))
+    assert response.status == 200
+    assert response.body == b"hello anna.staff (staff)"
+
+
+def test_a_user_without_the_role_gets_a_403_page(app: Sanic) -> None:
+    cookie, session = login_cookie(app, "anna.staff", "staff")
+    response = call(staff_only(role="webteam")(page), request(app, "/staff/web", cookie=cookie))
+    assert response.status == 403
+    body = response.body.decode()
+    assert "<h1>Ingen adgang</h1>" in body
+    assert "Din bruger har ikke adgang til denne side." in body
+    assert "hello" not in body
+    assert session.csrf in body  # the logout form of the page still works
+
+
+def test_a_user_with_the_role_passes(app: Sanic) -> None:
+    cookie, _ = login_cookie(app, "bo.web", "webteam")
+    response = call(staff_only(role="webteam")(page), request(app, "/staff/web", cookie=cookie))
+    assert response.status == 200
+    assert response.body == b"hello bo.web (webteam)"
+
+
+def test_posts_need_the_csrf_token_before_the_role_is_looked_at(app: Sanic) -> None:
+    staff_cookie, staff_session = login_cookie(app, "anna.staff", "staff")
+    web_cookie, web_session = login_cookie(app, "bo.web", "webteam")
+    guarded = staff_only(role="webteam")(page)
+
+    for form in (None, {"csrf_token": "x" * 43}, {"csrf_token": staff_session.csrf}):
+        response = call(guarded, request(app, "/staff/web", "POST", web_cookie, form))
+        assert response.status == 403
+        assert "Formularen er udløbet eller ugyldig" in response.body.decode()
+
+    ok = call(
+        guarded, request(app, "/staff/web", "POST", web_cookie, {"csrf_token": web_session.csrf})
+    )
+    assert ok.status == 200
+    refused = call(
+        guarded,
+        request(app, "/staff/web", "POST", staff_cookie, {"csrf_token": staff_session.csrf}),
+    )
+    assert refused.status == 403
+    assert "Ingen adgang" in refused.body.decode()
+
+
+def test_a_tampered_or_revoked_cookie_is_anonymous_and_dropped(app: Sanic) -> None:
+    cookie, session = login_cookie(app, "anna.staff", "staff")
+    tampered = call(staff_only(page), request(app, "/staff/", cookie=cookie[:-2] + "xx"))
+    assert tampered.status == 302
+    assert tampered.cookies[SESSION_COOKIE]["max-age"] == 0
+    app.ctx.revoked.revoke(session.sid)
+    revoked = call(staff_only(page), request(app, "/staff/", cookie=cookie))
+    assert revoked.status == 302
+    assert revoked.headers["Location"] == "/staff/login"
+    assert revoked.cookies[SESSION_COOKIE]["max-age"] == 0
+
+
+def test_unknown_roles_are_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="unknown role 'admin'"):
+        staff_only(role="admin")
+
+
+# -- headers -----------------------------------------------------------------
+
+
+def test_security_headers(app: Sanic) -> None:
+    staff_page = text("x")
+    asyncio.run(security_headers(request(app, "/staff/login"), staff_page))
+    assert staff_page.headers["Content-Security-Policy"] == DEFAULT_CSP
+    assert staff_page.headers["X-Content-Type-Options"] == "nosniff"
+    assert staff_page.headers["X-Frame-Options"] == "DENY"
+    assert staff_page.headers["Referrer-Policy"] == "same-origin"
+    assert staff_page.headers["Cache-Control"] == "no-store"
+
+    own = text("x", headers={"Content-Security-Policy": "own", "Referrer-Policy": "no-referrer"})
+    asyncio.run(security_headers(request(app, "/"), own))
+    assert own.headers["Content-Security-Policy"] == "own"
+    assert own.headers["Referrer-Policy"] == "no-referrer"
+    assert "Cache-Control" not in own.headers
+
+
+def test_the_login_only_returns_to_staff_pages() -> None:
+    assert safe_next("/staff/examples") == "/staff/examples"
+    for value in (None, "", "https://evil.example", "//evil.example", "/staff/../x", "/r/moving"):
+        assert safe_next(value) is None
+
+
+# -- the Danish texts ----------------------------------------------------------
+
+
+# The titles and sentences of the error pages exactly as they were when they lived in Python.
+ERROR_PAGES = {
+    "link_not_found": ("Linket findes ikke", "Linket findes ikke."),
+    "page_not_found": ("Siden findes ikke", "Siden findes ikke."),
+    "csrf": (
+        "Ugyldig formular",
+        "Formularen er udløbet eller ugyldig. Gå tilbage, genindlæs siden, og prøv igen.",
+    ),
+    "method_not_allowed": ("Ikke tilladt", "Siden kan ikke bruges på den måde."),
+    "db_down": ("Databasen svarer ikke", "Databasen svarer ikke lige nu. Prøv igen om lidt."),
+    "error": ("Fejl", "Der skete en fejl. Prøv igen om lidt."),
+}
+
+
+@pytest.mark.parametrize("key", sorted(ERROR_PAGES))
+def test_error_pages_take_their_text_from_the_templates(app: Sanic, key: str) -> None:
+    title, message = ERROR_PAGES[key]
+    body = message_page(request(app, "/x"), key, 404).body.decode()
+    assert f"<title>{title} – Tårnby Kommune</title>" in body
+    assert f"<h1>{title}</h1>\n<p>{message}</p>" in body
+
+
+def test_an_unknown_message_key_is_an_error_not_an_empty_page(app: Sanic) -> None:
+    with pytest.raises(KeyError, match="no_such_key"):
+        message_page(request(app, "/x"), "no_such_key", 404)
+
+
+# Form errors, as they were when they lived in Python.
+FORM_ERRORS = {
+    "bad_login": "Forkert brugernavn eller adgangskode.",
+    "too_many_logins": "For mange forkerte forsøg. Vent et kvarter, og prøv igen.",
+    "bad_period": (
+        "Perioden er ugyldig. Skriv datoer som 2026-11-30, og slutdatoen efter startdatoen."
+    ),
+}
+
+
+@pytest.mark.parametrize("key", sorted(FORM_ERRORS))
+def test_form_errors_take_their_text_from_the_templates(app: Sanic, key: str) -> None:
+    req = request(app, "/staff/login")
+    login = render(req, "login.html", error=key).body.decode()
+    period = Period(date(2026, 11, 1), date(2026, 11, 30))
+    period_form = render(req, "_period.html", period=period, period_error=key).body.decode()
+    assert f"<p>{FORM_ERRORS[key]}</p>" in login
+    assert f'role="alert">{FORM_ERRORS[key]}</p>' in period_form
