@@ -1,1 +1,2 @@
-"""Thin rasa-sdk actions. Each module is one feature; the logic lives in ``bot``."""
+"""Thin rasa-sdk actions. One action per answered entry of the topic registry
+(``bot/dialogue/topics.yml``), made in :mod:`actions.topics`; the logic lives in ``bot``."""

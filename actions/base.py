@@ -1,77 +1,108 @@
-"""Shared behaviour of the assistant's actions: read the profile, send replies."""
+"""Shared behaviour of the assistant's actions: build the question, answer it, send replies.
+
+:class:`TopicAction` answers one entry of the topic registry. It reads the tracker into a
+:class:`~bot.dialogue.replies.Question`, calls the entry's answer function, sends the replies,
+asks "did it help?" after an answer, and reports the turn's outcome in the ``turn_outcome``
+slot for the statistics.
+"""
 
 from __future__ import annotations
 
 import logging
+import random
 from abc import ABC, abstractmethod
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.analytics.models import ANSWER_KINDS
-from bot.analytics.outcome import describe_turn
-from bot.dialogue import answers
-from bot.dialogue.answers import Reply
-from bot.knowledge.links import through_redirect
+from bot.dialogue.outcome import Kind
+from bot.dialogue.redirects import through_redirect
+from bot.dialogue.replies import Answer, Question
+from bot.dialogue.topics import Topic, get_registry
 from bot.knowledge.profile import Profile, get_profile
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 
-class ProfileAction(Action, ABC):
-    """An action that answers from the municipality profile.
+class TopicAction(Action, ABC):
+    """The action of one registry entry. Abstract, so rasa-sdk does not register it itself."""
 
-    Subclasses set ``action_name`` and implement :meth:`replies`. Abstract, so rasa-sdk does not
-    register it as an action of its own.
-    """
+    @property
+    @abstractmethod
+    def entry_id(self) -> str:
+        """The registry entry this action answers."""
 
-    action_name: str
+    def topic(self) -> Topic:
+        return get_registry().get(self.entry_id)
 
     def name(self) -> str:
-        return self.action_name
+        return str(self.topic().action)
 
-    @abstractmethod
-    def replies(self, profile: Profile, tracker: Tracker, now: datetime) -> list[Reply]:
-        """The messages to send for the current turn."""
+    def answer(self, profile: Profile, question: Question) -> Answer:
+        """The registry entry's answer to the question."""
+        return self.topic().ask(profile, question)
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        profile, settings = get_profile(), get_settings()
-        what = self.name()  # what the statistics say this turn did
+        profile, settings, topic = get_profile(), get_settings(), self.topic()
         try:
-            replies = self.replies(profile, tracker, settings.now())
+            answer = self.answer(profile, question_of(tracker, settings.now()))
         except Exception as exc:
             # Only the type: a message or traceback may quote the conversation.
             logger.error("Action %s failed: %s", self.name(), type(exc).__name__)
-            replies = answers.technical_error(profile)
-            what = replies[0].response
-        for reply in replies:
+            topic = get_registry().get("technical_error")
+            answer = topic.ask(profile, question_of(tracker, settings.now()))
+        for reply in answer.replies:
             if settings.link_redirects:
                 reply = through_redirect(reply, profile, settings.public_url, tracker.sender_id)
             dispatcher.utter_message(
                 response=reply.response, buttons=reply.buttons or None, **reply.variables
             )
-        outcome = describe_turn(what, profile, replies)
-        if outcome["kind"] in ANSWER_KINDS:
+        outcome = topic.outcome(answer)
+        if outcome.kind.is_answer:
             dispatcher.utter_message(response="utter_ask_helpful")
         # For the statistics: what this turn did (recorded by the event broker).
-        return [SlotSet("turn_outcome", outcome)]
+        return [SlotSet("turn_outcome", outcome.to_slot())]
 
 
-def latest_text(tracker: Tracker) -> str:
-    return tracker.latest_message.get("text") or ""
+def question_of(tracker: Tracker, now: Any) -> Question:
+    """The current turn as the answer functions see it."""
+    message = tracker.latest_message or {}
+    entities: dict[str, list[str]] = {}
+    for entity in message.get("entities") or []:
+        if entity.get("value"):
+            entities.setdefault(str(entity.get("entity")), []).append(str(entity["value"]))
+    return Question(
+        now=now,
+        text=message.get("text") or "",
+        intent=(message.get("intent") or {}).get("name"),
+        entities={k: tuple(v) for k, v in entities.items()},
+        previous_was_miss=previous_turn_was_miss(tracker),
+        otherwise_asked=otherwise_already_asked(tracker),
+        chance=random.random(),  # noqa: S311 - sampling a survey question, not security
+    )
 
 
-def entity_values(tracker: Tracker, entity: str) -> list[str]:
-    """Values of ``entity`` in the latest message, as extracted (synonyms already mapped)."""
-    return [str(v) for v in tracker.get_latest_entity_values(entity) if v]
+def previous_turn_was_miss(tracker: Tracker) -> bool:
+    """Whether the citizen's message before the latest one was also not understood.
+
+    Derived from the tracker's events, so no counter slot has to be kept in step.
+    """
+    user_turns = [e for e in tracker.events if e.get("event") == "user"]
+    if len(user_turns) < 2:
+        return False
+    intent = ((user_turns[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+    return intent in get_registry().intents_of(Kind.FALLBACK)
 
 
-def first_entity(tracker: Tracker, entity: str) -> str | None:
-    values = entity_values(tracker, entity)
-    return values[0] if values else None
+def otherwise_already_asked(tracker: Tracker) -> bool:
+    """Whether this conversation already got the otherwise-channel question."""
+    return any(
+        e.get("event") == "bot"
+        and (e.get("metadata") or {}).get("utter_action") == "utter_ask_otherwise"
+        for e in tracker.events
+    )

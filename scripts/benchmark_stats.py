@@ -28,15 +28,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from bot.analytics.db import get_engine, session_scope
-from bot.analytics.models import ANSWER_KINDS, REFERRAL_CHANNEL, Conversation, LinkEvent, Turn
-from bot.analytics.outcome import GENERAL_AREA
+from bot.analytics.models import REFERRAL_CHANNEL, Conversation, LinkEvent, Turn
 from bot.analytics.report import komhen_csv as render_komhen_csv
 from bot.analytics.scratch import PG_ADMIN_URL, postgres_available, scratch_database
 from bot.analytics.stats import (
@@ -45,7 +44,11 @@ from bot.analytics.stats import (
     overview,
 )
 from bot.analytics.summary import rebuild as rebuild_summary
+from bot.dialogue.answers.self_service import self_service_task
+from bot.dialogue.outcome import ANSWER_KINDS, Kind
+from bot.dialogue.topics import get_registry
 from bot.knowledge.profile import Profile, get_profile
+from bot.settings import TIMEZONE
 
 C = Conversation
 
@@ -132,77 +135,56 @@ class TurnTemplate:
     link_probability: float = 0.0
 
 
+# The traffic mix: per registry entry, the intent citizens use, its share of content turns,
+# and the link its answer shows with the probability that it does. Topic, kind and area come
+# from the topic registry (bot/dialogue/topics.yml) and the answers, so the benchmark follows
+# the assistant when a topic changes; an answered entry missing here gets a small share.
+TRAFFIC: dict[str, tuple[str, float, str | None, float]] = {
+    "opening_hours": ("opening_hours", 0.12, None, 0.0),
+    "appointment": ("appointment", 0.05, None, 0.0),
+    "kontaktcenter_1881": ("kontaktcenter_1881", 0.03, None, 0.0),
+    "digital_post_info": ("digital_post_info", 0.03, "digital_post_info", 1.0),
+    "digital_post_read": ("digital_post_read", 0.02, "digital_post", 0.5),
+    "digital_post_write": ("digital_post_write", 0.025, None, 0.0),
+    "digital_post_exemption": ("digital_post_exemption", 0.015, None, 0.0),
+    "contact": ("contact", 0.08, "contact_form", 0.5),
+    "social_media": ("social_media", 0.015, "contact_form", 1.0),
+    "fallback": ("out_of_scope", 0.11, None, 0.0),
+    "conversation": ("greet", 0.05, None, 0.0),
+    "help": ("help", 0.02, None, 0.0),
+}
+SELF_SERVICE_SHARE = {"self_service_link": 0.33, "other": 0.06}
+OTHER_ENTRY_SHARE = 0.01
+NOT_GENERATED = ("feedback", "technical_error", "personal_data", "self_service")
+
+
 def turn_templates(profile: Profile) -> tuple[list[TurnTemplate], list[float]]:
     """What a citizen turn can be in ``profile``'s assistant, with cumulative weights."""
+    registry = get_registry()
     weighted: list[tuple[float, TurnTemplate]] = []
-    tasks = [t for t in profile.self_service if t.kind == "self_service"]
-    zipf = [1 / (rank + 1) for rank in range(len(tasks))]
-    for task, z in zip(tasks, zipf, strict=True):
-        weighted.append(
-            (
-                0.33 * z / sum(zipf),
-                TurnTemplate(
-                    "self_service",
-                    f"self_service:{task.id}",
-                    "self_service_link",
-                    task.area,
-                    task.id,
-                    1.0,
-                ),
-            )
+    task_entry = registry.get("self_service")
+    outcomes = [(t, task_entry.outcome(self_service_task(t))) for t in profile.self_service]
+    links = [(t, o) for t, o in outcomes if o.kind is Kind.SELF_SERVICE_LINK]
+    others = [(t, o) for t, o in outcomes if o.kind is not Kind.SELF_SERVICE_LINK]
+    zipf = [1 / (rank + 1) for rank in range(len(links))]
+    for (task, o), z in zip(links, zipf, strict=True):
+        share = SELF_SERVICE_SHARE["self_service_link"] * z / sum(zipf)
+        template = TurnTemplate("self_service", o.topic, o.kind.value, o.area, task.id, 1.0)
+        weighted.append((share, template))
+    for task, o in others:
+        template = TurnTemplate("self_service", o.topic, o.kind.value, o.area, task.id, 1.0)
+        weighted.append((SELF_SERVICE_SHARE["other"] / len(others), template))
+    for entry in registry.topics:
+        if entry.id in NOT_GENERATED or not entry.intents:
+            continue
+        intent, share, link, p_link = TRAFFIC.get(
+            entry.id, (entry.intents[0], OTHER_ENTRY_SHARE, None, 0.0)
         )
-    kinds = {"information": "information", "in_person_booking": "referral_attendance"}
-    others = [t for t in profile.self_service if t.kind != "self_service"]
-    for task in others:
-        template = TurnTemplate(
-            "self_service", f"self_service:{task.id}", kinds[task.kind], task.area, task.id, 1.0
-        )
-        weighted.append((0.06 / len(others), template))
-    dp = "Digital Post"
-    weighted += [
-        (0.12, TurnTemplate("opening_hours", "opening_hours", "information", GENERAL_AREA)),
-        (0.05, TurnTemplate("appointment", "appointment", "information", GENERAL_AREA)),
-        (
-            0.03,
-            TurnTemplate("kontaktcenter_1881", "kontaktcenter_1881", "information", GENERAL_AREA),
-        ),
-        (
-            0.03,
-            TurnTemplate(
-                "digital_post_info", "digital_post", "information", dp, "digital_post_info", 1
-            ),
-        ),
-        (
-            0.02,
-            TurnTemplate(
-                "digital_post_read", "digital_post", "information", dp, "digital_post", 0.5
-            ),
-        ),
-        (
-            0.025,
-            TurnTemplate("digital_post_write", "digital_post", "referral_digital_post", dp),
-        ),
-        (
-            0.015,
-            TurnTemplate(
-                "digital_post_exemption", "digital_post_exemption", "referral_attendance", dp
-            ),
-        ),
-        (
-            0.08,
-            TurnTemplate("contact", "contact", "referral_phone", GENERAL_AREA, "contact_form", 0.5),
-        ),
-        (
-            0.015,
-            TurnTemplate(
-                "social_media", "contact", "referral_digital_post", GENERAL_AREA, "contact_form", 1
-            ),
-        ),
-        (0.11, TurnTemplate("out_of_scope", "fallback", "fallback", GENERAL_AREA)),
-        (0.05, TurnTemplate("greet", None, "meta", None)),
-        (0.02, TurnTemplate("thank", None, "meta", None)),
-        (0.02, TurnTemplate("help", None, "meta", None)),
-    ]
+        if entry.action is None:  # answered by responses alone: no outcome is recorded
+            template = TurnTemplate(intent, None, Kind.META.value, None)
+        else:
+            template = TurnTemplate(intent, entry.topic, entry.kind.value, entry.area, link, p_link)
+        weighted.append((share, template))
     cumulative, total = [], 0.0
     for w, _ in weighted:
         total += w
@@ -250,6 +232,11 @@ class Truth:
         return sum(n for d, n in counter.items() if period.start <= d <= period.end)
 
 
+def utc(local: datetime) -> datetime:
+    """Naive Copenhagen wall-clock time as the aware UTC instant the database stores."""
+    return local.replace(tzinfo=TIMEZONE).astimezone(timezone.utc)
+
+
 def generate(n: int, with_turns: bool, truth: Truth) -> Iterator[Chunk]:
     """Deterministic synthetic rows (random.Random(42)) in chunks of about CHUNK conversations."""
     rng = random.Random(42)  # noqa: S311 - synthetic data, must be repeatable
@@ -283,7 +270,8 @@ def generate(n: int, with_turns: bool, truth: Truth) -> Iterator[Chunk]:
             for t in seq:
                 if with_turns:
                     turn_id += 1
-                    chunk.turns.append((turn_id, conv_id, at, t.intent, t.topic, t.area, t.kind))
+                    row = (turn_id, conv_id, utc(at), t.intent, t.topic, t.area, t.kind)
+                    chunk.turns.append(row)
                 kind = t.kind
                 if kind != "meta":
                     if kind in ANSWER_KINDS:
@@ -310,19 +298,20 @@ def generate(n: int, with_turns: bool, truth: Truth) -> Iterator[Chunk]:
                 if given:
                     if with_turns:
                         turn_id += 1
-                        chunk.turns.append((turn_id, conv_id, at, "feedback", None, None, "meta"))
+                        row = (turn_id, conv_id, utc(at), "feedback", None, None, "meta")
+                        chunk.turns.append(row)
                     seq.append(feedback)
                     at += timedelta(seconds=5 + int(rnd() * 20))
             last_event = at - timedelta(seconds=5)
             for link, shown_at in shown:
                 link_id += 1
-                chunk.links.append((link_id, conv_id, municipality, link, "shown", shown_at))
+                chunk.links.append((link_id, conv_id, municipality, link, "shown", utc(shown_at)))
                 clicked_at = None
                 if rnd() < CLICK_PROBABILITY:
                     link_id += 1
                     clicked_at = shown_at + timedelta(seconds=3 + int(rnd() * 240))
                     chunk.links.append(
-                        (link_id, conv_id, municipality, link, "clicked", clicked_at)
+                        (link_id, conv_id, municipality, link, "clicked", utc(clicked_at))
                     )
                 if municipality == MAIN:
                     truth.shown[shown_at.date()] += 1
@@ -333,8 +322,8 @@ def generate(n: int, with_turns: bool, truth: Truth) -> Iterator[Chunk]:
                     conv_id,
                     f"{rng.getrandbits(48):012x}",
                     municipality,
-                    started,
-                    last_event,
+                    utc(started),
+                    utc(last_event),
                     len(seq),
                     n_answers,
                     n_links,

@@ -37,6 +37,13 @@ def main() -> int:
         TF_CPP_MIN_LOG_LEVEL="3",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
     )
+    from bot.ops.training import TrainingDataError, write_generated_data
+
+    try:
+        generated = write_generated_data(ROOT)
+    except TrainingDataError as exc:
+        print(f"validate: {exc}", file=sys.stderr)
+        return 1
     rasa = Path(sys.executable).parent / "rasa"
     proc = subprocess.run(
         [
@@ -47,6 +54,7 @@ def main() -> int:
             "domain.yml",
             "--data",
             "data",
+            str(generated.relative_to(ROOT)),
             "--config",
             "config.yml",
         ],

@@ -305,13 +305,13 @@ class GuardedRestInput(InputChannel):
         from rasa.shared.core.events import BotUttered, SlotSet
         from rasa.shared.core.trackers import DialogueStateTracker
 
-        from bot.analytics.outcome import describe_turn
-        from bot.dialogue import answers
+        from bot.dialogue.topics import get_registry
         from bot.knowledge.profile import get_profile
 
         agent = request.app.ctx.agent
-        profile = get_profile()
-        (reply,) = answers.technical_error(profile)
+        topic = get_registry().get("technical_error")
+        answer = topic.answer_function()(get_profile(), None)
+        (reply,) = answer.replies
         store = agent.tracker_store
         if not record:
             tracker = DialogueStateTracker(sender, agent.domain.slots)
@@ -329,8 +329,7 @@ class GuardedRestInput(InputChannel):
                     {"utter_action": reply.response},
                 )
             )
-            outcome = describe_turn(reply.response, profile, [reply])
-            tracker.update(SlotSet("turn_outcome", outcome))
+            tracker.update(SlotSet("turn_outcome", topic.outcome(answer).to_slot()))
             await store.save(tracker)
         await collector.send_response(sender, message)
 

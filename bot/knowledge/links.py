@@ -6,14 +6,9 @@ endpoint looks the id up here.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from bot.knowledge.profile import Profile
-
-if TYPE_CHECKING:
-    from bot.dialogue.answers import Reply
 
 
 def known_links(profile: Profile) -> dict[str, str]:
@@ -33,13 +28,3 @@ def redirect_url(public_url: str, link_id: str, sender_id: str | None) -> str:
     """The URL that counts a click on ``link_id`` and then redirects to the real page."""
     url = f"{public_url.rstrip('/')}/r/{quote(link_id, safe='')}"
     return f"{url}?s={quote(sender_id, safe='')}" if sender_id else url
-
-
-def through_redirect(reply: Reply, profile: Profile, public_url: str, sender_id: str) -> Reply:
-    """``reply`` with each of its links replaced by the click-counting redirect URL."""
-    if not reply.links:
-        return reply
-    targets = known_links(profile)
-    swap = {targets[i]: redirect_url(public_url, i, sender_id) for i in reply.links if i in targets}
-    variables = {k: swap.get(v, v) if isinstance(v, str) else v for k, v in reply.variables.items()}
-    return replace(reply, variables=variables)

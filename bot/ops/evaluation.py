@@ -12,7 +12,8 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.dialogue.answers import MISS_INTENTS
+from bot.dialogue.outcome import Kind
+from bot.dialogue.topics import get_registry
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Prediction:
     @property
     def confidently_wrong(self) -> bool:
         """Answered with another topic's answer: the error a citizen is misled by."""
-        return not self.correct and self.predicted not in MISS_INTENTS
+        return not self.correct and self.predicted not in get_registry().intents_of(Kind.FALLBACK)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,12 @@
 """Train the Rasa model only when its inputs changed.
 
 The model file is named after a fingerprint of everything training reads (config, domain,
-training data, the spaCy pipeline and the Rasa version), so "is there a model for the current
-inputs?" is a file lookup, independent of Rasa's cache.
+training data, the topic registry, the spaCy pipeline and the Rasa version), so "is there a
+model for the current inputs?" is a file lookup, independent of Rasa's cache.
+
+The rules "intent -> action" of the registry's topics are not written by hand: they are made
+from ``bot/dialogue/topics.yml`` into ``build/training-data/`` before each training and
+validation, beside ``data/``.
 """
 
 from __future__ import annotations
@@ -11,12 +15,41 @@ import hashlib
 import subprocess
 from pathlib import Path
 
+import yaml
+
 from bot.ops.runner import ROOT, base_env, rasa_executable
 from bot.ops.spacy_model import DEFAULT_DIR as SPACY_DIR
 from bot.ops.spacy_model import build as build_spacy
 
 MODELS_DIR = ROOT / "models"
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "bot/dialogue/topics.yml")
+GENERATED_DATA = Path("build") / "training-data"
+
+
+class TrainingDataError(Exception):
+    """The registry and the domain disagree; the message names the file and the field."""
+
+
+def write_generated_data(root: Path = ROOT) -> Path:
+    """Write the registry's rules to ``build/training-data/`` under ``root``; return the dir.
+
+    Raises :class:`TrainingDataError` when the registry does not match ``domain.yml``.
+    """
+    from bot.dialogue.topics import get_registry
+
+    registry = get_registry()
+    domain = yaml.safe_load((root / "domain.yml").read_text(encoding="utf-8")) or {}
+    problems = registry.problems_with_domain(domain, "domain.yml")
+    if problems:
+        raise TrainingDataError("\n".join(problems))
+    target = root / GENERATED_DATA
+    target.mkdir(parents=True, exist_ok=True)
+    rules = yaml.safe_dump(registry.rules(), allow_unicode=True, sort_keys=False)
+    header = "# Made from bot/dialogue/topics.yml by bot/ops/training.py. Do not edit.\n"
+    path = target / "topic_rules.yml"
+    if not path.exists() or path.read_text(encoding="utf-8") != header + rules:
+        path.write_text(header + rules, encoding="utf-8")
+    return target
 
 
 def _files(root: Path) -> list[Path]:
@@ -50,6 +83,7 @@ def model_path(root: Path = ROOT, config: str = "config.yml") -> Path:
 def ensure_model(root: Path = ROOT, config: str = "config.yml", force: bool = False) -> Path:
     """Path of a model trained on the current inputs; trains one if there is none."""
     build_spacy(root / SPACY_DIR)
+    generated = write_generated_data(root)
     target = model_path(root, config)
     if target.exists() and not force:
         return target
@@ -64,6 +98,7 @@ def ensure_model(root: Path = ROOT, config: str = "config.yml", force: bool = Fa
             "domain.yml",
             "--data",
             "data",
+            str(generated.relative_to(root)),
             "--out",
             str(target.parent),
             "--fixed-model-name",

@@ -6,14 +6,13 @@ prove that no log line and no response carries it.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ProfileAction
-from bot.dialogue.answers import Reply
+from actions.base import TopicAction
+from bot.dialogue.replies import Answer, Question
 from bot.knowledge.profile import Profile
 
 
@@ -29,10 +28,13 @@ class ActionCrash(Action):
         raise ValueError(f"cannot handle {tracker.latest_message.get('text')!r}")
 
 
-class ActionProfileCrash(ProfileAction):
-    """One of ours that raises: the base class answers with the technical-error reply."""
+class ActionProfileCrash(TopicAction):
+    """One of ours whose answer raises: the base class answers with the technical-error reply."""
 
-    action_name = "action_profile_crash"
+    entry_id = "opening_hours"
 
-    def replies(self, profile: Profile, tracker: Tracker, now: datetime) -> list[Reply]:
-        raise KeyError(tracker.latest_message.get("text"))
+    def name(self) -> str:
+        return "action_profile_crash"
+
+    def answer(self, profile: Profile, question: Question) -> Answer:
+        raise KeyError(question.text)

@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
-from bot.dialogue import answers, privacy
+from bot.dialogue import privacy
+from bot.dialogue.answers import digital_post, hours, self_service
+from bot.dialogue.replies import Question
 from bot.knowledge import daytext
 from bot.knowledge.daytext import resolve_day
 from bot.knowledge.matching import match_place, match_task
@@ -174,10 +176,10 @@ BOT_FUNCS: dict[str, Callable[..., object]] = {
     "resolve_day": lambda profile, text: resolve_day(text, NOW),
     "match_task": lambda profile, text: match_task(profile, text),
     "match_place": lambda profile, text: match_place(profile, text),
-    "opening_hours": lambda profile, text: answers.opening_hours(profile, text, None, None, NOW),
-    "appointment": lambda profile, text: answers.appointment(profile, text, None),
-    "digital_post_info": lambda profile, text: answers.digital_post_info(profile, text),
-    "self_service": lambda profile, text: answers.self_service(profile, text, []),
+    "opening_hours": lambda profile, text: hours.opening_hours(profile, Question(NOW, text)),
+    "appointment": lambda profile, text: hours.appointment(profile, Question(NOW, text)),
+    "digital_post_info": lambda p, text: digital_post.digital_post_info(p, Question(NOW, text)),
+    "self_service": lambda profile, text: self_service.self_service(profile, Question(NOW, text)),
 }
 
 

@@ -1,47 +1,60 @@
-"""What each action did, as the statistics record it."""
+"""What each answer did, as the registry reports it to the statistics."""
 
-from bot.analytics.outcome import describe_turn
-from bot.dialogue import answers
+from datetime import datetime
+
+from bot.dialogue.answers import self_service
+from bot.dialogue.outcome import Kind, Outcome
+from bot.dialogue.redirects import through_redirect
+from bot.dialogue.replies import Question
+from bot.dialogue.topics import get_registry
 from bot.knowledge.profile import get_profile
+from bot.settings import TIMEZONE
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)
+
+
+def outcome_of(entry_id: str, question: Question) -> dict:
+    profile = get_profile("taarnby")
+    topic = get_registry().get(entry_id)
+    return topic.outcome(topic.ask(profile, question)).to_slot()
 
 
 def test_self_service_link_and_booking() -> None:
-    profile = get_profile("taarnby")
-    moving = describe_turn(
-        "action_self_service", profile, answers.self_service(profile, "jeg skal flytte", [])
-    )
+    moving = outcome_of("self_service", Question(NOW, "jeg skal flytte"))
     assert moving == {
         "topic": "self_service:moving",
         "kind": "self_service_link",
         "area": "Folkeregister",
         "links": ["moving"],
     }
-    passport = describe_turn(
-        "action_self_service", profile, answers.self_service(profile, "nyt pas", [])
-    )
+    passport = outcome_of("self_service", Question(NOW, "nyt pas"))
     assert passport["kind"] == "referral_attendance" and passport["area"] == "Pas"
 
 
 def test_contact_is_a_phone_referral_with_its_links() -> None:
-    profile = get_profile("taarnby")
-    outcome = describe_turn("action_contact", profile, answers.contact(profile))
+    outcome = outcome_of("contact", Question(NOW))
     assert outcome["kind"] == "referral_phone"
     assert {"website", "contact_form", "digital_post"} <= set(outcome["links"])
 
 
 def test_feedback_no_is_a_referral() -> None:
-    profile = get_profile("taarnby")
-    replies = answers.feedback(profile, "nej", None, ask_otherwise=False)
-    assert describe_turn("action_feedback", profile, replies)["kind"] == "referral_phone"
-    glad = answers.feedback(profile, "ja", None, ask_otherwise=False)
-    assert describe_turn("action_feedback", profile, glad)["kind"] == "meta"
+    no = Question(NOW, entities={"helpful": ("nej",)}, chance=1.0)
+    assert outcome_of("feedback", no)["kind"] == "referral_phone"
+    assert outcome_of("feedback", no)["topic"] == "contact"
+    yes = Question(NOW, entities={"helpful": ("ja",)}, chance=1.0)
+    assert outcome_of("feedback", yes)["kind"] == "meta"
+
+
+def test_the_slot_value_reads_back() -> None:
+    outcome = Outcome("contact", Kind.REFERRAL_PHONE, "Generel information", ("website",))
+    assert Outcome.from_slot(outcome.to_slot()) == outcome
+    assert Outcome.from_slot({"kind": "no such kind"}) is None
+    assert Outcome.from_slot("not a mapping") is None
 
 
 def test_links_go_through_the_redirect() -> None:
-    from bot.knowledge.links import through_redirect
-
     profile = get_profile("taarnby")
-    replies = answers.self_service(profile, "jeg skal flytte", [])
+    replies = self_service.self_service(profile, Question(NOW, "jeg skal flytte")).replies
     redirected = [through_redirect(r, profile, "http://x.test", "abc") for r in replies]
     assert redirected[0] == replies[0]  # no link in the task text
     assert redirected[1].variables["link"] == "http://x.test/r/moving?s=abc"
