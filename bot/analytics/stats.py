@@ -34,6 +34,7 @@ from bot.analytics.models import (
     DailyCount,
     LinkEvent,
 )
+from bot.analytics.texts import render_lines
 from bot.dialogue.outcome import ANSWER_KINDS
 from bot.knowledge.profile import OTHERWISE_KEYS, Profile
 from bot.settings import TIMEZONE
@@ -144,30 +145,16 @@ def estimate_savings(
     cost = conversations * stats.assistant_cost_per_conversation.dkk
     gross = gross_known + gross_estimated
 
-    assumptions = [
-        f"Kanalpriser pr. informationshenvendelse fra {profile.sources[prices.source]} "
-        f"({prices.year}): telefon {prices.telephone:g} kr., e-mail {prices.email:g} kr., "
-        f"personligt fremmøde {prices.personal_attendance:g} kr., brev {prices.paper_post:g} kr."
-        + (" (EKSEMPEL)" if prices.example else ""),
-        f"{deflected_known} løste samtaler, hvor borgeren selv sagde, hvilken betalt kanal "
-        "de ellers ville have brugt.",
-    ]
-    if mix_source == "answers":
-        assumptions.append(
-            f"{unanswered} løste samtaler uden svar er fordelt som de {answers} svar i perioden."
-        )
-    else:
-        assumptions.append(
-            f"{unanswered} løste samtaler uden svar er fordelt efter standardfordelingen i "
-            f"profilen, fordi perioden kun har {answers} svar "
-            f"(mindst {stats.min_answers_for_mix} kræves)"
-            + (" (EKSEMPEL)" if stats.default_mix.example else "")
-            + "."
-        )
-    assumptions.append(
-        f"Assistentens omkostning: {stats.assistant_cost_per_conversation.dkk:g} kr. pr. samtale"
-        + (" (EKSEMPEL)" if stats.assistant_cost_per_conversation.example else "")
-        + "."
+    # The sentences are in templates/assumptions.txt; here only the figures.
+    assumptions = render_lines(
+        "assumptions.txt",
+        prices=prices,
+        price_source=profile.sources[prices.source],
+        stats=stats,
+        deflected_known=deflected_known,
+        unanswered=unanswered,
+        answers=answers,
+        mix_source=mix_source,
     )
     return Savings(
         deflected_known=deflected_known,
