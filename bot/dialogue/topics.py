@@ -16,12 +16,12 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
+from pydantic import BaseModel, Extra, Field, root_validator, validator
 
 from bot.dialogue.outcome import Kind, Outcome
 from bot.dialogue.replies import Answer, Question
 from bot.knowledge.profile import Profile
+from bot.knowledge.yamlfile import load_model
 
 REGISTRY_FILE = Path(__file__).parent / "topics.yml"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -227,22 +227,7 @@ def _no_repeats(field: str, values: list[str]) -> None:
 
 def load_registry(path: Path = REGISTRY_FILE) -> TopicRegistry:
     """Read and validate a registry file; raise TopicError naming the file and the field."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise TopicError(f"Topic registry {path} does not exist") from exc
-    except yaml.YAMLError as exc:
-        raise TopicError(f"Topic registry {path} is not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise TopicError(f"Topic registry {path}: the top level must be a mapping")
-    try:
-        return TopicRegistry.parse_obj(raw)
-    except ValidationError as exc:
-        lines = [f"Invalid topic registry {path}:"]
-        for e in exc.errors():
-            field = ".".join(str(p) for p in e["loc"] if p != "__root__") or "(top level)"
-            lines.append(f"  field {field}: {e['msg']}")
-        raise TopicError("\n".join(lines)) from exc
+    return load_model(path, TopicRegistry, "topic registry", TopicError)
 
 
 @lru_cache(maxsize=1)

@@ -17,8 +17,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
+from pydantic import BaseModel, Extra, Field, root_validator, validator
+
+from bot.knowledge.yamlfile import load_model
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -361,28 +362,9 @@ def example_facts(profile: Profile) -> list[tuple[str, str]]:
     return result
 
 
-def _format_error(file: Path, err: ValidationError) -> str:
-    lines = [f"Invalid municipality profile {file}:"]
-    for e in err.errors():
-        field = ".".join(str(p) for p in e["loc"] if p != "__root__") or "(top level)"
-        lines.append(f"  field {field}: {e['msg']}")
-    return "\n".join(lines)
-
-
 def load_profile_file(path: Path) -> Profile:
     """Read and validate one profile file; raise ProfileError naming file and field."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ProfileError(f"Municipality profile {path} does not exist") from exc
-    except yaml.YAMLError as exc:
-        raise ProfileError(f"Municipality profile {path} is not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ProfileError(f"Municipality profile {path}: the top level must be a mapping")
-    try:
-        return Profile.parse_obj(raw)
-    except ValidationError as exc:
-        raise ProfileError(_format_error(path, exc)) from exc
+    return load_model(path, Profile, "municipality profile", ProfileError)
 
 
 def profile_path(name_or_path: str) -> Path:
