@@ -37,18 +37,19 @@ import sqlalchemy as sa
 from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import REFERRAL_CHANNEL, Conversation, LinkEvent, Turn
 from bot.analytics.report import komhen_csv as render_komhen_csv
-from bot.analytics.scratch import PG_ADMIN_URL, postgres_available, scratch_database
 from bot.analytics.stats import (
     Period,
     komhen_table,
     overview,
 )
 from bot.analytics.summary import rebuild as rebuild_summary
-from bot.dialogue.answers.self_service import self_service_task
 from bot.dialogue.outcome import ANSWER_KINDS, Kind
 from bot.dialogue.topics import get_registry
 from bot.knowledge.profile import Profile, get_profile
 from bot.settings import TIMEZONE
+from bot.testkit import databases
+from bot.testkit.databases import PG_ADMIN_URL, postgres_available
+from bot.testkit.events import outcome_of
 
 C = Conversation
 
@@ -137,8 +138,9 @@ class TurnTemplate:
 
 # The traffic mix: per registry entry, the intent citizens use, its share of content turns,
 # and the link its answer shows with the probability that it does. Topic, kind and area come
-# from the topic registry (bot/dialogue/topics.yml) and the answers, so the benchmark follows
-# the assistant when a topic changes; an answered entry missing here gets a small share.
+# from the topic registry (bot/dialogue/topics.yml) and the answers through the tests' event
+# factory (bot.testkit.events.outcome_of), so the benchmark follows the assistant when a topic
+# changes; an answered entry missing here gets a small share.
 TRAFFIC: dict[str, tuple[str, float, str | None, float]] = {
     "opening_hours": ("opening_hours", 0.12, None, 0.0),
     "appointment": ("appointment", 0.05, None, 0.0),
@@ -162,8 +164,7 @@ def turn_templates(profile: Profile) -> tuple[list[TurnTemplate], list[float]]:
     """What a citizen turn can be in ``profile``'s assistant, with cumulative weights."""
     registry = get_registry()
     weighted: list[tuple[float, TurnTemplate]] = []
-    task_entry = registry.get("self_service")
-    outcomes = [(t, task_entry.outcome(self_service_task(t))) for t in profile.self_service]
+    outcomes = [(t, outcome_of(f"self_service:{t.id}", profile)) for t in profile.self_service]
     links = [(t, o) for t, o in outcomes if o.kind is Kind.SELF_SERVICE_LINK]
     others = [(t, o) for t, o in outcomes if o.kind is not Kind.SELF_SERVICE_LINK]
     zipf = [1 / (rank + 1) for rank in range(len(links))]
@@ -183,7 +184,8 @@ def turn_templates(profile: Profile) -> tuple[list[TurnTemplate], list[float]]:
         if entry.action is None:  # answered by responses alone: no outcome is recorded
             template = TurnTemplate(intent, None, Kind.META.value, None)
         else:
-            template = TurnTemplate(intent, entry.topic, entry.kind.value, entry.area, link, p_link)
+            o = outcome_of(entry.id)
+            template = TurnTemplate(intent, o.topic, o.kind.value, o.area, link, p_link)
         weighted.append((share, template))
     cumulative, total = [], 0.0
     for w, _ in weighted:
@@ -358,7 +360,7 @@ def fresh_database(backend: str, keep: bool) -> Iterator[str]:
     """The URL of a new, empty database; removed afterwards unless ``keep``."""
     tmp = Path(tempfile.mkdtemp(prefix="borger_bench_"))
     try:
-        with scratch_database(backend, tmp, keep=keep, prefix="borger_bench") as url:
+        with databases.fresh_database(backend, tmp, keep=keep, prefix="borger_bench") as url:
             yield url
             if keep:
                 print(f"  kept {url}")

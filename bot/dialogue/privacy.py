@@ -39,7 +39,8 @@ REDACTED = "[CPR-nummer fjernet]"
 
 # Every character with a Unicode digit value: \d is category Nd; the rest (superscripts,
 # subscripts, circled and parenthesised digits, ...) are category No. This class is a superset
-# (whole blocks); _classify decides. tests/unit/test_privacy.py checks it against unicodedata.
+# (whole blocks); _classify decides. tests/unit/dialogue/test_privacy.py checks it against
+# unicodedata.
 _DIGIT_PREFILTER = re.compile(
     "[\\d\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070-\u2089\u2460-\u24ff\u2776-\u2793"
     "\U00010a40-\U00010a47\U00010e60-\U00010e7e\U00011052-\U00011065\U0001f100-\U0001f10c]"

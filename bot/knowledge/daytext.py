@@ -122,8 +122,8 @@ _DATE_NUMERIC = re.compile(
 _CLOCK_BEFORE = re.compile(r"\b(?:kl|klokken)\.?\s?$")
 # "lørdag den 28. november": the weekday only introduces the date, which is what counts.
 _WEEKDAY_BEFORE = re.compile(r"\b(?:" + "|".join(_WEEKDAY_WORDS) + r")\s?(?:den\s?|d\.\s?)?$")
-# Both match at most this many characters (tests/unit/test_linear_time.py checks), so they are
-# searched in a window before a date instead of in the whole text before it.
+# Both match at most this many characters (tests/unit/dialogue/test_linear_time.py checks),
+# so they are searched in a window before a date instead of in the whole text before it.
 _BEFORE_WINDOW = 32
 # dateparser calls per message (see the module docstring).
 _MAX_PARSES = 64

@@ -16,17 +16,17 @@ import os
 import signal
 import sqlite3
 import sys
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import requests
 import sqlalchemy as sa
 
-from bot.analytics.scratch import PG_ADMIN_URL, postgres_available
 from bot.ops.runner import Service, StackConfig, base_env, free_port, isolated_stack, running_stack
 from bot.ops.tracker_db import TrackerStoreConfigError
+from bot.testkit.databases import PG_ADMIN_URL, database_name, fresh_database, postgres_available
 from tests.integration.conftest import FROZEN_NOW, new_sender, texts
 from tests.integration.supervised import SupervisedStack, alive, wait_until
 
@@ -194,14 +194,6 @@ def test_a_failing_action_logs_no_conversation(tmp_path: Path) -> None:
 # -- databases -------------------------------------------------------------------------
 
 
-def _pg_database(prefix: str) -> tuple[str, sa.engine.Engine, str]:
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    return name, admin, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
 def _block(admin: sa.engine.Engine, name: str, blocked: bool) -> None:
     """Make a database refuse (or accept again) connections, and drop the open ones."""
     with admin.connect() as conn:
@@ -222,36 +214,42 @@ def pg_stack(
     """A stack with both the tracker store and the statistics on PostgreSQL."""
     if not postgres_available():
         pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is not reachable")
-    tracker_db, admin, _ = _pg_database("fault_tracker")
-    stats_db, _, stats_url = _pg_database("fault_stats")
     workdir = tmp_path_factory.mktemp("pg-faults")
-    url = sa.engine.make_url(PG_ADMIN_URL)
-    cfg = isolated_stack(
-        workdir,
-        model_path,
-        {
-            "BOT_ENV": "test",
-            "BOT_NOW": FROZEN_NOW,
-            "BOT_ANALYTICS_DB_URL": stats_url,
-            "BOT_RATE_PER_ADDRESS": "100000",
-        },
-    )
-    cfg.endpoints.write_text(
-        cfg.endpoints.read_text(encoding="utf-8").replace(
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
-            f"tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: {url.host}\n"
-            f"  port: {url.port or 5432}\n  db: {tracker_db}\n  username: {url.username}\n",
-        ),
-        encoding="utf-8",
-    )
-    try:
-        with running_stack(cfg):
-            yield cfg, admin, tracker_db, stats_db, stats_url
-    finally:
-        for name in (tracker_db, stats_db):
-            _block(admin, name, False)
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with ExitStack() as databases:
+        tracker_url = databases.enter_context(
+            fresh_database("postgresql", workdir, prefix="fault_tracker")
+        )
+        stats_url = databases.enter_context(
+            fresh_database("postgresql", workdir, prefix="fault_stats")
+        )
+        tracker_db, stats_db = database_name(tracker_url), database_name(stats_url)
+        url = sa.engine.make_url(PG_ADMIN_URL)
+        cfg = isolated_stack(
+            workdir,
+            model_path,
+            {
+                "BOT_ENV": "test",
+                "BOT_NOW": FROZEN_NOW,
+                "BOT_ANALYTICS_DB_URL": stats_url,
+                "BOT_RATE_PER_ADDRESS": "100000",
+            },
+        )
+        cfg.endpoints.write_text(
+            cfg.endpoints.read_text(encoding="utf-8").replace(
+                f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
+                f"tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: {url.host}\n"
+                f"  port: {url.port or 5432}\n  db: {tracker_db}\n  username: {url.username}\n",
+            ),
+            encoding="utf-8",
+        )
+        try:
+            with running_stack(cfg):
+                yield cfg, admin, tracker_db, stats_db, stats_url
+        finally:
+            for name in (tracker_db, stats_db):  # let fresh_database drop them
+                _block(admin, name, False)
+    admin.dispose()
 
 
 def _ask(cfg: StackConfig, text: str, sender: str) -> tuple[requests.Response, float]:

@@ -6,159 +6,80 @@ below is computed by hand in the comments.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
-from bot.analytics.db import get_engine, session_scope
-from bot.analytics.models import LinkEvent
-from bot.analytics.recorder import record_event
+from bot.analytics.db import session_scope
 from bot.analytics.stats import Period, komhen_table, overview
 from bot.knowledge.profile import get_profile
 from bot.settings import TIMEZONE
-from tests.dbs import fresh_database, postgres_available
+from bot.testkit.events import Chat, click, feed
 
-IDLE = __import__("datetime").timedelta(minutes=30)
-INFO = {"topic": "opening_hours", "kind": "information", "area": "Generel information"}
-FALLBACK = {"topic": "fallback", "kind": "fallback", "area": "Generel information"}
+TAARNBY = get_profile("taarnby")
 
 
-def link(task: str, area: str, kind: str = "self_service_link") -> dict:
-    return {"topic": f"self_service:{task}", "kind": kind, "area": area, "links": [task]}
+def at(*fields: int) -> datetime:
+    """A Copenhagen time."""
+    return datetime(*fields, tzinfo=TIMEZONE)
 
 
-# (sender, local start time, [(intent, outcome or None, entities)])
+def chat(sender: str) -> Chat:
+    return Chat(sender, TAARNBY)
+
+
+# One message a minute from the start; outcomes as the registry and the answers report them.
 CONVERSATIONS = [
     # resolved, would otherwise have phoned (37 kr.)
-    (
-        "c1",
-        datetime(2026, 11, 23, 10),
-        [("opening_hours", INFO, []), ("feedback", None, [("otherwise", "telephone")])],
-    ),
+    chat("c1")
+    .ask("opening_hours", at=at(2026, 11, 23, 10))
+    .answered()
+    .feedback(otherwise="telephone"),
     # resolved, would not have contacted us
-    (
-        "c2",
-        datetime(2026, 11, 23, 11),
-        [
-            ("self_service", link("moving", "Folkeregister"), []),
-            ("feedback", None, [("otherwise", "none")]),
-        ],
-    ),
+    chat("c2")
+    .ask("self_service", at=at(2026, 11, 23, 11))
+    .answered("self_service:moving")
+    .feedback(otherwise="none"),
     # referred to personal attendance
-    (
-        "c3",
-        datetime(2026, 11, 24, 9),
-        [("self_service", link("passport", "Pas", "referral_attendance"), [])],
-    ),
+    chat("c3").ask("self_service", at=at(2026, 11, 24, 9)).answered("self_service:passport"),
     # not understood: two misses
-    (
-        "c4",
-        datetime(2026, 11, 24, 10),
-        [("nlu_fallback", FALLBACK, []), ("nlu_fallback", FALLBACK, [])],
-    ),
+    chat("c4")
+    .ask("nlu_fallback", at=at(2026, 11, 24, 10))
+    .answered()
+    .ask("nlu_fallback")
+    .answered(),
     # abandoned: an answer, then a miss
-    (
-        "c5",
-        datetime(2026, 11, 25, 10),
-        [("opening_hours", INFO, []), ("nlu_fallback", FALLBACK, [])],
-    ),
+    chat("c5")
+    .ask("opening_hours", at=at(2026, 11, 25, 10))
+    .answered()
+    .ask("nlu_fallback")
+    .answered(),
     # abandoned: "no, it did not help"
-    (
-        "c6",
-        datetime(2026, 11, 25, 11),
-        [("opening_hours", INFO, []), ("feedback", None, [("helpful", False)])],
-    ),
+    chat("c6").ask("opening_hours", at=at(2026, 11, 25, 11)).answered().feedback(helpful=False),
     # resolved (a referral followed by an answer), no "otherwise" answer
-    (
-        "c7",
-        datetime(2026, 11, 26, 12),
-        [
-            (
-                "contact",
-                {"topic": "contact", "kind": "referral_phone", "area": "Generel information"},
-                [],
-            ),
-            ("opening_hours", INFO, []),
-        ],
-    ),
+    chat("c7").ask("contact", at=at(2026, 11, 26, 12)).answered().ask("opening_hours").answered(),
     # previous week: resolved, helped, would otherwise have e-mailed (45 kr.)
-    (
-        "c8",
-        datetime(2026, 11, 18, 14),
-        [
-            ("self_service", link("health_card", "Sygesikring"), []),
-            ("feedback", None, [("helpful", True), ("otherwise", "email")]),
-        ],
-    ),
+    chat("c8")
+    .ask("self_service", at=at(2026, 11, 18, 14))
+    .answered("self_service:health_card")
+    .feedback(helpful=True, otherwise="email"),
 ]
 
 
-def _feed(url: str) -> None:
-    for sender, start, turns in CONVERSATIONS:
-        for i, (intent, outcome, entities) in enumerate(turns):
-            ts = start.replace(minute=i, tzinfo=TIMEZONE).timestamp()
-            events = [
-                {
-                    "event": "user",
-                    "sender_id": sender,
-                    "timestamp": ts,
-                    "parse_data": {
-                        "intent": {"name": intent},
-                        "entities": [{"entity": e, "value": v} for e, v in entities],
-                    },
-                }
-            ]
-            if outcome:
-                events.append(
-                    {
-                        "event": "slot",
-                        "sender_id": sender,
-                        "timestamp": ts + 0.1,
-                        "name": "turn_outcome",
-                        "value": outcome,
-                    }
-                )
-            for event in events:
-                with session_scope(url) as session:
-                    record_event(session, event, "taarnby", IDLE)
-    with session_scope(url) as session:
-        session.add(
-            LinkEvent(
-                conversation_id=None,
-                municipality="taarnby",
-                link_id="moving",
-                event="clicked",
-                at=datetime(2026, 11, 23, 11, 5, tzinfo=TIMEZONE),
-            )
-        )
-
-
-KINDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=pytest.mark.skipif(
-            not postgres_available(), reason="PostgreSQL is not reachable at 127.0.0.1:5432"
-        ),
-    ),
-]
-
-
-@pytest.fixture(params=KINDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with fresh_database(request.param, tmp_path) as url:
-        get_engine.cache_clear()
-        _feed(url)
-        yield url
+@pytest.fixture
+def db_url(database_url: str) -> str:
+    """A fresh SQLite, then PostgreSQL, database fed with CONVERSATIONS through the recorder,
+    and a click on the moving link from an unknown conversation."""
+    feed(database_url, CONVERSATIONS)
+    click(database_url, "moving", at(2026, 11, 23, 11, 5), municipality="taarnby")
+    return database_url
 
 
 PERIOD = Period(date(2026, 11, 16), date(2026, 11, 29))
 
 
 def test_overview_equals_hand_computed_figures(db_url: str) -> None:
-    profile = get_profile("taarnby")
+    profile = TAARNBY
     with session_scope(db_url) as session:
         o = overview(session, profile, PERIOD)
     assert o.conversations == 8
@@ -181,16 +102,14 @@ def test_overview_equals_hand_computed_figures(db_url: str) -> None:
 
 def test_period_filter(db_url: str) -> None:
     with session_scope(db_url) as session:
-        o = overview(
-            session, get_profile("taarnby"), Period(date(2026, 11, 16), date(2026, 11, 22))
-        )
+        o = overview(session, TAARNBY, Period(date(2026, 11, 16), date(2026, 11, 22)))
     assert o.conversations == 1 and o.outcomes["resolved"] == 1
     assert o.savings.gross_dkk == pytest.approx(45)
 
 
 def test_komhen_table(db_url: str) -> None:
     with session_scope(db_url) as session:
-        rows = komhen_table(session, get_profile("taarnby"), PERIOD)
+        rows = komhen_table(session, TAARNBY, PERIOD)
     table = {(w.isoformat(), a, ch): n for w, a, ch, n in rows}
     assert table[("2026-11-16", "Sygesikring", "selvbetjening")] == 1
     assert table[("2026-11-23", "Pas", "personligt fremmøde")] == 1
@@ -200,25 +119,13 @@ def test_komhen_table(db_url: str) -> None:
     assert sum(table.values()) == 8
 
 
-def test_idle_time_starts_a_new_conversation(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'idle.db'}"
-    get_engine.cache_clear()
+def test_idle_time_starts_a_new_conversation(sqlite_url: str) -> None:
+    idler = chat("x")
     for minute in (0, 10, 55):  # 45 minutes idle > 30
-        ts = datetime(2026, 11, 23, 10, minute, tzinfo=TIMEZONE).timestamp()
-        with session_scope(url) as session:
-            record_event(
-                session,
-                {
-                    "event": "user",
-                    "sender_id": "x",
-                    "timestamp": ts,
-                    "parse_data": {"intent": {"name": "greet"}},
-                },
-                "taarnby",
-                IDLE,
-            )
-    with session_scope(url) as session:
-        o = overview(session, get_profile("taarnby"), PERIOD)
+        idler.ask("greet", at=at(2026, 11, 23, 10, minute))
+    feed(sqlite_url, idler)
+    with session_scope(sqlite_url) as session:
+        o = overview(session, TAARNBY, PERIOD)
     assert o.conversations == 2
 
 

@@ -12,6 +12,7 @@ from bot.analytics.models import Conversation, LinkEvent, Turn
 from bot.analytics.stats import Period, overview
 from bot.knowledge.profile import get_profile
 from bot.settings import TIMEZONE
+from bot.testkit.staff import staff_login
 from tests.integration.conftest import Assistant, analytics_url, link_targets, new_sender
 
 pytestmark = pytest.mark.integration
@@ -125,11 +126,11 @@ def test_a_followed_link_is_counted_as_clicked(taarnby: Assistant) -> None:
 
 def test_staff_page_shows_the_real_conversations(taarnby: Assistant) -> None:
     """Done-when of the statistics issue: real conversations, then a staff login sees them."""
-    from tests.integration.conftest import staff_login
-
     for question in ("hvornår har rådhuset åbent", "jeg skal have nyt pas", "asdf qwerty"):
         taarnby.ask(question, new_sender())
-    browser = staff_login(taarnby, "e2e.staff", "a long enough password 1")
+    browser = staff_login(
+        taarnby.cfg.web_url, taarnby.cfg.child_env(), "e2e.staff", "a long enough password 1"
+    )
     with session_scope(analytics_url(taarnby)) as session:
         latest = session.execute(sa.select(sa.func.max(Conversation.started_at))).scalar()
         day = latest.astimezone(TIMEZONE).date()

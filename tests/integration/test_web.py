@@ -1,8 +1,10 @@
 """The staff web app as a real process (``python -m bot web``), asked over HTTP.
 
 Every database-backed test runs against SQLite and, when it is reachable, PostgreSQL
-(``BOT_TEST_POSTGRES_URL``, default postgresql+psycopg2://postgres@127.0.0.1:5432/test), each
-in a fresh database (SQLite) or a fresh schema (PostgreSQL) that is dropped afterwards.
+(``BOT_TEST_POSTGRES_URL``, default the server at 127.0.0.1:5432), each in a fresh database
+(bot.testkit.databases) that is dropped afterwards. Staff users are made with the real CLI and
+log in through the real form (bot.testkit.staff); statistics are fed as Rasa events through the
+real recorder (bot.testkit.events).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import requests
@@ -28,17 +29,18 @@ from bot.analytics.models import Conversation, LinkEvent
 from bot.knowledge.links import known_links
 from bot.knowledge.profile import get_profile
 from bot.ops.runner import ROOT, Service, base_env, free_port
+from bot.settings import TIMEZONE
+from bot.testkit.databases import fresh_database
+from bot.testkit.events import Chat, feed
+from bot.testkit.fixtures import database_params
+from bot.testkit.staff import create_staff_user, form_token, login
 from bot.web.public import CLICK_RECORD_TIMEOUT_S
 
 pytestmark = pytest.mark.integration
 
-POSTGRES_URL = os.environ.get(
-    "BOT_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-)
 USERNAME = "anna.test"
 PASSWORD = "korrekt hest batteri 42"
 BAD_LOGIN = "Forkert brugernavn eller adgangskode."
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 # Words that only appear on the pages behind the login.
 STAFF_ONLY = ("Statistik", "contact.phone", "EKSEMPEL-værdier", "Log ud")
 
@@ -103,9 +105,7 @@ def start_web(db_url: str, workdir: Path) -> tuple[Service, WebApp]:
 
 
 def csrf_of(response: requests.Response) -> str:
-    match = CSRF_INPUT.search(response.text)
-    assert match, response.text
-    return match.group(1)
+    return form_token(response.text)
 
 
 def moving_link() -> str:
@@ -115,36 +115,12 @@ def moving_link() -> str:
 # -- fixtures ----------------------------------------------------------------
 
 
-def _postgres_schema_url() -> tuple[sa.engine.Engine, str, str]:
-    """A fresh schema in the test database and a URL whose search_path is only that schema."""
-    try:
-        admin = sa.create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:
-        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable ({type(exc).__name__})")
-    schema = f"web_test_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    return admin, schema, f"{POSTGRES_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=database_params())
 def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Backend]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("web-sqlite") / "analytics.db"
-        yield Backend("sqlite", f"sqlite:///{path}")
-        return
-    admin, schema, url = _postgres_schema_url()
-    try:
-        yield Backend("postgresql", url)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_database(request.param, tmp_path_factory.mktemp(f"web-{request.param}")) as url:
+        yield Backend(request.param, url)
 
 
 @pytest.fixture(scope="module")
@@ -167,31 +143,9 @@ def db(web: WebApp) -> Iterator[sa.engine.Engine]:
 @pytest.fixture(scope="module")
 def staff_user(web: WebApp) -> tuple[str, str]:
     """A user made with the real CLI, password on stdin."""
-    result = run_cli(
-        web.db_url,
-        "create-user",
-        USERNAME,
-        "--role",
-        "staff",
-        "--password-stdin",
-        stdin=PASSWORD + "\n",
-    )
-    assert result.returncode == 0, result.stderr
+    result = create_staff_user(web.db_url, USERNAME, PASSWORD)
     assert PASSWORD not in result.stdout + result.stderr
     return USERNAME, PASSWORD
-
-
-def logged_in_session(web: WebApp, username: str, password: str) -> requests.Session:
-    browser = requests.Session()
-    form = browser.get(web.base + "/staff/login", timeout=30)
-    response = browser.post(
-        web.base + "/staff/login",
-        data={"username": username, "password": password, "csrf_token": csrf_of(form)},
-        allow_redirects=False,
-        timeout=30,
-    )
-    assert response.status_code == 303, response.text
-    return browser
 
 
 # -- public routes ---------------------------------------------------------------
@@ -436,7 +390,7 @@ def test_login_without_csrf_is_forbidden(web: WebApp, staff_user: tuple[str, str
 
 
 def test_logout_needs_csrf_and_ends_the_session(web: WebApp, staff_user: tuple[str, str]) -> None:
-    browser = logged_in_session(web, *staff_user)
+    browser = login(web.base, *staff_user)
     page = browser.get(web.base + "/staff/", timeout=30)
     token = csrf_of(page)
     stolen_cookie = browser.cookies.get("borger_staff")
@@ -495,16 +449,7 @@ def test_parallel_logins_cannot_bypass_the_limit(web: WebApp) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     username, password = f"parallel.{uuid.uuid4().hex[:6]}", PASSWORD
-    created = run_cli(
-        web.db_url,
-        "create-user",
-        username,
-        "--role",
-        "staff",
-        "--password-stdin",
-        stdin=password + "\n",
-    )
-    assert created.returncode == 0, created.stderr
+    create_staff_user(web.db_url, username, password)
     browser = requests.Session()
     token = csrf_of(browser.get(web.base + "/staff/login", timeout=30))
     cookies = browser.cookies.get_dict()
@@ -625,79 +570,33 @@ def test_redirect_survives_an_unusable_database(tmp_path: Path, case: str) -> No
 
 def _seed_conversations(db_url: str) -> None:
     """Three conversations now: resolved (with phone as the otherwise channel), referred, lost."""
-    import time as _time
-    from datetime import timedelta
-
-    from bot.analytics.db import session_scope
-    from bot.analytics.recorder import record_event
-
-    now = _time.time()
-    info = {"topic": "opening_hours", "kind": "information", "area": "Generel information"}
-    turns = {
-        "stat-a": [("opening_hours", info, {}), ("feedback", None, {"otherwise": "telephone"})],
-        "stat-b": [
-            (
-                "self_service",
-                {
-                    "topic": "self_service:passport",
-                    "kind": "referral_attendance",
-                    "area": "Pas",
-                    "links": ["passport"],
-                },
-                {},
-            )
+    now = datetime.now(TIMEZONE)
+    taarnby = get_profile("taarnby")
+    feed(
+        db_url,
+        [
+            Chat("stat-a", taarnby)
+            .ask("opening_hours", at=now)
+            .answered()
+            .feedback(otherwise="telephone", at=now),
+            Chat("stat-b", taarnby).ask("self_service", at=now).answered("self_service:passport"),
+            Chat("stat-c", taarnby).ask("nlu_fallback", at=now).answered(),
         ],
-        "stat-c": [
-            (
-                "nlu_fallback",
-                {"topic": "fallback", "kind": "fallback", "area": "Generel information"},
-                {},
-            )
-        ],
-    }
-    for sender, steps in turns.items():
-        for intent, outcome, entities in steps:
-            events = [
-                {
-                    "event": "user",
-                    "sender_id": sender,
-                    "timestamp": now,
-                    "parse_data": {
-                        "intent": {"name": intent},
-                        "entities": [{"entity": k, "value": v} for k, v in entities.items()],
-                    },
-                }
-            ]
-            if outcome:
-                events.append(
-                    {
-                        "event": "slot",
-                        "sender_id": sender,
-                        "timestamp": now,
-                        "name": "turn_outcome",
-                        "value": outcome,
-                    }
-                )
-            for event in events:
-                with session_scope(db_url) as session:
-                    record_event(session, event, "taarnby", timedelta(minutes=30))
+    )
 
 
 def test_overview_and_komhen_pages_show_the_figures(
     web: WebApp, staff_user: tuple[str, str]
 ) -> None:
-    from datetime import datetime
-
     from bot.analytics.db import session_scope
     from bot.analytics.report import komhen_csv
     from bot.analytics.stats import Period, komhen_table, overview
-    from bot.knowledge.profile import get_profile
-    from bot.settings import TIMEZONE
 
     _seed_conversations(web.db_url)
-    day = datetime.now(TIMEZONE).date()  # the recorder stores Copenhagen local time
+    # The recorder stores UTC; the staff pages' periods are Copenhagen calendar days.
+    day = datetime.now(TIMEZONE).date()
     today = day.isoformat()
-    browser = logged_in_session(web, *staff_user)
+    browser = login(web.base, *staff_user)
     page = browser.get(web.base + f"/staff/?fra={today}&til={today}", timeout=30)
     assert page.status_code == 200
     with session_scope(web.db_url) as session:

@@ -1,7 +1,8 @@
 """The packages of ``bot`` are layers, and imports only point down.
 
-settings < knowledge < dialogue < analytics < web < ops. ``actions`` (the rasa-sdk action
-package) sits on top of dialogue and may not import analytics, web or ops.
+settings < knowledge < dialogue < analytics < web < ops < testkit (the test-data toolkit, which
+only the tests and the benchmark import). ``actions`` (the rasa-sdk action package) sits on top
+of dialogue and may not import analytics, web, ops or testkit.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ["bot.settings", "bot.knowledge", "bot.dialogue", "bot.analytics", "bot.web", "bot.ops"]
+LAYERS = [
+    "bot.settings",
+    "bot.knowledge",
+    "bot.dialogue",
+    "bot.analytics",
+    "bot.web",
+    "bot.ops",
+    "bot.testkit",
+]
 
 
 def layer_of(module: str) -> int | None:

@@ -29,7 +29,6 @@ from bot.web.auth import (
     password_fingerprint,
     verify_password,
 )
-from tests.dbs import fresh_database, postgres_available
 
 GOOD_PASSWORD = "en lang nok adgangskode"
 
@@ -45,8 +44,8 @@ class Clock:
 
 
 @pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'analytics.db'}"
+def db_url(sqlite_url: str) -> str:
+    return sqlite_url
 
 
 def tracked_usernames(url: str) -> int:
@@ -292,21 +291,11 @@ def test_rate_limit_memory_is_bounded(db_url: str) -> None:
 
 # -- revocations and the limiter in the database (shared by processes, kept over restarts) ------
 
-KINDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=pytest.mark.skipif(
-            not postgres_available(), reason="PostgreSQL is not reachable at 127.0.0.1:5432"
-        ),
-    ),
-]
 
-
-@pytest.fixture(params=KINDS)
-def any_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    with fresh_database(request.param, tmp_path) as url:
-        yield url
+@pytest.fixture
+def any_db(database_url: str) -> str:
+    """A fresh SQLite, then PostgreSQL, database (bot.testkit.fixtures)."""
+    return database_url
 
 
 def test_a_logout_is_seen_by_another_process(any_db: str) -> None:

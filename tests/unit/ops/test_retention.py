@@ -21,12 +21,13 @@ import sqlalchemy as sa
 
 from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import Conversation, DailyCount, LinkEvent, Turn
-from bot.analytics.recorder import record_event
 from bot.analytics.summary import rebuild
 from bot.ops.retention import REVIEW_STORE, purge
 from bot.ops.runner import free_port
 from bot.settings import TIMEZONE, Settings, load_settings
-from tests.dbs import fresh_database, postgres_available
+from bot.testkit.databases import fresh_database, postgres_available
+from bot.testkit.events import Chat, click, feed
+from bot.testkit.profile import SYNTHETIC_MUNICIPALITY
 
 # Monday 23 November 2026, 10:00 in Copenhagen.
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)
@@ -36,16 +37,6 @@ TRACKER_CUTOFF = datetime(2026, 10, 24, 10, 0, tzinfo=TIMEZONE)
 STATISTICS_CUTOFF = datetime(2025, 10, 24, tzinfo=TIMEZONE)  # whole days: local midnight, 395 back
 SUMMARY_CUTOFF = date(2021, 11, 23)  # 1826 days back (one leap day in between)
 LOG_CUTOFF = datetime(2026, 11, 9, 10, 0, tzinfo=TIMEZONE)
-
-KINDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=pytest.mark.skipif(
-            not postgres_available(), reason="PostgreSQL is not reachable at 127.0.0.1:5432"
-        ),
-    ),
-]
 
 
 def settings_for(analytics_url: str) -> Settings:
@@ -64,45 +55,15 @@ def _fresh_engines() -> Iterator[None]:
 
 def converse(url: str, sender: str, *times: datetime) -> None:
     """One conversation: at each local time a question answered with a self-service link."""
+    chat = Chat(sender)
     for at in times:
-        ts = at.replace(tzinfo=TIMEZONE).timestamp()
-        events = [
-            {
-                "event": "user",
-                "sender_id": sender,
-                "timestamp": ts,
-                "parse_data": {"intent": {"name": "self_service"}, "entities": []},
-            },
-            {
-                "event": "slot",
-                "sender_id": sender,
-                "timestamp": ts + 0.1,
-                "name": "turn_outcome",
-                "value": {
-                    "topic": "self_service:moving",
-                    "kind": "self_service_link",
-                    "area": "Folkeregister",
-                    "links": ["moving"],
-                },
-            },
-        ]
-        for event in events:
-            with session_scope(url) as session:
-                record_event(session, event, "taarnby", IDLE)
+        chat.ask("self_service", at=at.replace(tzinfo=TIMEZONE)).answered("self_service:moving")
+    feed(url, chat)
 
 
-def click(url: str, at: datetime) -> None:
+def clicked(url: str, at: datetime) -> None:
     """A click on a redirect whose conversation is unknown (conversation_id NULL)."""
-    with session_scope(url) as session:
-        session.add(
-            LinkEvent(
-                conversation_id=None,
-                municipality="taarnby",
-                link_id="moving",
-                event="clicked",
-                at=at.replace(tzinfo=TIMEZONE),
-            )
-        )
+    click(url, "moving", at.replace(tzinfo=TIMEZONE))
 
 
 def aggregated_day(url: str, day: date, n: int) -> None:
@@ -110,7 +71,7 @@ def aggregated_day(url: str, day: date, n: int) -> None:
     with session_scope(url) as session:
         session.add(
             DailyCount(
-                municipality="taarnby",
+                municipality=SYNTHETIC_MUNICIPALITY,
                 day=day,
                 outcome="resolved",
                 helpful="",
@@ -149,20 +110,19 @@ def summary(url: str) -> dict[tuple[str, str], int]:
     return {(str(day), topic): int(n) for day, topic, n in rows if n}
 
 
-@pytest.fixture(params=KINDS)
-def statistics_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with fresh_database(request.param, tmp_path) as url:
-        get_engine.cache_clear()
-        # Just outside: the last event one second before the cutoff day.
-        converse(url, "outside", datetime(2025, 10, 23, 23, 58), datetime(2025, 10, 23, 23, 59, 59))
-        # Just inside: on the cutoff day itself (the cutoff moment counts as inside).
-        converse(url, "inside", datetime(2025, 10, 24, 0, 0), datetime(2025, 10, 24, 0, 0, 30))
-        converse(url, "recent", datetime(2026, 11, 20, 12, 0))
-        click(url, datetime(2025, 10, 23, 23, 59, 59))  # outside
-        click(url, datetime(2025, 10, 24, 0, 0))  # inside
-        aggregated_day(url, SUMMARY_CUTOFF - timedelta(days=1), 5)  # outside
-        aggregated_day(url, SUMMARY_CUTOFF, 7)  # inside
-        yield url
+@pytest.fixture
+def statistics_url(database_url: str) -> str:
+    url = database_url
+    # Just outside: the last event one second before the cutoff day.
+    converse(url, "outside", datetime(2025, 10, 23, 23, 58), datetime(2025, 10, 23, 23, 59, 59))
+    # Just inside: on the cutoff day itself (the cutoff moment counts as inside).
+    converse(url, "inside", datetime(2025, 10, 24, 0, 0), datetime(2025, 10, 24, 0, 0, 30))
+    converse(url, "recent", datetime(2026, 11, 20, 12, 0))
+    clicked(url, datetime(2025, 10, 23, 23, 59, 59))  # outside
+    clicked(url, datetime(2025, 10, 24, 0, 0))  # inside
+    aggregated_day(url, SUMMARY_CUTOFF - timedelta(days=1), 5)  # outside
+    aggregated_day(url, SUMMARY_CUTOFF, 7)  # inside
+    return url
 
 
 def test_statistics_dry_run_counts_and_deletes_nothing(statistics_url: str, tmp_path: Path) -> None:
@@ -249,33 +209,31 @@ def test_statistics_purge_keeps_the_aggregates(statistics_url: str, tmp_path: Pa
     )
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_a_day_goes_whole(kind: str, tmp_path: Path) -> None:
+def test_a_day_goes_whole(database_url: str, tmp_path: Path) -> None:
     """A conversation over midnight into a kept day keeps its start day's detail whole, so a
     rebuild of the summary stays exact; the next day all of it goes."""
-    with fresh_database(kind, tmp_path) as url:
-        get_engine.cache_clear()
-        converse(url, "older", datetime(2025, 10, 22, 12, 0))
-        converse(url, "early", datetime(2025, 10, 23, 10, 0))
-        converse(url, "spanner", datetime(2025, 10, 23, 23, 50), datetime(2025, 10, 24, 0, 10))
-        aggregates = summary(url)
-        assert aggregates[("2025-10-23", "self_service:moving")] == 2
+    url = database_url
+    converse(url, "older", datetime(2025, 10, 22, 12, 0))
+    converse(url, "early", datetime(2025, 10, 23, 10, 0))
+    converse(url, "spanner", datetime(2025, 10, 23, 23, 50), datetime(2025, 10, 24, 0, 10))
+    aggregates = summary(url)
+    assert aggregates[("2025-10-23", "self_service:moving")] == 2
 
-        report = purge(NOW, settings_for(url), endpoints=_no_tracker_store(tmp_path))
-        assert report.statistics_conversations == 1
-        assert senders(url) == {"early", "spanner"}
-        with session_scope(url) as session:
-            rebuild(session)
-        assert summary(url) == aggregates
+    report = purge(NOW, settings_for(url), endpoints=_no_tracker_store(tmp_path))
+    assert report.statistics_conversations == 1
+    assert senders(url) == {"early", "spanner"}
+    with session_scope(url) as session:
+        rebuild(session)
+    assert summary(url) == aggregates
 
-        report = purge(
-            NOW + timedelta(days=1), settings_for(url), endpoints=_no_tracker_store(tmp_path)
-        )
-        assert report.statistics_conversations == 2
-        assert senders(url) == set()
-        with session_scope(url) as session:
-            rebuild(session)  # no detail left: nothing to recompute, nothing wiped
-        assert summary(url) == aggregates
+    report = purge(
+        NOW + timedelta(days=1), settings_for(url), endpoints=_no_tracker_store(tmp_path)
+    )
+    assert report.statistics_conversations == 2
+    assert senders(url) == set()
+    with session_scope(url) as session:
+        rebuild(session)  # no detail left: nothing to recompute, nothing wiped
+    assert summary(url) == aggregates
 
 
 # --- tracker store ------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -22,7 +21,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from bot.analytics.db import get_engine, session_scope
+from bot.analytics.db import session_scope
 from bot.analytics.migrations import (
     current_revision,
     downgrade,
@@ -30,32 +29,19 @@ from bot.analytics.migrations import (
     upgrade,
 )
 from bot.analytics.models import Base, Conversation, DailyCount, LinkEvent, StaffUser, Turn
-from bot.analytics.recorder import record_event
 from bot.analytics.stats import Period, copenhagen_midnight
 from bot.analytics.summary import rebuild
 from bot.ops.runner import ROOT, base_env
 from bot.settings import TIMEZONE
-from tests.dbs import fresh_database, postgres_available
+from bot.testkit.events import Chat, feed
 
 ALEMBIC = Path(sys.executable).parent / "alembic"
 
-KINDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=pytest.mark.skipif(
-            not postgres_available(), reason="PostgreSQL is not reachable at 127.0.0.1:5432"
-        ),
-    ),
-]
 
-
-@pytest.fixture(params=KINDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    get_engine.cache_clear()
-    with fresh_database(request.param, tmp_path) as url:
-        yield url
-    get_engine.cache_clear()
+@pytest.fixture
+def db_url(database_url: str) -> str:
+    """A fresh SQLite, then PostgreSQL, database (bot.testkit.fixtures)."""
+    return database_url
 
 
 # --- the schema before Alembic, frozen as bot/analytics/models.py had it -------------------
@@ -435,30 +421,8 @@ def test_conversations_count_on_their_copenhagen_day(db_url: str) -> None:
         ("night", datetime(2026, 11, 24, 0, 30)),
         ("day", datetime(2026, 11, 23, 12)),
     ):
-        ts = local.replace(tzinfo=TIMEZONE).timestamp()
-        events = [
-            {
-                "event": "user",
-                "sender_id": sender,
-                "timestamp": ts,
-                "parse_data": {"intent": {"name": "self_service"}, "entities": []},
-            },
-            {
-                "event": "slot",
-                "sender_id": sender,
-                "timestamp": ts + 1,
-                "name": "turn_outcome",
-                "value": {
-                    "topic": "self_service:moving",
-                    "kind": "self_service_link",
-                    "area": "Folkeregister",
-                    "links": ["moving"],
-                },
-            },
-        ]
-        for event in events:
-            with session_scope(db_url) as session:
-                record_event(session, event, "taarnby", timedelta(minutes=30))
+        at = local.replace(tzinfo=TIMEZONE)
+        feed(db_url, Chat(sender).ask("self_service", at=at).answered("self_service:moving"))
 
     def days() -> dict[date, int]:
         with session_scope(db_url) as session:

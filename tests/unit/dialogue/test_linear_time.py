@@ -23,7 +23,7 @@ from bot.dialogue.replies import Question
 from bot.knowledge import daytext
 from bot.knowledge.daytext import resolve_day
 from bot.knowledge.matching import match_place, match_task
-from bot.knowledge.profile import get_profile
+from bot.knowledge.profile import Profile
 from bot.settings import TIMEZONE
 
 try:  # Python 3.11+
@@ -168,8 +168,8 @@ BOT_TEXTS: dict[str, Callable[[int], str]] = {
 
 
 @pytest.fixture(scope="module")
-def profile():
-    return get_profile("taarnby")
+def profile(testrup: Profile) -> Profile:
+    return testrup
 
 
 BOT_FUNCS: dict[str, Callable[..., object]] = {

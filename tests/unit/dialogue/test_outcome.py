@@ -7,14 +7,14 @@ from bot.dialogue.outcome import Kind, Outcome
 from bot.dialogue.redirects import through_redirect
 from bot.dialogue.replies import Question
 from bot.dialogue.topics import get_registry
-from bot.knowledge.profile import get_profile
 from bot.settings import TIMEZONE
+from bot.testkit.profile import synthetic_profile
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)
 
 
 def outcome_of(entry_id: str, question: Question) -> dict:
-    profile = get_profile("taarnby")
+    profile = synthetic_profile()
     topic = get_registry().get(entry_id)
     return topic.outcome(topic.ask(profile, question)).to_slot()
 
@@ -53,7 +53,7 @@ def test_the_slot_value_reads_back() -> None:
 
 
 def test_links_go_through_the_redirect() -> None:
-    profile = get_profile("taarnby")
+    profile = synthetic_profile()
     replies = self_service.self_service(profile, Question(NOW, "jeg skal flytte")).replies
     redirected = [through_redirect(r, profile, "http://x.test", "abc") for r in replies]
     assert redirected[0] == replies[0]  # no link in the task text

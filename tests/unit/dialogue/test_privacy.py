@@ -21,6 +21,7 @@ from bot.dialogue.privacy import (
     redact_value,
     remainder_after_cpr,
 )
+from bot.ops.runner import ROOT
 
 FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -345,7 +346,7 @@ def test_python_warnings_are_logged_and_redacted(tmp_path: Path) -> None:
         warnings.warn("bad input 010190-1234")
         """
     )
-    subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).parents[2])
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT)
     text = path.read_text(encoding="utf-8")
     assert "UserWarning" in text and REDACTED in text
     assert "010190" not in text and not contains_cpr(text)

@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from bot.analytics.report import dkk, iso_week, komhen_csv
+from bot.analytics.report import dkk, iso_week, komhen_csv, topic_label
+from bot.knowledge.profile import Profile
 
 
 def test_iso_week_and_kroner() -> None:
@@ -19,10 +20,6 @@ def test_komhen_csv() -> None:
     ]
 
 
-def test_topic_labels_are_danish() -> None:
-    from bot.analytics.report import topic_label
-    from bot.knowledge.profile import get_profile
-
-    profile = get_profile("taarnby")
-    assert topic_label(profile, "self_service:moving") == "Selvbetjening: Flytning"
-    assert topic_label(profile, "opening_hours") == "Åbningstider"
+def test_topic_labels_are_danish(testrup: Profile) -> None:
+    assert topic_label(testrup, "self_service:moving") == "Selvbetjening: Flytning"
+    assert topic_label(testrup, "opening_hours") == "Åbningstider"

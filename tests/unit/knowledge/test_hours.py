@@ -20,7 +20,7 @@ from bot.knowledge.hours import (
     to_local,
     weekday_name,
 )
-from bot.knowledge.profile import Interval, WeeklyHours, get_profile
+from bot.knowledge.profile import Interval, Profile, WeeklyHours
 from bot.settings import TIMEZONE
 
 UTC = timezone.utc
@@ -31,7 +31,7 @@ def weekly(**fields: object) -> WeeklyHours:
     return WeeklyHours.parse_obj({"source": "test", **fields})
 
 
-# Tårnby Borgerservice's pattern: Mon-Wed 9-15, Thu 9-17, Fri 9-13, closed weekends.
+# A typical Borgerservice: Mon-Wed 9-15, Thu 9-17, Fri 9-13, closed weekends.
 STANDARD = weekly(
     monday=["09:00-15:00"],
     tuesday=["09:00-15:00"],
@@ -515,19 +515,18 @@ def test_format_next_opening_after_friday() -> None:
     assert format_moment(st.next_open, now) == "mandag den 30. november kl. 9"
 
 
-# -- bundled profiles ----------------------------------------------------------
+# -- a whole profile (the synthetic one: editing a real municipality's hours breaks nothing) ----
 
 
-def test_taarnby_profile() -> None:
-    profile = get_profile("taarnby")
-    borgerservice = profile.places[0].hours
+def test_profile_places_and_1881(testrup: Profile) -> None:
+    borgerservice = testrup.places[0].hours
     assert format_weekly(borgerservice) == (
         "mandag-onsdag kl. 9-15, torsdag kl. 9-17, fredag kl. 9-13, lørdag-søndag lukket"
     )
-    assert format_weekly(profile.place("raadhuset").hours) == (
+    assert format_weekly(testrup.place("raadhuset").hours) == (
         "mandag-onsdag kl. 8.45-15, torsdag kl. 8.45-17, fredag kl. 8.45-13, lørdag-søndag lukket"
     )
-    assert format_weekly(profile.kontaktcenter_1881.hours) == (
+    assert format_weekly(testrup.kontaktcenter_1881.hours) == (
         "mandag-torsdag kl. 8-22, fredag kl. 8-18, lørdag-søndag lukket"
     )
     st = status_at(borgerservice, cph(2026, 12, 23, 16))
@@ -536,10 +535,10 @@ def test_taarnby_profile() -> None:
     assert day_schedule(borgerservice, date(2026, 4, 6)).closed_reason == "Anden påskedag"
 
 
-def test_ishoj_profile() -> None:
-    profile = get_profile("ishoj")
-    assert format_weekly(profile.places[0].hours) == (
+def test_profile_half_hour_closing(testrup: Profile) -> None:
+    phone_hours = testrup.contact.phone_hours
+    assert format_weekly(phone_hours) == (
         "mandag-onsdag kl. 10-14, torsdag kl. 10-17.30, fredag kl. 10-13, lørdag-søndag lukket"
     )
-    st = status_at(profile.places[0].hours, cph(2026, 11, 26, 17, 29))
+    st = status_at(phone_hours, cph(2026, 11, 26, 17, 29))
     assert st.is_open and st.closes_at == cph(2026, 11, 26, 17, 30)

@@ -4,10 +4,18 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
 from bot.knowledge.profile import PROFILE_DIR, ProfileError, example_facts, load_profile_file
+from bot.ops.runner import ROOT
+from bot.testkit.profile import (
+    SYNTHETIC_MUNICIPALITY,
+    SYNTHETIC_PROFILE_PATH,
+    synthetic_profile,
+)
 
-FACTS = Path(__file__).resolve().parents[3] / "shared" / "facts" / "municipal-facts.md"
+# The shared facts file lives beside the repository (ROOT is the repository root).
+FACTS = ROOT.parent / "shared" / "facts" / "municipal-facts.md"
 
 
 @pytest.mark.parametrize("name", ["taarnby", "ishoj"])
@@ -56,6 +64,41 @@ def test_every_link_is_one_of_the_facts(name: str) -> None:
     }
     for link in links:
         assert link in facts, link
+
+
+def test_the_synthetic_profile_is_valid_and_all_example() -> None:
+    """The unit tests' "Testrup Kommune": valid, and not one fact in it is a real one."""
+    profile = load_profile_file(SYNTHETIC_PROFILE_PATH)
+    assert profile.municipality.id == SYNTHETIC_MUNICIPALITY == synthetic_profile().municipality.id
+    assert set(profile.sources) == {"example"}
+    not_example: list[str] = []
+
+    def walk(obj: object, path: str) -> None:
+        if isinstance(obj, BaseModel):
+            if "example" in obj.__fields__ and not obj.example:
+                not_example.append(path)
+            for name in obj.__fields__:
+                walk(getattr(obj, name), f"{path}.{name}" if path else name)
+        elif isinstance(obj, list):
+            for i, item in enumerate(obj):
+                walk(item, f"{path}.{i}")
+
+    walk(profile, "")
+    assert not_example == []
+    links = {t.link.value for t in profile.self_service} | {
+        profile.contact.website.value,
+        profile.contact.contact_form.value,
+        profile.contact.digital_post_link.value,
+        profile.digital_post.info_link.value,
+        profile.digital_post.age15_link.value,
+    }
+    assert all(link.startswith("https://www.testrup.example") for link in links), links
+    # One self-service task of every kind an answer distinguishes.
+    assert {t.kind for t in profile.self_service} == {
+        "self_service",
+        "in_person_booking",
+        "information",
+    }
 
 
 def _broken(tmp_path: Path, change) -> Path:

@@ -3,12 +3,13 @@
 import pytest
 
 from bot.knowledge.matching import fold, match_place, match_task
-from bot.knowledge.profile import get_profile
+from bot.knowledge.profile import Profile
 
 
 @pytest.fixture(scope="module")
-def profile():
-    return get_profile("taarnby")
+def profile(testrup: Profile) -> Profile:
+    """The synthetic profile: the tasks and places here are its, not a real municipality's."""
+    return testrup
 
 
 @pytest.mark.parametrize(

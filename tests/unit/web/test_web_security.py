@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import date
 from urllib.parse import urlencode
 
 import pytest
@@ -18,12 +17,13 @@ from sanic.compat import Header
 from sanic.request import Request
 from sanic.response import HTTPResponse, text
 
-from bot.analytics.db import get_engine, session_scope
-from bot.analytics.models import StaffUser
+from bot.analytics.db import get_engine
 from bot.analytics.stats import Period
 from bot.settings import get_settings
+from bot.testkit.profile import SYNTHETIC_PROFILE_PATH
+from bot.testkit.staff import signed_in_cookie
 from bot.web.app import create_app
-from bot.web.auth import StaffSession, hash_password, password_fingerprint
+from bot.web.auth import StaffSession
 from bot.web.security import (
     DEFAULT_CSP,
     SESSION_COOKIE,
@@ -39,27 +39,19 @@ PASSWORD = "en lang nok adgangskode"
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Sanic]:
+def app(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sanic]:
+    """The web app on a fresh SQLite database, for the synthetic municipality."""
+    monkeypatch.setenv("BOT_PROFILE", str(SYNTHETIC_PROFILE_PATH))
+    get_settings.cache_clear()
     get_engine.cache_clear()
-    yield create_app(f"sqlite:///{tmp_path / 'analytics.db'}")
+    yield create_app(sqlite_url)
     get_engine.cache_clear()
+    get_settings.cache_clear()
 
 
 def login_cookie(app: Sanic, username: str, role: str) -> tuple[str, StaffSession]:
     """A signed session cookie of a new user with ``role``."""
-    with session_scope(app.ctx.db_url) as db:
-        user = StaffUser(
-            username=username,
-            password_hash=hash_password(PASSWORD),
-            role=role,
-            created_at=datetime.now(timezone.utc),
-        )
-        db.add(user)
-        db.flush()
-        user_id, password_hash = user.id, user.password_hash
-    fingerprint = password_fingerprint(get_settings().secret_key, password_hash)
-    session = StaffSession.anonymous().logged_in(user_id, fingerprint)
-    return app.ctx.codec.dumps(session), session
+    return signed_in_cookie(app, username, PASSWORD, role)
 
 
 def request(
@@ -207,7 +199,7 @@ ERROR_PAGES = {
 def test_error_pages_take_their_text_from_the_templates(app: Sanic, key: str) -> None:
     title, message = ERROR_PAGES[key]
     body = message_page(request(app, "/x"), key, 404).body.decode()
-    assert f"<title>{title} – Tårnby Kommune</title>" in body
+    assert f"<title>{title} – Testrup Kommune</title>" in body
     assert f"<h1>{title}</h1>\n<p>{message}</p>" in body
 
 

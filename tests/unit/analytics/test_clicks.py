@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,17 +10,16 @@ import sqlalchemy as sa
 from bot.analytics.clicks import record_click
 from bot.analytics.db import session_scope
 from bot.analytics.models import Conversation, LinkEvent
-from bot.analytics.scratch import scratch_database
 from bot.settings import TIMEZONE
+from bot.testkit.events import Chat, feed
 
 # Monday 23 November 2026, 10:00 in Copenhagen (09:00 UTC).
 CLICKED_AT = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    with scratch_database("sqlite", tmp_path) as url:
-        yield url
+def db_url(sqlite_url: str) -> str:
+    return sqlite_url
 
 
 def local(*fields: int) -> datetime:
@@ -31,21 +28,23 @@ def local(*fields: int) -> datetime:
 
 
 def add_conversation(url: str, sender_id: str, municipality: str, last_event_at: datetime) -> int:
+    """A conversation of ``sender_id`` in ``municipality``: a question answered five minutes
+    before ``last_event_at``, then a last message; returns its id."""
+    chat = (
+        Chat(sender_id)
+        .ask("opening_hours", at=last_event_at - timedelta(minutes=5))
+        .answered()
+        .ask("thank", at=last_event_at)
+    )
+    feed(url, chat, municipality=municipality)
     with session_scope(url) as db:
-        conversation = Conversation(
-            sender_id=sender_id,
-            municipality=municipality,
-            started_at=last_event_at - timedelta(minutes=5),
-            last_event_at=last_event_at,
-            n_turns=1,
-            n_answers=1,
-            n_links=1,
-            n_referrals=0,
-            n_fallbacks=0,
-        )
-        db.add(conversation)
-        db.flush()
-        return conversation.id
+        return db.execute(
+            sa.select(Conversation.id).where(
+                Conversation.sender_id == sender_id,
+                Conversation.municipality == municipality,
+                Conversation.last_event_at == last_event_at,
+            )
+        ).scalar_one()
 
 
 def clicks(url: str) -> list[LinkEvent]:
