@@ -49,13 +49,14 @@ class TopicAction(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         profile, settings, topic = get_profile(), get_settings(), self.topic()
+        now = settings.now()
         try:
-            answer = self.answer(profile, question_of(tracker, settings.now()))
+            answer = self.answer(profile, question_of(tracker, now))
         except Exception as exc:
             # Only the type: a message or traceback may quote the conversation.
             logger.error("Action %s failed: %s", self.name(), type(exc).__name__)
             topic = get_registry().get("technical_error")
-            answer = topic.ask(profile, question_of(tracker, settings.now()))
+            answer = topic.ask(profile, Question(now=now))  # needs nothing of the turn
         for reply in answer.replies:
             if settings.link_redirects:
                 reply = through_redirect(reply, profile, settings.public_url, tracker.sender_id)

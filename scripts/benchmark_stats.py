@@ -43,6 +43,7 @@ from bot.analytics.stats import (
     overview,
 )
 from bot.analytics.summary import rebuild as rebuild_summary
+from bot.dialogue.answers.self_service import task_topic
 from bot.dialogue.outcome import ANSWER_KINDS, Kind
 from bot.dialogue.topics import get_registry
 from bot.knowledge.profile import Profile, get_profile
@@ -164,7 +165,7 @@ def turn_templates(profile: Profile) -> tuple[list[TurnTemplate], list[float]]:
     """What a citizen turn can be in ``profile``'s assistant, with cumulative weights."""
     registry = get_registry()
     weighted: list[tuple[float, TurnTemplate]] = []
-    outcomes = [(t, outcome_of(f"self_service:{t.id}", profile)) for t in profile.self_service]
+    outcomes = [(t, outcome_of(task_topic(t.id), profile)) for t in profile.self_service]
     links = [(t, o) for t, o in outcomes if o.kind is Kind.SELF_SERVICE_LINK]
     others = [(t, o) for t, o in outcomes if o.kind is not Kind.SELF_SERVICE_LINK]
     zipf = [1 / (rank + 1) for rank in range(len(links))]

@@ -12,6 +12,7 @@ from datetime import date
 
 from bot.analytics.stats import Overview
 from bot.analytics.texts import dkk, iso_week, text_templates
+from bot.dialogue.answers.self_service import task_of_topic
 from bot.dialogue.topics import get_registry
 from bot.knowledge.profile import Profile
 
@@ -28,8 +29,8 @@ OUTCOME_LABELS = {
 def topic_label(profile: Profile, topic: str) -> str:
     """A topic as staff read it: the registry's label, with the task's name for a task."""
     registry = get_registry()
-    if topic.startswith("self_service:"):
-        task_id = topic.split(":", 1)[1]
+    task_id = task_of_topic(topic)
+    if task_id is not None:
         names = {t.id: t.name for t in profile.self_service}
         return f"{registry.label('self_service')}: {names.get(task_id, task_id)}"
     return registry.label(topic)

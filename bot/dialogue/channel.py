@@ -305,12 +305,14 @@ class GuardedRestInput(InputChannel):
         from rasa.shared.core.events import BotUttered, SlotSet
         from rasa.shared.core.trackers import DialogueStateTracker
 
+        from bot.dialogue.replies import Question
         from bot.dialogue.topics import get_registry
         from bot.knowledge.profile import get_profile
+        from bot.settings import get_settings
 
         agent = request.app.ctx.agent
         topic = get_registry().get("technical_error")
-        answer = topic.answer_function()(get_profile(), None)
+        answer = topic.ask(get_profile(), Question(now=get_settings().now()))
         (reply,) = answer.replies
         store = agent.tracker_store
         if not record:

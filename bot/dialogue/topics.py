@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -135,9 +135,6 @@ class TopicRegistry(BaseModel):
                 )
         return values
 
-    def __iter__(self) -> Iterable[Topic]:  # type: ignore[override]
-        return iter(self.topics)
-
     @cached_property
     def _by_id(self) -> dict[str, Topic]:
         return {t.id: t for t in self.topics}
@@ -163,9 +160,19 @@ class TopicRegistry(BaseModel):
         """Entries answered by a custom action, in registry order."""
         return [t for t in self.topics if t.action]
 
+    @cached_property
+    def _intents_by_kind(self) -> dict[Kind, frozenset[str]]:
+        return {
+            kind: frozenset(i for t in self.topics if t.kind is kind for i in t.intents)
+            for kind in Kind
+        }
+
     def intents_of(self, kind: Kind) -> frozenset[str]:
-        """The intents of every entry of ``kind`` (e.g. the meta intents, the misses)."""
-        return frozenset(i for t in self.topics if t.kind is kind for i in t.intents)
+        """The intents of every entry of ``kind`` (e.g. the meta intents, the misses).
+
+        Computed once per registry: the recorder asks for every citizen message.
+        """
+        return self._intents_by_kind[kind]
 
     def help_buttons(self) -> list[dict[str, str]]:
         """The help menu: one button per entry with a title, asking its first intent."""

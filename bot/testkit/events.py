@@ -30,7 +30,7 @@ from typing import Any
 from bot.analytics.clicks import record_click
 from bot.analytics.db import session_scope
 from bot.analytics.recorder import record_event
-from bot.dialogue.answers.self_service import self_service_task
+from bot.dialogue.answers.self_service import self_service_task, task_of_topic
 from bot.dialogue.outcome import Outcome
 from bot.dialogue.replies import Answer
 from bot.dialogue.topics import get_registry
@@ -46,7 +46,6 @@ IDLE = timedelta(minutes=30)
 TURN_GAP = timedelta(minutes=1)
 # The outcome of a turn is set this long after its message (as the action answers).
 OUTCOME_DELAY = timedelta(milliseconds=100)
-TASK_PREFIX = "self_service:"
 
 
 def _aware(at: datetime, what: str) -> datetime:
@@ -67,8 +66,8 @@ def outcome_of(
     """
     if isinstance(what, Outcome):
         outcome = what
-    elif what.startswith(TASK_PREFIX):
-        task = (profile or synthetic_profile()).task(what.removeprefix(TASK_PREFIX))
+    elif task_of_topic(what) is not None:
+        task = (profile or synthetic_profile()).task(str(task_of_topic(what)))
         outcome = get_registry().get("self_service").outcome(self_service_task(task))
     else:
         outcome = get_registry().get(what).outcome(Answer.of())
@@ -215,4 +214,4 @@ def click(
 ) -> None:
     """A click on a link's redirect, through the real :func:`record_click` (without a sender,
     or with one that has no conversation, the click belongs to no conversation)."""
-    record_click(url, municipality, link_id, sender, _aware(at, "click"))
+    record_click(url, municipality, link_id, sender, at)

@@ -184,20 +184,7 @@ def upgrade(url: str | None = None, revision: str = "head") -> tuple[str | None,
     read (no lock taken). Raises ``SQLAlchemyError`` (``MigrationError`` for a schema problem)
     when the database cannot be reached or upgraded.
     """
-    from alembic import command
-    from alembic.util import CommandError
-
-    url = resolve_url(url)
-    before = current_revision(url)
-    _check_known(url, before)
-    if revision == "head" and before == head_revision():
-        return before, before
-    with _IN_PROCESS:
-        try:
-            command.upgrade(alembic_config(url), revision)
-        except CommandError as exc:
-            raise MigrationError(f"statistics database {shown_url(url)}: {exc}") from exc
-    return before, current_revision(url)
+    return _migrate("upgrade", url, revision)
 
 
 def downgrade(url: str | None, revision: str) -> tuple[str | None, str | None]:
@@ -205,15 +192,22 @@ def downgrade(url: str | None, revision: str) -> tuple[str | None, str | None]:
 
     Returns the revision before and after.
     """
+    return _migrate("downgrade", url, revision)
+
+
+def _migrate(direction: str, url: str | None, revision: str) -> tuple[str | None, str | None]:
+    """Run alembic's ``upgrade`` or ``downgrade`` to ``revision``; the revisions before/after."""
     from alembic import command
     from alembic.util import CommandError
 
     url = resolve_url(url)
     before = current_revision(url)
     _check_known(url, before)
+    if direction == "upgrade" and revision == "head" and before == head_revision():
+        return before, before
     with _IN_PROCESS:
         try:
-            command.downgrade(alembic_config(url), revision)
+            getattr(command, direction)(alembic_config(url), revision)
         except CommandError as exc:
             raise MigrationError(f"statistics database {shown_url(url)}: {exc}") from exc
     return before, current_revision(url)

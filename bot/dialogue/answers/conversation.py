@@ -17,7 +17,7 @@ def help_menu(profile: Profile, q: Question) -> Answer:
     return Answer.of(help_reply())
 
 
-def technical_error(profile: Profile, q: Question | None = None) -> Answer:
+def technical_error(profile: Profile, q: Question) -> Answer:
     """The assistant could not answer (a server part failed): try again, or call."""
     return Answer.of(
         Reply(

@@ -15,6 +15,20 @@ _LINK_RESPONSE = {
 }
 
 
+# A recognised task is counted as its own statistics topic: "self_service:<task id>".
+TASK_TOPIC_PREFIX = "self_service:"
+
+
+def task_topic(task_id: str) -> str:
+    """The statistics topic of a self-service task."""
+    return TASK_TOPIC_PREFIX + task_id
+
+
+def task_of_topic(topic: str) -> str | None:
+    """The task id of a task's statistics topic, or None for any other topic."""
+    return topic.removeprefix(TASK_TOPIC_PREFIX) if topic.startswith(TASK_TOPIC_PREFIX) else None
+
+
 def task_buttons(profile: Profile) -> list[dict[str, str]]:
     return [
         {"title": t.name, "payload": f'/self_service{{"task": "{t.id}"}}'}
@@ -28,7 +42,7 @@ def self_service_task(task: SelfServiceTask) -> Answer:
     return Answer.of(
         Reply("utter_self_service_task", {"text": task.text}),
         Reply(response, {"link": task.link.value}, links=(task.id,)),
-        topic=f"self_service:{task.id}",
+        topic=task_topic(task.id),
         kind=kind,
         area=task.area,
     )
