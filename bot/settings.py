@@ -34,6 +34,20 @@ Retention in days (``python -m bot purge`` deletes what is older; docs/privacy.m
   BOT_RETENTION_SUMMARY_DAYS     aggregated daily counts (KOMHEN, overview) (default 1826)
   BOT_RETENTION_LOG_DAYS         log files (default 14)
   BOT_LOG_MAX_BYTES              a log file is rotated when it reaches this size (default 10 MB)
+  BOT_RETENTION_REVIEW_DAYS      citizens' message text kept for the web team's review (default 30)
+
+The web team's retraining loop (README "Retraining"):
+  BOT_REVIEW_DB_URL          SQLAlchemy URL of the review store: message text for review, model
+                             versions, retraining jobs (default sqlite:///var/review.db)
+  BOT_REVIEW_LOW_CONFIDENCE  a prediction below this confidence goes to the inbox (default 0.85)
+  BOT_REVIEW_SAMPLE_RATE     share of confident predictions sampled into the inbox (default 0.02)
+  BOT_PROMOTION_TOLERANCE    a candidate model worse than the one in service by more than this
+                             (held-out accuracy or macro F1, 0..1) is refused (default 0.02)
+  BOT_CV_FOLDS               folds of the cross-validation in a retraining (default 3)
+  BOT_MODELS_DIR             where trained models and their versions are kept (default models)
+  BOT_MODEL_SERVER_TOKEN     token the Rasa server sends when it pulls the model in service from
+                             the web app; required (32+ characters) in production
+  BOT_MODEL_POLL_SECONDS     how often the Rasa server asks for a new model (default 10)
 """
 
 from __future__ import annotations
@@ -78,6 +92,15 @@ class Settings:
     retention_summary_days: int = 1826
     retention_log_days: int = 14
     log_max_bytes: int = 10 * 1024 * 1024
+    retention_review_days: int = 30
+    review_db_url: str = "sqlite:///var/review.db"
+    review_low_confidence: float = 0.85
+    review_sample_rate: float = 0.02
+    promotion_tolerance: float = 0.02
+    cv_folds: int = 3
+    models_dir: str = "models"
+    model_server_token: str = ""
+    model_poll_seconds: int = 10
 
     @property
     def cookie_secure(self) -> bool:
@@ -101,6 +124,19 @@ def _int(environ: dict[str, str], name: str, default: int, low: int, high: int) 
         raise SettingsError(f"environment variable {name}: {raw!r} is not a whole number") from exc
     if not low <= value <= high:
         raise SettingsError(f"environment variable {name}: must be between {low} and {high}")
+    return value
+
+
+def _fraction(environ: dict[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"environment variable {name}: {raw!r} is not a number") from exc
+    if not 0.0 <= value <= 1.0:
+        raise SettingsError(f"environment variable {name}: must be between 0 and 1")
     return value
 
 
@@ -145,6 +181,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             if frozen.tzinfo is None
             else frozen.astimezone(TIMEZONE)
         )
+    model_token = env_vars.get("BOT_MODEL_SERVER_TOKEN", "")
+    if env == "production" and len(model_token) < 32:
+        raise SettingsError(
+            "environment variable BOT_MODEL_SERVER_TOKEN: set a random token of at least 32 "
+            "characters in production (the Rasa server sends it when it pulls a model)"
+        )
     return Settings(
         env=env,
         profile=env_vars.get("BOT_PROFILE", "taarnby"),
@@ -169,6 +211,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         retention_summary_days=_int(env_vars, "BOT_RETENTION_SUMMARY_DAYS", 1826, 1, 36600),
         retention_log_days=_int(env_vars, "BOT_RETENTION_LOG_DAYS", 14, 1, 3660),
         log_max_bytes=_int(env_vars, "BOT_LOG_MAX_BYTES", 10 * 1024 * 1024, 1024, 2**31),
+        retention_review_days=_int(env_vars, "BOT_RETENTION_REVIEW_DAYS", 30, 1, 3660),
+        review_db_url=env_vars.get("BOT_REVIEW_DB_URL") or "sqlite:///var/review.db",
+        review_low_confidence=_fraction(env_vars, "BOT_REVIEW_LOW_CONFIDENCE", 0.85),
+        review_sample_rate=_fraction(env_vars, "BOT_REVIEW_SAMPLE_RATE", 0.02),
+        promotion_tolerance=_fraction(env_vars, "BOT_PROMOTION_TOLERANCE", 0.02),
+        cv_folds=_int(env_vars, "BOT_CV_FOLDS", 3, 2, 10),
+        models_dir=env_vars.get("BOT_MODELS_DIR") or "models",
+        model_server_token=model_token,
+        model_poll_seconds=_int(env_vars, "BOT_MODEL_POLL_SECONDS", 10, 1, 3600),
     )
 
 

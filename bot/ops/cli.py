@@ -286,8 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     from bot.analytics.cli import add_parser as add_stats_parser
+    from bot.ops import cli_inbox, cli_models, cli_retrain
 
     add_stats_parser(sub)
+    # The web team's retraining loop (README "Retraining").
+    cli_inbox.add_parsers(sub)
+    cli_retrain.add_parsers(sub)
+    cli_models.add_parsers(sub)
 
     p = sub.add_parser("shell", help="chat with a running assistant in the terminal")
     p.add_argument("--url", default="http://localhost:5005")

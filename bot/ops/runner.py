@@ -264,7 +264,7 @@ def isolated_stack(
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
-        "event_broker:\n  type: bot.analytics.broker.AnalyticsEventBroker\n",
+        "event_broker:\n  type: bot.review.broker.AssistantEventBroker\n",
         encoding="utf-8",
     )
     return StackConfig(
@@ -274,7 +274,11 @@ def isolated_stack(
         model=model,
         endpoints=endpoints,
         log_dir=workdir / "logs",
-        env={"BOT_ANALYTICS_DB_URL": f"sqlite:///{workdir / 'analytics.db'}", **(env or {})},
+        env={
+            "BOT_ANALYTICS_DB_URL": f"sqlite:///{workdir / 'analytics.db'}",
+            "BOT_REVIEW_DB_URL": f"sqlite:///{workdir / 'review.db'}",
+            **(env or {}),
+        },
     )
 
 

@@ -40,9 +40,12 @@ from bot.analytics.db import get_engine
 from bot.knowledge.profile import get_profile
 from bot.settings import get_settings
 from bot.web.auth import LoginRateLimiter, RevokedSessions, SessionCodec
+from bot.web.inbox import inbox
+from bot.web.models import models
 from bot.web.public import public
 from bot.web.security import in_thread, message_page, security_headers
 from bot.web.staff import staff
+from bot.web.training import training
 
 APP_NAME = "borger_web"
 HERE = Path(__file__).resolve().parent
@@ -68,6 +71,7 @@ def create_app(db_url: str | None = None) -> Sanic:
     max_age = settings.session_hours * 3600
     app.ctx.settings = settings
     app.ctx.db_url = url
+    app.ctx.review_db_url = settings.review_db_url
     app.ctx.session_max_age = max_age
     app.ctx.codec = SessionCodec(settings.secret_key, max_age)
     app.ctx.revoked = RevokedSessions(max_age, url=url)
@@ -82,6 +86,11 @@ def create_app(db_url: str | None = None) -> Sanic:
 
     app.blueprint(public)
     app.blueprint(staff)
+    # The web team's retraining loop (role webteam): inbox, retraining, model versions and the
+    # model server the Rasa server pulls the model in service from.
+    app.blueprint(inbox)
+    app.blueprint(training)
+    app.blueprint(models)
     app.static("/static", str(STATIC_DIR), name="static")
     # On the app, not a blueprint: static files and unmatched addresses get the headers too.
     app.register_middleware(security_headers, "response")

@@ -1,6 +1,6 @@
 """The packages of ``bot`` are layers, and imports only point down.
 
-settings < knowledge < dialogue < analytics < web < ops < testkit (the test-data toolkit, which
+settings < knowledge < dialogue < analytics < review < web < ops < testkit (the test-data toolkit, which
 only the tests and the benchmark import). ``actions`` (the rasa-sdk action package) sits on top
 of dialogue and may not import analytics, web, ops or testkit.
 """
@@ -18,6 +18,7 @@ LAYERS = [
     "bot.knowledge",
     "bot.dialogue",
     "bot.analytics",
+    "bot.review",
     "bot.web",
     "bot.ops",
     "bot.testkit",

@@ -1,0 +1,7 @@
+"""The web team's models pages (role ``webteam``)."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+
+models = Blueprint("models")
