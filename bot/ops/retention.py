@@ -19,8 +19,10 @@ One call of :func:`purge` goes through every store that can hold personal data:
   has passed (they are also removed as new ones are written, see bot/web/auth.py).
 * **log files** in the log directory, rotated ones included: a file goes when it was last
   modified more than ``retention_log_days`` ago. A file written to within the period stays.
-* **review store**: the web team's store of reviewed texts does not exist yet. The issue that
-  adds it also adds its retention here, next to the others (see ``REVIEW_STORE``).
+* **review store** (``BOT_REVIEW_DB_URL``: the web team's inbox, with citizens' message
+  text): every kept conversation whose newest message is older than
+  ``now - retention_review_days`` is deleted whole, with its messages, review items (decided
+  ones too: accepted examples live on in ``data/nlu/reviewed.yml``) and tags.
 
 Timestamps are stored in UTC; "days" are Copenhagen calendar days, and the cutoffs are the UTC
 instants of Copenhagen midnights. Everything is explicit SQL over indexed columns with named
@@ -42,10 +44,6 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from bot.ops.tracker_db import db_error_reason
 from bot.settings import TIMEZONE, Settings
 
-# The web team's review store (reviewed citizen texts) is not built yet. When it is, it gets
-# its own retention setting and a ``_purge_review_store`` here; until then the report says so.
-REVIEW_STORE = "review store: not built yet, nothing to purge"
-
 
 class RetentionError(Exception):
     """A store could not be purged; the message names the setting or file and field."""
@@ -61,6 +59,7 @@ class PurgeReport:
     statistics_cutoff: datetime  # Copenhagen midnight (aware): detail before this day
     summary_cutoff: date  # daily rows of days before this day
     log_cutoff: datetime  # files last modified before this moment
+    review_cutoff: datetime  # review conversations whose newest message is before this
     tracker_conversations: int = 0
     tracker_events: int = 0
     tracker_note: str | None = None  # e.g. "not purged: type redis"; None when purged
@@ -73,8 +72,12 @@ class PurgeReport:
     expired_login_failures: int = 0  # failed login attempts past the limiter's window
     log_files: int = 0
     log_bytes: int = 0
+    review_conversations: int = 0
+    review_messages: int = 0
+    review_items: int = 0
+    review_note: str | None = None  # e.g. "no database file var/review.db"
     errors: list[str] = field(default_factory=list)
-    failed: set[str] = field(default_factory=set)  # "tracker", "statistics", "logs"
+    failed: set[str] = field(default_factory=set)  # "tracker", "statistics", "logs", "review"
 
     @property
     def ok(self) -> bool:
@@ -114,7 +117,13 @@ class PurgeReport:
                 f"log files: {self.log_files} files ({_size(self.log_bytes)}) older than "
                 f"{self.log_cutoff:%Y-%m-%d %H:%M} {done}"
             )
-        out.append(REVIEW_STORE)
+        if "review" not in self.failed:
+            out.append(
+                f"review store: {self.review_conversations} conversations "
+                f"({self.review_messages} messages, {self.review_items} review items) older "
+                f"than {self.review_cutoff:%Y-%m-%d %H:%M} {done}"
+                + (f" ({self.review_note})" if self.review_note else "")
+            )
         return out
 
     def __str__(self) -> str:
@@ -152,11 +161,13 @@ def purge(
         statistics_cutoff=datetime.combine(statistics_day, time.min, tzinfo=TIMEZONE),
         summary_cutoff=(now - timedelta(days=settings.retention_summary_days)).date(),
         log_cutoff=now - timedelta(days=settings.retention_log_days),
+        review_cutoff=now - timedelta(days=settings.retention_review_days),
     )
     for name, step in (
         ("tracker", lambda: _purge_tracker_store(report, Path(endpoints))),
         ("statistics", lambda: _purge_statistics(report, settings.analytics_db_url)),
         ("logs", lambda: _purge_logs(report, Path(log_dir))),
+        ("review", lambda: _purge_review_store(report, settings.review_db_url)),
     ):
         try:
             step()
@@ -383,4 +394,57 @@ def _purge_logs(report: PurgeReport, log_dir: Path) -> None:
     except OSError as exc:
         raise RetentionError(
             f"log directory {log_dir}: cannot delete: {exc.strerror or exc}"
+        ) from exc
+
+
+# --- review store -----------------------------------------------------------------------------
+
+
+def _purge_review_store(report: PurgeReport, url: str) -> None:
+    from bot.review.db import get_engine, session_scope
+    from bot.review.records import ConversationTag, ReviewConversation, ReviewItem, ReviewMessage
+
+    try:
+        parsed = sa.engine.make_url(url)
+    except ArgumentError as exc:
+        raise RetentionError(f"BOT_REVIEW_DB_URL: {url!r} is not a database URL") from exc
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not Path(database).exists():
+            report.review_note = f"no database file {database}"
+            return
+    try:
+        with get_engine(url).connect():  # creates missing tables (a new database)
+            pass
+    except SQLAlchemyError as exc:
+        raise RetentionError(
+            f"BOT_REVIEW_DB_URL: cannot connect to {shown}: {db_error_reason(exc)}"
+        ) from exc
+    conversations = ReviewConversation.__table__
+    stale = sa.select(conversations.c.id).where(
+        conversations.c.last_message_at < sa.bindparam("cutoff")
+    )
+    plan = (  # children first, then the conversations
+        (None, ConversationTag.__table__),
+        ("review_items", ReviewItem.__table__),
+        ("review_messages", ReviewMessage.__table__),
+        ("review_conversations", conversations),
+    )
+    params = {"cutoff": report.review_cutoff}
+    try:
+        with session_scope(url) as session:
+            for attribute, table in plan:
+                column = table.c.id if table is conversations else table.c.conversation_id
+                where = column.in_(stale)
+                if report.dry_run:
+                    statement = sa.select(sa.func.count()).select_from(table).where(where)
+                    count = session.execute(statement, params).scalar_one()
+                else:
+                    count = session.execute(sa.delete(table).where(where), params).rowcount
+                if attribute:
+                    setattr(report, attribute, int(count))
+    except SQLAlchemyError as exc:
+        raise RetentionError(
+            f"BOT_REVIEW_DB_URL: cannot purge {shown}: {db_error_reason(exc)}"
         ) from exc

@@ -1,12 +1,13 @@
 """What every blueprint of the web app shares: pages, staff sessions, login, CSRF, headers.
 
 - :func:`security_headers`: the response middleware (CSP, nosniff, frame and referrer policy,
-  ``no-store`` on ``/staff``), registered once on the app so it also covers static files and
-  the error pages of addresses that match no route;
+  ``no-store`` on ``/staff`` and ``/webteam``), registered once on the app so it also covers
+  static files and the error pages of addresses that match no route;
 - :func:`staff_only`: the decorator of staff pages: anonymous requests go to the login page,
   POSTs must carry the session's CSRF token, ``role=`` limits a page to one role (a logged-in
   user without it gets a 403 page);
-- the session cookie: :func:`set_session_cookie`, :func:`clear_session_cookie`,
+- the session cookie (path ``/``: staff pages under ``/staff``, the web team's under
+  ``/webteam``): :func:`set_session_cookie`, :func:`clear_session_cookie`,
   :func:`read_session`, :func:`logged_in` (logged-out sessions and failed logins are kept in
   the database by :mod:`bot.web.auth`, so those checks run in a thread);
 - :func:`render` and :func:`message_page`, which put the CSRF token into every page's forms and
@@ -34,7 +35,8 @@ from bot.knowledge.profile import get_profile
 from bot.web.auth import ROLES, StaffSession, csrf_ok, password_fingerprint
 
 SESSION_COOKIE = "borger_staff"
-COOKIE_PATH = "/staff"
+# "/" and not "/staff": the web team's pages live under /webteam and need the same login.
+COOKIE_PATH = "/"
 CSRF_FIELD = "csrf_token"
 LOGIN_URL = "/staff/login"
 # Staff pages the login may send the user back to (no other "next" is accepted).
@@ -123,7 +125,7 @@ def _cookie_attributes(request: Request, response: HTTPResponse, max_age: int) -
 
 
 def set_session_cookie(request: Request, response: HTTPResponse, session: StaffSession) -> None:
-    """Send ``session`` as the signed session cookie (path /staff, HttpOnly, SameSite=Lax)."""
+    """Send ``session`` as the signed session cookie (path /, HttpOnly, SameSite=Lax)."""
     response.cookies[SESSION_COOKIE] = request.app.ctx.codec.dumps(session)
     _cookie_attributes(request, response, request.app.ctx.session_max_age)
 
@@ -253,5 +255,5 @@ async def security_headers(request: Request, response: HTTPResponse) -> None:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
-    if request.path.startswith("/staff"):
+    if request.path.startswith(("/staff", "/webteam")):
         headers["Cache-Control"] = "no-store"

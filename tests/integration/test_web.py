@@ -195,7 +195,7 @@ def test_login_page(web: WebApp) -> None:
     assert '<label for="password">' in response.text
     assert 'id="password" name="password" type="password"' in response.text
     cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/staff" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie.split("; ")
     assert "Secure" not in cookie  # BOT_ENV=test; Secure in production
     assert response.headers["Cache-Control"] == "no-store"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
@@ -294,7 +294,7 @@ def test_login_with_cli_user_and_pages(web: WebApp, staff_user: tuple[str, str])
     assert response.status_code == 303
     assert response.headers["Location"] == "/staff/"
     cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/staff" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie.split("; ")
     assert browser.cookies.get("borger_staff") != anonymous_cookie
 
     overview = browser.get(web.base + "/staff/", allow_redirects=False, timeout=30)

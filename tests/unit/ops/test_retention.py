@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import tempfile
+import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import replace
@@ -22,7 +24,7 @@ import sqlalchemy as sa
 from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import Conversation, DailyCount, LinkEvent, Turn
 from bot.analytics.summary import rebuild
-from bot.ops.retention import REVIEW_STORE, purge
+from bot.ops.retention import purge
 from bot.ops.runner import free_port
 from bot.settings import TIMEZONE, Settings, load_settings
 from bot.testkit.databases import fresh_database, postgres_available
@@ -40,7 +42,14 @@ LOG_CUTOFF = datetime(2026, 11, 9, 10, 0, tzinfo=TIMEZONE)
 
 
 def settings_for(analytics_url: str) -> Settings:
-    return replace(load_settings({"BOT_ENV": "test"}), analytics_db_url=analytics_url)
+    # The review store has its own tests (tests/unit/review); here it is a file that is not
+    # there, so nothing outside the test's folders is touched.
+    review = Path(tempfile.gettempdir()) / f"no-review-{uuid.uuid4().hex}" / "review.db"
+    return replace(
+        load_settings({"BOT_ENV": "test"}),
+        analytics_db_url=analytics_url,
+        review_db_url=f"sqlite:///{review}",
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -386,7 +395,7 @@ def test_other_tracker_store_types_are_reported_not_purged(tmp_path: Path) -> No
     assert report.lines()[0].startswith("tracker store: not purged: type redis")
     report = purge(NOW, _no_statistics(tmp_path), endpoints=_no_tracker_store(tmp_path))
     assert "has no tracker_store" in report.lines()[0]
-    assert REVIEW_STORE in report.lines()
+    assert report.lines()[-1].startswith("review store: 0 conversations")
 
 
 # --- unreachable stores -------------------------------------------------------------------------
@@ -477,6 +486,7 @@ def test_cli_purge(
     monkeypatch.setenv("BOT_ENV", "test")
     monkeypatch.setenv("BOT_NOW", NOW.isoformat())
     monkeypatch.setenv("BOT_ANALYTICS_DB_URL", f"sqlite:///{tmp_path / 'analytics.db'}")
+    monkeypatch.setenv("BOT_REVIEW_DB_URL", f"sqlite:///{tmp_path / 'review.db'}")
     get_settings.cache_clear()
     try:
         args = ["purge", "--endpoints", str(_no_tracker_store(tmp_path)), "--log-dir", str(logs)]

@@ -1,0 +1,19 @@
+"""A fresh review store (SQLite, then PostgreSQL) for the review tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.review.db import get_engine
+
+
+@pytest.fixture
+def review_url(database_url: str) -> Iterator[str]:
+    """A new, empty review store on each database kind (tables made on first use)."""
+    get_engine.cache_clear()
+    get_engine(database_url)
+    yield database_url
+    get_engine(database_url).dispose()
+    get_engine.cache_clear()
