@@ -368,7 +368,12 @@ class GuardedRestInput(InputChannel):
             return _error(413, f"Request body is larger than {MAX_BODY_BYTES} bytes.")
 
         @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
+        async def health(request: Request) -> HTTPResponse:
+            # Ready means "answers with a model": a Rasa server that pulls its model from a
+            # model server starts without one when that is unreachable (docs/model-versions.md).
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is None or not agent.is_ready():
+                return response.json({"status": "no model loaded yet"}, status=503)
             return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["POST"])

@@ -53,7 +53,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     """
     import logging
 
-    from bot.ops.runner import StackConfig, isolated_stack, port_in_use, running_stack
+    from bot.ops.runner import (
+        StackConfig,
+        isolated_stack,
+        model_server_env,
+        port_in_use,
+        running_stack,
+    )
+    from bot.ops.serving import models_section, with_models_section, with_section
     from bot.ops.tracker_db import TrackerStoreConfigError
     from bot.ops.training import ensure_model
 
@@ -78,16 +85,35 @@ def cmd_run(args: argparse.Namespace) -> int:
             model,
             {"BOT_PROFILE": settings.profile},
             ports=(args.port, args.action_port, args.web_port),
+            model_server=args.model_server,
         )
     else:
         Path("var/logs").mkdir(parents=True, exist_ok=True)
+        endpoints = Path("endpoints.yml")
+        extra = {"BOT_PROFILE": settings.profile}
+        if args.model_server:
+            # endpoints.yml with the models: section pointing at this run's web app.
+            endpoints = Path("var/endpoints.run.yml")
+            section = models_section(args.web_port, settings.model_poll_seconds)
+            text = Path("endpoints.yml").read_text(encoding="utf-8")
+            if args.action_port != 5055:
+                action = f'action_endpoint:\n  url: "http://127.0.0.1:{args.action_port}/webhook"\n'
+                text = with_section(text, "action_endpoint", action)
+            endpoints.write_text(
+                "# Made by python -m bot run from endpoints.yml. Do not edit.\n"
+                + with_models_section(text, section),
+                encoding="utf-8",
+            )
+            extra.update(model_server_env(model))
         cfg = StackConfig(
             rasa_port=args.port,
             action_port=args.action_port,
             web_port=args.web_port,
             model=model,
+            endpoints=endpoints.resolve(),
             log_dir=Path("var/logs"),
-            env={"BOT_PROFILE": settings.profile},
+            env=extra,
+            model_server=args.model_server,
         )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     print("Starting the action server, the Rasa server and the web app (about a minute) ...")
@@ -99,8 +125,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _stop)
     statistics_url = cfg.child_env().get("BOT_ANALYTICS_DB_URL") or settings.analytics_db_url
+    if args.model_server:
+        print("Registering the model as a version (the first time: 20-40 s to measure it) ...")
     try:
         with running_stack(cfg) as supervisor:
+            served = (
+                f"  Model:                 {supervisor.served}\n"
+                f"  Model versions:        {cfg.web_url}/webteam/models  "
+                "(python -m bot models / promote ID / rollback)\n"
+                if cfg.model_server
+                else f"  Model:                 {model} (no model server: --no-model-server)\n"
+            )
             print(
                 "\nThe assistant is running:\n"
                 f"  Demo page with chat:   {cfg.web_url}/\n"
@@ -109,7 +144,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "(create a login: python -m bot create-user NAME --role staff)\n"
                 f"  Link redirects:        {cfg.web_url}/r/<link id>\n"
                 f"  Action server:         http://127.0.0.1:{cfg.action_port}/health\n"
-                f"  Municipality profile:  {settings.profile}\n"
+                + served
+                + f"  Municipality profile:  {settings.profile}\n"
                 f"  Statistics database:   {statistics_url}\n"
                 f"  Logs:                  {cfg.log_dir}/\n"
                 "Talk to it:  python -m bot shell   (or curl, see README)\n"
@@ -282,6 +318,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="keep tracker store, statistics and logs in this folder "
         "(default: endpoints.yml and var/)",
+    )
+    p.add_argument(
+        "--no-model-server",
+        dest="model_server",
+        action="store_false",
+        help="load the model of the current inputs directly instead of the version in service "
+        "(no promotion or rollback without a restart)",
     )
     p.set_defaults(func=cmd_run)
 

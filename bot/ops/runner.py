@@ -79,6 +79,9 @@ class Service:
     command: list[str]
     health_url: str
     log_path: Path | None = None
+    # Start the next service only when this one answers (the web app serves the Rasa server's
+    # model when the stack has a model server).
+    needed_first: bool = False
     process: subprocess.Popen | None = None
     started_at: float = 0.0
     _log: logging.Handler | None = field(default=None, repr=False)
@@ -167,10 +170,14 @@ class Supervisor:
         self._clock = clock
         self._crashes: dict[str, int] = {}
         self._restart_at: dict[str, float] = {}
+        # What the stack serves, when it has a model server (bot.ops.serving).
+        self.served = ""
 
     def start_all(self) -> None:
         for service in self.services:
             service.start(self.env)
+            if service.needed_first:
+                service.wait_ready()
         for service in self.services:
             service.wait_ready()
 
@@ -225,6 +232,10 @@ class StackConfig:
     credentials: Path = ROOT / "credentials.yml"
     log_dir: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
+    # The Rasa server pulls the version in service from the web app (``models:`` in the
+    # endpoints file) instead of loading ``model``; ``model`` is registered as a version first
+    # (bot.ops.serving). See docs/model-versions.md.
+    model_server: bool = False
 
     @property
     def rest_url(self) -> str:
@@ -251,22 +262,51 @@ class StackConfig:
         return load_settings(self.child_env()).cors_origins
 
 
+def model_server_env(model: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """What the web app and the Rasa server of a stack with a model server share: the token
+    (BOT_MODEL_SERVER_TOKEN, or a random one for this run when none is set) and the models
+    directory (BOT_MODELS_DIR, or the folder of ``model``)."""
+    import secrets
+
+    given = {**os.environ, **(env or {})}
+    return {
+        "BOT_MODEL_SERVER_TOKEN": given.get("BOT_MODEL_SERVER_TOKEN") or secrets.token_urlsafe(32),
+        "BOT_MODELS_DIR": given.get("BOT_MODELS_DIR") or str(model.resolve().parent),
+    }
+
+
 def isolated_stack(
     workdir: Path,
     model: Path,
     env: dict[str, str] | None = None,
     ports: tuple[int, int, int] | None = None,
+    model_server: bool = False,
 ) -> StackConfig:
-    """A stack whose tracker store, statistics (SQLite) and logs live in ``workdir``, on
-    ``ports`` (Rasa, action server, web app) or free ones."""
+    """A stack whose tracker store, statistics (SQLite), review store and logs live in
+    ``workdir``, on ``ports`` (Rasa, action server, web app) or free ones.
+
+    ``model_server=True``: the Rasa server pulls the version in service from the web app
+    (polling every BOT_MODEL_POLL_SECONDS); ``model`` is registered as the first version.
+    """
+    from bot.ops.serving import models_section
+    from bot.settings import load_settings
+
     rasa_port, action_port, web_port = ports or (free_port(), free_port(), free_port())
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
+    text = (
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
-        "event_broker:\n  type: bot.review.broker.AssistantEventBroker\n",
-        encoding="utf-8",
+        "event_broker:\n  type: bot.review.broker.AssistantEventBroker\n"
     )
+    extra = {
+        "BOT_ANALYTICS_DB_URL": f"sqlite:///{workdir / 'analytics.db'}",
+        "BOT_REVIEW_DB_URL": f"sqlite:///{workdir / 'review.db'}",
+    }
+    if model_server:
+        extra.update(model_server_env(model, env))
+        poll = load_settings({**os.environ, **(env or {})}).model_poll_seconds
+        text += models_section(web_port, poll)
+    endpoints.write_text(text, encoding="utf-8")
     return StackConfig(
         rasa_port=rasa_port,
         action_port=action_port,
@@ -274,11 +314,8 @@ def isolated_stack(
         model=model,
         endpoints=endpoints,
         log_dir=workdir / "logs",
-        env={
-            "BOT_ANALYTICS_DB_URL": f"sqlite:///{workdir / 'analytics.db'}",
-            "BOT_REVIEW_DB_URL": f"sqlite:///{workdir / 'review.db'}",
-            **(env or {}),
-        },
+        env={**extra, **(env or {})},
+        model_server=model_server,
     )
 
 
@@ -307,6 +344,7 @@ def stack_services(cfg: StackConfig) -> list[Service]:
         "--cors",
         *cfg.cors,
     ]
+    # The REST channel's health answers 200 only when the Rasa server has a model loaded.
     server = Service(
         "Rasa server", server_cmd, f"http://localhost:{cfg.rasa_port}/webhooks/rest/", log("rasa")
     )
@@ -315,8 +353,46 @@ def stack_services(cfg: StackConfig) -> list[Service]:
         [sys.executable, "-m", "bot", "web", "--port", str(cfg.web_port)],
         f"http://localhost:{cfg.web_port}/healthz",
         log("web"),
+        needed_first=cfg.model_server,
     )
+    if cfg.model_server:
+        # The Rasa server loads its first model from the web app: start that first.
+        return [actions, web, server]
     return [actions, server, web]
+
+
+@contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """``env`` in this process's environment for a moment (Rasa expands ``${...}`` in the
+    endpoints file from it when the tracker store is checked)."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def register_model(cfg: StackConfig) -> str:
+    """Register ``cfg.model`` as a version and apply the startup rule (bot.ops.serving) in the
+    stack's review store; return what is served. Runs in a child process: measuring the
+    model on the held-out set (once per model) loads TensorFlow, which this process need not
+    keep."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "register-model", str(cfg.model)],
+        cwd=ROOT,
+        env=cfg.child_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise RuntimeError(
+            "could not register the model as a version: " + (detail[-1] if detail else "")
+        )
+    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
 
 
 @contextmanager
@@ -325,8 +401,11 @@ def running_stack(cfg: StackConfig) -> Iterator[Supervisor]:
     exit. Refuses to start when the tracker store cannot be reached."""
     from bot.ops.tracker_db import check_tracker_store
 
-    check_tracker_store(cfg.endpoints)
+    with _environment(cfg.child_env()):
+        check_tracker_store(cfg.endpoints)
     supervisor = Supervisor(stack_services(cfg), cfg.child_env())
+    if cfg.model_server:
+        supervisor.served = register_model(cfg)
     try:
         supervisor.start_all()
         yield supervisor

@@ -75,16 +75,32 @@ def fingerprint(root: Path = ROOT, config: str = "config.yml") -> str:
     return h.hexdigest()[:16]
 
 
-def model_path(root: Path = ROOT, config: str = "config.yml") -> Path:
+def models_dir(root: Path = ROOT) -> Path:
+    """Where models are kept: ``BOT_MODELS_DIR`` (default ``models``), relative to ``root``.
+
+    An absolute ``BOT_MODELS_DIR`` lets a project copy (tests) keep its models beside the
+    project's own, cached by fingerprint like them.
+    """
+    from bot.settings import get_settings
+
+    path = Path(get_settings().models_dir)
+    return path if path.is_absolute() else root / path
+
+
+def model_path(root: Path = ROOT, config: str = "config.yml", models: Path | None = None) -> Path:
+    """The model file for the current inputs under ``root``, in ``models`` (default
+    :func:`models_dir`)."""
     stem = "model" if config == "config.yml" else Path(config).stem
-    return root / "models" / f"{stem}-{fingerprint(root, config)}.tar.gz"
+    return (models or models_dir(root)) / f"{stem}-{fingerprint(root, config)}.tar.gz"
 
 
-def ensure_model(root: Path = ROOT, config: str = "config.yml", force: bool = False) -> Path:
+def ensure_model(
+    root: Path = ROOT, config: str = "config.yml", force: bool = False, models: Path | None = None
+) -> Path:
     """Path of a model trained on the current inputs; trains one if there is none."""
     build_spacy(root / SPACY_DIR)
     generated = write_generated_data(root)
-    target = model_path(root, config)
+    target = model_path(root, config, models)
     if target.exists() and not force:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
