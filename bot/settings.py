@@ -43,7 +43,8 @@ The web team's retraining loop (README "Retraining"):
   BOT_REVIEW_SAMPLE_RATE     share of confident predictions sampled into the inbox (default 0.02)
   BOT_PROMOTION_TOLERANCE    a candidate model worse than the one in service by more than this
                              (held-out accuracy or macro F1, 0..1) is refused (default 0.02)
-  BOT_CV_FOLDS               folds of the cross-validation in a retraining (default 3)
+  BOT_CV_FOLDS               folds of the cross-validation in a retraining (default 3; 0 leaves
+                             it out, and the gate compares the held-out set only)
   BOT_MODELS_DIR             where trained models and their versions are kept (default models)
   BOT_MODEL_SERVER_TOKEN     token the Rasa server sends when it pulls the model in service from
                              the web app; required (32+ characters) in production
@@ -216,7 +217,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         review_low_confidence=_fraction(env_vars, "BOT_REVIEW_LOW_CONFIDENCE", 0.85),
         review_sample_rate=_fraction(env_vars, "BOT_REVIEW_SAMPLE_RATE", 0.02),
         promotion_tolerance=_fraction(env_vars, "BOT_PROMOTION_TOLERANCE", 0.02),
-        cv_folds=_int(env_vars, "BOT_CV_FOLDS", 3, 2, 10),
+        cv_folds=_int(env_vars, "BOT_CV_FOLDS", 3, 0, 10),
         models_dir=env_vars.get("BOT_MODELS_DIR") or "models",
         model_server_token=model_token,
         model_poll_seconds=_int(env_vars, "BOT_MODEL_POLL_SECONDS", 10, 1, 3600),

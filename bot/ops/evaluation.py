@@ -113,3 +113,51 @@ async def _predict(model: Path, examples: list[tuple[str, str]]) -> list[Predict
 def evaluate(model: Path, heldout: Path) -> Report:
     """Run ``model`` on every example of ``heldout``."""
     return Report(asyncio.run(_predict(model, load_examples(heldout))))
+
+
+def data_fingerprint(path: Path) -> str:
+    """SHA-256 (16 hex digits) of a file's bytes: which held-out set metrics were measured on."""
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def heldout_metrics(model: Path, heldout: Path) -> dict:
+    """The "heldout" part of a model version's metrics (the contract of bot.review.versions):
+
+    ``{"fingerprint", "examples", "accuracy", "macro_f1", "confidently_wrong_rate",
+    "fallback_rate", "per_intent": {intent: {"precision", "recall", "f1", "support"}}}``
+    """
+    return report_metrics(evaluate(model, heldout), data_fingerprint(heldout))
+
+
+def report_metrics(report: Report, fingerprint: str) -> dict:
+    """:func:`heldout_metrics` of an existing report."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    expected = [p.expected for p in report.predictions]
+    predicted = [
+        "out_of_scope" if p.correct and p.expected == "out_of_scope" else p.predicted
+        for p in report.predictions
+    ]
+    labels = sorted(set(expected))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        expected, predicted, labels=labels, zero_division=0
+    )
+    return {
+        "fingerprint": fingerprint,
+        "examples": len(report.predictions),
+        "accuracy": report.accuracy,
+        "macro_f1": report.macro_f1(),
+        "confidently_wrong_rate": report.confidently_wrong_rate,
+        "fallback_rate": report.fallback_rate,
+        "per_intent": {
+            label: {
+                "precision": float(p),
+                "recall": float(r),
+                "f1": float(f),
+                "support": int(s),
+            }
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+        },
+    }
