@@ -9,13 +9,8 @@ statistics with the staff label all come from the four pieces.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -25,7 +20,8 @@ import pytest
 import requests
 
 from bot.knowledge.profile import get_profile
-from bot.ops.runner import ROOT, free_port
+from bot.ops.runner import ROOT
+from bot.testkit.project import ProjectRun, copy_project, running_project
 from tests.integration.conftest import FROZEN_NOW, buttons, texts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -38,19 +34,6 @@ PIECES = {
     "data/nlu/address.yml",
     "bot/dialogue/answers/address.py",
 }
-STARTUP_TIMEOUT_S = 1500  # training the copy (a few minutes) and starting three servers
-
-
-def project_files() -> list[str]:
-    """The project's files as a clean clone has them (tracked, or new and not ignored)."""
-    out = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [f for f in out.splitlines() if (ROOT / f).is_file()]
 
 
 def insert_after(text: str, marker: str, lines: list[str]) -> str:
@@ -91,14 +74,7 @@ def changed_files(original: Path, copy: Path) -> set[str]:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    copy = tmp_path_factory.mktemp("project-with-new-topic")
-    for name in project_files():
-        target = copy / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
-    spacy = ROOT / "build" / "spacy"
-    if spacy.is_dir():  # built by `make setup`; saves rebuilding it in the copy
-        shutil.copytree(spacy, copy / "build" / "spacy")
+    copy = copy_project(tmp_path_factory.mktemp("project-with-new-topic"), models=False)
     add_topic(copy)
     return copy
 
@@ -113,62 +89,15 @@ def test_only_the_four_pieces_change(project: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def running(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def running(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProjectRun]:
     """``python -m bot run`` of the copy, trained on its own data, until the module ends."""
-    state = tmp_path_factory.mktemp("state")
-    ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(project),  # the copy's bot/ and actions/, not the installed ones
-        "BOT_PROFILE": "taarnby",
-        "BOT_ENV": "test",
-        "BOT_NOW": FROZEN_NOW,
-        "BOT_RATE_PER_ADDRESS": "100000",
-        "BOT_RATE_PER_CONVERSATION": "1000",
-        "RASA_TELEMETRY_ENABLED": "false",
-    }
-    log = (state / "run.out").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--state-dir",
-            str(state),
-            "--port",
-            str(ports["rasa"]),
-            "--action-port",
-            str(ports["actions"]),
-            "--web-port",
-            str(ports["web"]),
-        ],
-        cwd=project,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while "The assistant is running" not in (state / "run.out").read_text("utf-8"):
-            output = (state / "run.out").read_text("utf-8")
-            assert proc.poll() is None, f"bot run stopped:\n{output[-4000:]}"
-            assert time.monotonic() < deadline, f"bot run did not start:\n{output[-4000:]}"
-            time.sleep(2)
-        yield {"project": project, "state": state, "env": env, **ports}
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+    with running_project(project, tmp_path_factory.mktemp("state"), {"BOT_NOW": FROZEN_NOW}) as run:
+        yield run
 
 
-def ask(running: dict, text: str, sender: str) -> list[dict]:
+def ask(running: ProjectRun, text: str, sender: str) -> list[dict]:
     response = requests.post(
-        f"http://localhost:{running['rasa']}/webhooks/rest/webhook",
+        running.rest_url,
         json={"sender": sender, "message": text},
         timeout=60,
     )
@@ -176,7 +105,7 @@ def ask(running: dict, text: str, sender: str) -> list[dict]:
     return response.json()
 
 
-def test_the_new_topic_answers_is_offered_and_counted(running: dict) -> None:
+def test_the_new_topic_answers_is_offered_and_counted(running: ProjectRun) -> None:
     sender = f"test-{uuid.uuid4().hex[:12]}"
     menu = ask(running, "hej", sender)
     assert {"title": "Adresse", "payload": "/address"} in buttons(menu)
@@ -186,7 +115,7 @@ def test_the_new_topic_answers_is_offered_and_counted(running: dict) -> None:
     assert f"{place.name} ligger på {place.address.value}." in texts(reply)
     assert "Fik du svar på dit spørgsmål?" in texts(reply)  # kind information: an answer
 
-    with sqlite3.connect(running["state"] / "analytics.db") as db:
+    with sqlite3.connect(running.state / "analytics.db") as db:
         turns = db.execute(
             "SELECT t.topic, t.kind, t.area FROM turns t JOIN conversations c "
             "ON c.id = t.conversation_id WHERE c.sender_id = ? AND t.intent = 'address'",
@@ -197,16 +126,6 @@ def test_the_new_topic_answers_is_offered_and_counted(running: dict) -> None:
     # Rasa stamps events with the real clock; the period is the days around it.
     today = date.today()
     period = ["--from", str(today - timedelta(days=1)), "--to", str(today + timedelta(days=1))]
-    stats = subprocess.run(
-        [sys.executable, "-m", "bot", "stats", *period],
-        cwd=running["project"],
-        env={
-            **running["env"],
-            "BOT_ANALYTICS_DB_URL": f"sqlite:///{running['state']}/analytics.db",
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    stats = running.cli("stats", *period, timeout=300)
     assert stats.returncode == 0, stats.stderr
     assert any(line.split() == ["Adresse", "1"] for line in stats.stdout.splitlines()), stats.stdout

@@ -1,8 +1,8 @@
 """The packages of ``bot`` are layers, and imports only point down.
 
-settings < knowledge < dialogue < analytics < review < web < ops < testkit (the test-data toolkit, which
-only the tests and the benchmark import). ``actions`` (the rasa-sdk action package) sits on top
-of dialogue and may not import analytics, web, ops or testkit.
+settings < knowledge < dialogue < analytics < review < web < ops < testkit (the test-data
+toolkit, which only the tests and the benchmark import). ``actions`` (the rasa-sdk action
+package) sits on top of dialogue and may not import analytics, review, web, ops or testkit.
 """
 
 from __future__ import annotations
