@@ -98,7 +98,10 @@ def cmd_models(args: argparse.Namespace) -> int:
 
     def work() -> int:
         with session_scope() as session:
-            rows = [as_row(v) for v in list_versions(session)]
+            # Statuses as the CLI contract names them: in-service, candidate, retired.
+            rows = [
+                {**as_row(v), "status": v.status.replace("_", "-")} for v in list_versions(session)
+            ]
         if args.json:
             print(json.dumps(rows, ensure_ascii=False, indent=2))
             return 0

@@ -201,7 +201,7 @@ def test_gate_override_switch_and_rollback_without_restart(
     listed = cli(assistant, "models", "--json")
     assert listed.returncode == 0, listed.stderr
     rows = {r["id"]: r for r in json.loads(listed.stdout)}
-    assert rows[base_id]["status"] == "in_service" and rows[worse_id]["status"] == "candidate"
+    assert rows[base_id]["status"] == "in-service" and rows[worse_id]["status"] == "candidate"
 
     # The gate refuses it on the command line ...
     refused = cli(assistant, "promote", str(worse_id), "--by", "cli-user")
