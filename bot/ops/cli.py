@@ -131,6 +131,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         with running_stack(cfg) as supervisor:
             served = (
                 f"  Model:                 {supervisor.served}\n"
+                f"  Web team inbox:        {cfg.web_url}/webteam/inbox  "
+                "(a login with --role webteam)\n"
                 f"  Model versions:        {cfg.web_url}/webteam/models  "
                 "(python -m bot models / promote ID / rollback)\n"
                 if cfg.model_server
