@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -21,12 +21,22 @@ _WORD = re.compile(r"[a-z0-9]+")
 FUZZY_MIN_CHARS = 5
 FUZZY_MIN_SCORE = 85.0
 
-T = TypeVar("T", Place, SelfServiceTask)
+
+class Identified(Protocol):
+    """Anything with an ``id`` that :func:`best_match` may return (a place, a task, ...)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=Identified)
 
 
 def fold(text: str) -> str:
     """Lower case with æ/ø/å spelled ae/oe/aa and other accents removed."""
     text = text.lower().translate(_FOLD)
+    if text.isascii():
+        return text  # nothing to decompose (the common case, and the fast one)
     text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c))
 
@@ -71,7 +81,10 @@ def _phrase_score(
     return found[1] if found is not None else 0.0
 
 
-def _best(items: Iterable[T], text: str, names: Callable[[T], list[str]]) -> T | None:
+def best_match(items: Iterable[T], text: str, names: Callable[[T], list[str]]) -> T | None:
+    """The item named in ``text``: by its whole id ("health_card" or "health card"), else the
+    item with the best-scoring name (exact word sequence 100, else rapidfuzz; ties go to the
+    longer name, then the earlier item); None when no name matches."""
     text_words = words(text)
     if not text_words:
         return None
@@ -93,11 +106,11 @@ def match_task(profile: Profile, text: str | None) -> SelfServiceTask | None:
     """The self-service task named in ``text`` (by id, name or synonym), if any."""
     if not text:
         return None
-    return _best(profile.self_service, text, lambda t: [t.name, *t.synonyms])
+    return best_match(profile.self_service, text, lambda t: [t.name, *t.synonyms])
 
 
 def match_place(profile: Profile, text: str | None) -> Place | None:
     """The place named in ``text`` (by id, name or synonym), if any."""
     if not text:
         return None
-    return _best(profile.places, text, lambda p: [p.name, *p.synonyms])
+    return best_match(profile.places, text, lambda p: [p.name, *p.synonyms])
