@@ -1,0 +1,133 @@
+"""Which language a citizen wrote in: ``"da"``, ``"en"`` or ``None`` (cannot tell).
+
+The detector is the maintained ``lingua-language-detector`` library restricted to Danish and
+English: the most accurate of the libraries measured (langid, langdetect) on short chat
+messages. A classifier on the NLU's own character features scored higher still, but needs
+language-labelled training data that Rasa's training does not provide yet; figures, method and
+the reasons: docs/language-detection.md, ``scripts/measure_language_detection.py``. There is
+no hand-written word list: the library scores the text, and the rules below only decide what
+counts as too little to go on.
+
+Rules, in order (:func:`classify`):
+
+1. Only words count. Numbers, punctuation, emoji, web and e-mail addresses, and name-shaped
+   tokens (a capital after the first letter: ``MitID``, ``NemID``, ``CPR``, ``SKAT``) are
+   dropped; a message written wholly in capitals is lower-cased instead (shouting, not names).
+2. Fewer than :data:`MIN_LETTERS` letters left -> ``None`` ("ok", "1881", "?").
+3. Mixed: one word scores at least :data:`WORD_CONFIDENCE` Danish and another at least that
+   English -> ``"da"`` (Danish is the default language).
+4. The whole message scores at least :data:`MIN_CONFIDENCE` for one language -> that language.
+5. Otherwise ``None``: the conversation keeps the language it has.
+
+Nothing heavy happens at import: the lingua detector is built, and its language models are
+loaded, on the first call of :func:`detect_language`, and then cached for the process.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Literal
+
+DANISH: Literal["da"] = "da"
+ENGLISH: Literal["en"] = "en"
+
+MIN_LETTERS = 3
+"""Fewer letters than this (after dropping numbers and names) is too short to tell."""
+
+MIN_CONFIDENCE = 0.7
+"""Lingua's relative confidence (Danish vs English, summing to 1) needed for an answer."""
+
+WORD_CONFIDENCE = 0.95
+"""A word scored at least this for each language, in one message, makes the message mixed."""
+
+MIN_WORD_LETTERS = 3
+"""Words shorter than this are not scored alone for the mixed rule ("i", "a", "en", "du")."""
+
+EnglishProbability = Callable[[str], float]
+"""Scores a text: the probability, 0..1, that it is English rather than Danish."""
+
+_ADDRESS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\b\S+\.(?:dk|com|org|net|eu)\b", re.I)
+_TOKEN = re.compile(r"\S+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that can tell its language (rule 1), in order."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _ADDRESS.sub(" ", text)
+    tokens = [t for t in _TOKEN.findall(text) if not any(c.isdigit() for c in t)]
+    letters = "".join(c for c in text if c.isalpha())
+    shouting = len(tokens) > 1 and letters.isupper()
+    found: list[str] = []
+    for token in tokens:
+        for word in _LETTERS.findall(token):
+            if shouting:
+                word = word.lower()
+            elif any(c.isupper() for c in word[1:]):
+                continue  # MitID, NemID, CPR, SKAT, OK: names and abbreviations
+            found.append(word)
+    return found
+
+
+def classify(
+    text: str,
+    english_probability: EnglishProbability,
+    *,
+    min_confidence: float = MIN_CONFIDENCE,
+    word_confidence: float | None = WORD_CONFIDENCE,
+) -> str | None:
+    """The language of ``text`` by the rules above, with ``english_probability`` as scorer.
+
+    ``word_confidence=None`` switches the mixed rule off. The measurement script calls this
+    with other scorers, so every detector is compared under the same rules.
+    """
+    words = content_words(text)
+    if sum(len(w) for w in words) < MIN_LETTERS:
+        return None
+    if word_confidence is not None and len(words) > 1:
+        scores = [english_probability(w) for w in words if len(w) >= MIN_WORD_LETTERS]
+        if any(s >= word_confidence for s in scores) and any(
+            1.0 - s >= word_confidence for s in scores
+        ):
+            return DANISH
+    p_en = english_probability(" ".join(words))
+    if p_en >= min_confidence:
+        return ENGLISH
+    if 1.0 - p_en >= min_confidence:
+        return DANISH
+    return None
+
+
+def language_confidence(text: str) -> tuple[str | None, float]:
+    """:func:`detect_language` and lingua's confidence in the whole message for that answer.
+
+    The confidence is 0.0 when the answer is ``None``; for a mixed message it is the Danish
+    confidence of the whole message (which may be low: the message is half English).
+    """
+    language = detect_language(text)
+    if language is None:
+        return None, 0.0
+    p_en = lingua_english_probability(" ".join(content_words(text)))
+    return language, round(p_en if language == ENGLISH else 1.0 - p_en, 4)
+
+
+def detect_language(text: str) -> str | None:
+    """``"en"``, ``"da"``, or ``None`` when the message cannot tell (see the module rules)."""
+    return classify(text, lingua_english_probability)
+
+
+def lingua_english_probability(text: str) -> float:
+    """Lingua's relative confidence that ``text`` is English rather than Danish."""
+    from lingua import Language
+
+    return _lingua_detector().compute_language_confidence(text, Language.ENGLISH)
+
+
+@lru_cache(maxsize=1)
+def _lingua_detector():  # type: ignore[no-untyped-def]
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.DANISH, Language.ENGLISH).build()
