@@ -72,6 +72,11 @@ REFERRAL_CHANNEL = {
 }
 # How the citizen would otherwise have contacted the municipality (Conversation.otherwise).
 OTHERWISE_CHANNELS = ("telephone", "email", "personal_attendance", "paper_post", "none")
+# The languages of a conversation (Conversation.language): the values of the dialogue's
+# ``language`` slot (domain.yml). A conversation is Danish until the slot says otherwise.
+LANGUAGES = ("da", "en")
+DEFAULT_LANGUAGE = "da"
+ENGLISH = "en"
 
 
 class Conversation(Base):
@@ -96,6 +101,11 @@ class Conversation(Base):
     referred_channel = sa.Column(sa.String(32))
     helpful = sa.Column(sa.Boolean)
     otherwise = sa.Column(sa.String(32))
+    # The language of the conversation's last citizen turn: the ``language`` slot's value after
+    # it (one of LANGUAGES; the code only, never the text).
+    language = sa.Column(
+        sa.String(2), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE
+    )
 
     turns = relationship("Turn", back_populates="conversation", cascade="all, delete-orphan")
 
@@ -163,10 +173,23 @@ class DailyCount(Base):
     topic = sa.Column(sa.String(64), nullable=False)  # first topic or ""
     area = sa.Column(sa.String(64), nullable=False)  # first area or ""
     channel = sa.Column(sa.String(32), nullable=False)  # the KOMHEN channel
+    language = sa.Column(  # the conversation's language (LANGUAGES)
+        sa.String(2), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE
+    )
     n = sa.Column(sa.Integer, nullable=False, default=0)
 
     # The columns that identify a row (everything but the count).
-    KEY = ("municipality", "day", "outcome", "helpful", "otherwise", "topic", "area", "channel")
+    KEY = (
+        "municipality",
+        "day",
+        "outcome",
+        "helpful",
+        "otherwise",
+        "topic",
+        "area",
+        "channel",
+        "language",
+    )
 
     __table_args__ = (sa.UniqueConstraint(*KEY, name="uq_daily_counts_key"),)
 

@@ -3,6 +3,13 @@
 Fed by :class:`bot.analytics.broker.AnalyticsEventBroker`, which Rasa calls with every event as
 it happens. Events arrive already stripped of CPR numbers by the privacy guard; the recorder
 keeps no message text at all, only intents and what the assistant did.
+
+The conversation's language (``Conversation.language``) is the language of its last citizen
+turn: the value of the dialogue's ``language`` slot after that turn. Rasa's
+``action_extract_slots`` sets the slot (a ``slot`` event right after the ``user`` event) whenever
+the language detector tells a message's language; a message it cannot tell keeps the language
+the conversation has. A conversation is Danish until a slot event says otherwise (a new
+conversation of a sender starts Danish, as the slot does in a new Rasa session).
 """
 
 from __future__ import annotations
@@ -13,7 +20,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.analytics.models import REFERRAL_CHANNEL, Conversation, LinkEvent, Turn
+from bot.analytics.models import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    REFERRAL_CHANNEL,
+    Conversation,
+    LinkEvent,
+    Turn,
+)
 from bot.analytics.summary import conversation_key, move
 from bot.dialogue.outcome import ANSWER_KINDS, Kind, Outcome
 from bot.dialogue.topics import get_registry
@@ -26,12 +40,15 @@ def utc_time(timestamp: float | None) -> datetime:
     return datetime.fromtimestamp(timestamp, timezone.utc)
 
 
-def open_conversation(
+# The slot the dialogue keeps the conversation's language in (domain.yml).
+LANGUAGE_SLOT = "language"
+
+
+def _open(
     session: Session, sender_id: str, municipality: str, at: datetime, idle: timedelta
-) -> tuple[Conversation, bool]:
-    """The sender's conversation that is still open at ``at`` (or a new one), and whether it
-    is new."""
-    conversation = session.execute(
+) -> Conversation | None:
+    """The sender's conversation that is still open at ``at``, if any."""
+    return session.execute(
         sa.select(Conversation)
         .where(
             Conversation.sender_id == sender_id,
@@ -41,6 +58,14 @@ def open_conversation(
         .order_by(Conversation.last_event_at.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def open_conversation(
+    session: Session, sender_id: str, municipality: str, at: datetime, idle: timedelta
+) -> tuple[Conversation, bool]:
+    """The sender's conversation that is still open at ``at`` (or a new one), and whether it
+    is new."""
+    conversation = _open(session, sender_id, municipality, at, idle)
     if conversation is None:
         conversation = Conversation(
             sender_id=sender_id,
@@ -52,6 +77,7 @@ def open_conversation(
             n_links=0,
             n_referrals=0,
             n_fallbacks=0,
+            language=DEFAULT_LANGUAGE,
         )
         session.add(conversation)
         session.flush()
@@ -68,12 +94,24 @@ def _latest_turn(session: Session, conversation: Conversation) -> Turn | None:
     ).scalar_one_or_none()
 
 
+def is_language_event(event: dict[str, Any]) -> bool:
+    """Whether an event sets the conversation's language slot to a known language."""
+    return (
+        event.get("event") == "slot"
+        and event.get("name") == LANGUAGE_SLOT
+        and event.get("value") in LANGUAGES
+    )
+
+
 def is_recorded(event: dict[str, Any]) -> bool:
-    """Whether an event changes the statistics: a citizen message, or a turn's outcome."""
+    """Whether an event changes the statistics: a citizen message, a turn's outcome, or the
+    conversation's language."""
     if not event.get("sender_id"):
         return False
     kind = event.get("event")
     if kind == "user":
+        return True
+    if is_language_event(event):
         return True
     return (
         kind == "slot"
@@ -91,6 +129,9 @@ def record_event(
     kind = event["event"]
     sender_id = event["sender_id"]
     at = utc_time(event.get("timestamp"))
+    if is_language_event(event):
+        _record_language(session, event, municipality, at, idle)
+        return
     conversation, created = open_conversation(session, sender_id, municipality, at, idle)
     before = None if created else conversation_key(session, conversation.id)
     conversation.last_event_at = at
@@ -106,6 +147,20 @@ def record_event(
         outcome = Outcome.from_slot(event["value"])
         if outcome is not None:
             _record_outcome(session, conversation, outcome, at)
+    session.flush()
+    move(session, before, conversation_key(session, conversation.id))
+
+
+def _record_language(
+    session: Session, event: dict[str, Any], municipality: str, at: datetime, idle: timedelta
+) -> None:
+    """The language slot of the sender's open conversation; a slot event without one (no
+    citizen message yet) starts no conversation."""
+    conversation = _open(session, event["sender_id"], municipality, at, idle)
+    if conversation is None or conversation.language == event["value"]:
+        return
+    before = conversation_key(session, conversation.id)
+    conversation.language = event["value"]
     session.flush()
     move(session, before, conversation_key(session, conversation.id))
 

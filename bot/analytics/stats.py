@@ -14,6 +14,9 @@ Definitions (also in docs/statistics.md), per conversation:
 A deflected contact is a resolved conversation whose citizen would otherwise have used a paid
 channel (telephone, e-mail, personal attendance, paper post).
 
+A conversation in English is one whose last citizen turn was in English (the dialogue's
+``language`` slot; bot.analytics.recorder).
+
 All aggregation happens in SQL over indexed columns; Python only formats the few result rows.
 """
 
@@ -29,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot.analytics.db import SQLITE_LOCAL_DAY
 from bot.analytics.models import (
+    ENGLISH,
     REFERRAL_CHANNEL,
     Conversation,
     DailyCount,
@@ -112,9 +116,15 @@ class Overview:
     helpful_yes: int
     helpful_no: int
     weekly: list[tuple[date, int, int]]  # (monday, conversations, resolved)
+    english: int = 0  # conversations whose last citizen turn was in English
 
     def rate(self, outcome: str) -> float:
         return self.outcomes.get(outcome, 0) / self.conversations if self.conversations else 0.0
+
+    @property
+    def english_rate(self) -> float:
+        """The share of the period's conversations that were in English (0 without any)."""
+        return self.english / self.conversations if self.conversations else 0.0
 
 
 def estimate_savings(
@@ -198,13 +208,15 @@ def overview(session: Session, profile: Profile, period: Period) -> Overview:
     """Every figure of the staff overview for one municipality and period.
 
     Reads the daily summary (bot/analytics/summary.py), grouped by (day, outcome, helpful,
-    otherwise): a few thousand rows feed the outcomes, helpfulness, weekly trend and savings.
-    Topics and links are one grouped query each.
+    otherwise): a few thousand rows feed the outcomes, helpfulness, weekly trend and savings;
+    each row also sums its conversations in English. Topics and links are one grouped query
+    each.
     """
     municipality = profile.municipality.id
     where = _summary_where(municipality, period)
+    english_n = sa.func.sum(sa.case((D.language == ENGLISH, D.n), else_=0))
     rows = session.execute(
-        sa.select(D.day, D.outcome, D.helpful, D.otherwise, sa.func.sum(D.n))
+        sa.select(D.day, D.outcome, D.helpful, D.otherwise, sa.func.sum(D.n), english_n)
         .where(*where)
         .group_by(D.day, D.outcome, D.helpful, D.otherwise)
     ).all()
@@ -213,8 +225,10 @@ def overview(session: Session, profile: Profile, period: Period) -> Overview:
     weekly: dict[date, list[int]] = {}
     resolved_by_otherwise: Counter[str | None] = Counter()
     answers_by_channel: Counter[str] = Counter()
-    for day_value, outcome, was_helpful, otherwise, n in rows:
+    english = 0
+    for day_value, outcome, was_helpful, otherwise, n, n_english in rows:
         n = int(n or 0)
+        english += int(n_english or 0)
         outcomes[outcome] += n
         helpful[was_helpful] += n
         d = _date(day_value)
@@ -261,6 +275,7 @@ def overview(session: Session, profile: Profile, period: Period) -> Overview:
         helpful_yes=helpful["yes"],
         helpful_no=helpful["no"],
         weekly=[(w, n, r) for w, (n, r) in sorted(weekly.items()) if n],
+        english=english,
     )
 
 

@@ -23,7 +23,7 @@ from bot.analytics.models import DailyCount
 from bot.analytics.stats import CHANNEL, OUTCOME, day_of
 from bot.settings import TIMEZONE
 
-Key = tuple[str, date, str, str, str, str, str, str]
+Key = tuple[str, date, str, str, str, str, str, str, str]
 
 _HELPFUL = sa.case((C.helpful.is_(True), "yes"), (C.helpful.is_(False), "no"), else_="")
 _KEY_COLUMNS = (
@@ -35,6 +35,7 @@ _KEY_COLUMNS = (
     sa.func.coalesce(C.first_topic, ""),
     sa.func.coalesce(C.first_area, ""),
     CHANNEL,
+    C.language,
 )
 
 

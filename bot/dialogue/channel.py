@@ -13,6 +13,11 @@ Before Rasa sees anything, the guard
 * accepts a ``/intent{...}`` message only when it is exactly a button payload the assistant
   offered in that conversation; anything else starting with ``/`` is plain text.
 
+Each bot message of the reply carries the conversation's language (the ``language`` slot after
+the turn) in its ``metadata``, for the widget's own labels: ``{"recipient_id": ..., "text": ...,
+"buttons": [...], "metadata": {"language": "en"}}``. It costs no tracker read: the tracker
+store's ``save`` notes the slot of every tracker the turn saves (:func:`remember_languages`).
+
 Behind it, a turn that fails (the action server down, a reply that never comes) gets a Danish
 "try again, or call us" reply that the statistics record, and a tracker store that fails stops
 the turn with a clear error instead of Rasa's silent in-memory fallback.
@@ -68,6 +73,10 @@ TAIL_SECONDS = 10 * 60
 TAIL_CHARS = 40
 # Conversations are counted for the turn cap until they have been idle this long.
 TURN_WINDOW_SECONDS = 60 * 60
+# The conversation's language: the domain's slot, its values and the one it starts with.
+LANGUAGE_SLOT = "language"
+LANGUAGES = ("da", "en")
+DEFAULT_LANGUAGE = "da"
 
 
 class GuardError(Exception):
@@ -243,6 +252,44 @@ def as_plain_text(text: str) -> str:
     return text.lstrip().lstrip("/").strip()
 
 
+def language_of(tracker: Any) -> str:
+    """The conversation's language: the tracker's ``language`` slot ("da" when unset)."""
+    value = tracker.slots[LANGUAGE_SLOT].value if LANGUAGE_SLOT in tracker.slots else None
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def remember_languages(store: Any, languages: ExpiringLRU[str]) -> None:
+    """Make ``store.save`` note the language of every tracker it saves in ``languages`` (by
+    sender id), once it is saved. Idempotent: a store that already notes into ``languages`` is
+    left as it is.
+
+    The channel reads the language of the turn it just passed on from there, instead of
+    reading the tracker back from the store: the processor saves the tracker it has in hand at
+    the end of every turn (Rasa's ``MessageProcessor.save_tracker``).
+    """
+    save = store.save
+    if getattr(save, "remembers_languages_in", None) is languages:
+        return
+
+    async def save_and_remember(tracker: Any) -> None:
+        await save(tracker)
+        languages.set(tracker.sender_id, language_of(tracker))
+
+    save_and_remember.remembers_languages_in = languages  # type: ignore[attr-defined]
+    store.save = save_and_remember
+
+
+def with_language(messages: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """The bot messages, each with ``"metadata": {"language": language}`` (added to any
+    metadata it has)."""
+    tagged = []
+    for message in messages:
+        metadata = message.get("metadata")
+        metadata = dict(metadata) if isinstance(metadata, dict) else {}
+        tagged.append({**message, "metadata": {**metadata, "language": language}})
+    return tagged
+
+
 class GuardedRestInput(InputChannel):
     """Rasa's REST contract with the privacy guard; registered under the name ``rest``."""
 
@@ -257,6 +304,8 @@ class GuardedRestInput(InputChannel):
         self.per_conversation = TokenBucketLimiter(settings.rate_per_conversation)
         self.turns = TurnCounter(settings.max_turns, TURN_WINDOW_SECONDS)
         self.tails: ExpiringLRU[str] = ExpiringLRU(50_000, TAIL_SECONDS)
+        # The language of each recent conversation, as its last saved tracker had it.
+        self.languages: ExpiringLRU[str] = ExpiringLRU(50_000, TURN_WINDOW_SECONDS)
         install_log_redaction()
         logging.getLogger("rasa.core.nlg.interpolator").addFilter(_not_a_payload_template)
         # Startup stops with a message naming file and field if the profile is invalid.
@@ -297,6 +346,21 @@ class GuardedRestInput(InputChannel):
         if tracker is not None and text in offered_payloads(tracker.events):
             return text
         return as_plain_text(text)
+
+    async def _language(self, request: Request, sender: str) -> str:
+        """The conversation's language after the turn: noted when the turn saved its tracker;
+        read from the store only when no turn of this process has saved it (one read)."""
+        remembered = self.languages.get(sender)
+        if remembered is not None:
+            return remembered
+        try:
+            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+        except Exception as exc:  # the reply goes out anyway, in the default language
+            logger.warning("Could not read the conversation's language: %s", _where(exc))
+            return DEFAULT_LANGUAGE
+        language = DEFAULT_LANGUAGE if tracker is None else language_of(tracker)
+        self.languages.set(sender, language)
+        return language
 
     async def _technical_error(
         self, request: Request, sender: str, collector: CollectingOutputChannel, record: bool
@@ -398,6 +462,9 @@ class GuardedRestInput(InputChannel):
             if limited is not None:
                 return limited
 
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is not None:
+                remember_languages(agent.tracker_store, self.languages)
             guarded = guard_text(text, self.tails.get(sender) or "")
             self.tails.set(sender, "" if guarded.removed_cpr else tail_of(text))
             collector = CollectingOutputChannel()
@@ -436,7 +503,8 @@ class GuardedRestInput(InputChannel):
             except Exception as exc:
                 logger.error("Handling a message failed: %s", _where(exc))
                 return _error(503, "The assistant could not answer right now.")
-            return response.json(collector.messages)
+            language = await self._language(request, sender)
+            return response.json(with_language(collector.messages, language))
 
         return webhook
 

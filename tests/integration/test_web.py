@@ -302,6 +302,7 @@ def test_login_with_cli_user_and_pages(web: WebApp, staff_user: tuple[str, str])
     assert "Statistik" in overview.text
     assert "Tårnby Kommune" in overview.text
     assert 'href="/staff/examples"' in overview.text
+    assert "<dt>Samtaler på engelsk</dt>" in overview.text
     assert csrf_of(overview) != anonymous_token  # login rotated the session
     assert overview.headers["Cache-Control"] == "no-store"
     without_slash = browser.get(web.base + "/staff", allow_redirects=False, timeout=30)

@@ -11,8 +11,14 @@
  *           data-digital-post="https://…" defer></script>
  *
  * It talks to the assistant's REST channel: POST {assistant-url}/webhooks/rest/webhook with
- * {"sender", "message"} and gets back a list of {"text", "buttons": [{"title", "payload"}]}.
+ * {"sender", "message"} and gets back a list of
+ * {"text", "buttons": [{"title", "payload"}], "metadata": {"language": "da" | "en"}}.
  * Bot text is always rendered as text (never as HTML); http(s) URLs become links.
+ *
+ * The widget's own labels (LABELS: Danish and English) follow the conversation's language, which
+ * each bot message carries in metadata.language (the assistant's "language" slot). The widget
+ * root shows the current one as its lang and data-language attributes; it is kept with the
+ * conversation (sessionStorage), and Danish until the assistant says otherwise.
  */
 (function () {
   "use strict";
@@ -41,36 +47,74 @@
   };
   var storageKey = "borger-chat:" + config.assistantUrl;
 
-  var TEXT = {
-    launcher: "Chat med kommunen",
-    title: "Chat med " + config.municipality,
-    close: "Luk chatten",
-    log: "Samtale med kommunens digitale assistent",
-    inputLabel: "Skriv dit spørgsmål",
-    send: "Send",
-    typing: "Assistenten skriver …",
-    you: "Du skrev:",
-    assistant: "Assistenten skrev:",
-    newWindow: " (åbner i et nyt vindue)",
-    privacy:
-      "Skriv ikke dit CPR-nummer eller andre personlige oplysninger her. " +
-      "Skal du sende personlige oplysninger til kommunen, så brug Digital Post.",
-    digitalPostLink: "Gå til Digital Post",
-    unreachable:
-      "Vi kan ikke få forbindelse til chatten lige nu. " +
-      (config.phone
-        ? "Ring til " + config.municipality + " på " + config.phone + "."
-        : "Prøv igen om lidt."),
-    tooLong: "Din besked er for lang. Skriv højst " + MAX_CHARS + " tegn.",
-    tooMany: "Du har sendt mange beskeder på kort tid. Vent lidt, og prøv igen.",
-    refused: function (detail) {
-      return (
-        "Din besked kunne ikke sendes" +
-        (detail ? " (" + detail + ")" : "") +
-        ". Prøv at skrive den på en anden måde."
-      );
+  // The widget's own labels (not the assistant's sentences), per conversation language.
+  var LABELS = {
+    da: {
+      launcher: "Chat med kommunen",
+      title: "Chat med " + config.municipality,
+      close: "Luk chatten",
+      log: "Samtale med kommunens digitale assistent",
+      inputLabel: "Skriv dit spørgsmål",
+      send: "Send",
+      typing: "Assistenten skriver …",
+      you: "Du skrev:",
+      assistant: "Assistenten skrev:",
+      newWindow: " (åbner i et nyt vindue)",
+      privacy:
+        "Skriv ikke dit CPR-nummer eller andre personlige oplysninger her. " +
+        "Skal du sende personlige oplysninger til kommunen, så brug Digital Post.",
+      digitalPostLink: "Gå til Digital Post",
+      unreachable:
+        "Vi kan ikke få forbindelse til chatten lige nu. " +
+        (config.phone
+          ? "Ring til " + config.municipality + " på " + config.phone + "."
+          : "Prøv igen om lidt."),
+      tooLong: "Din besked er for lang. Skriv højst " + MAX_CHARS + " tegn.",
+      tooMany: "Du har sendt mange beskeder på kort tid. Vent lidt, og prøv igen.",
+      refused: function (detail) {
+        return (
+          "Din besked kunne ikke sendes" +
+          (detail ? " (" + detail + ")" : "") +
+          ". Prøv at skrive den på en anden måde."
+        );
+      },
+    },
+    en: {
+      launcher: "Chat with the municipality",
+      title: "Chat with " + config.municipality,
+      close: "Close the chat",
+      log: "Conversation with the municipality's digital assistant",
+      inputLabel: "Write your question",
+      send: "Send",
+      typing: "The assistant is typing …",
+      you: "You wrote:",
+      assistant: "The assistant wrote:",
+      newWindow: " (opens in a new window)",
+      privacy:
+        "Do not write your CPR number or other personal information here. " +
+        "If you need to send personal information to the municipality, use Digital Post.",
+      digitalPostLink: "Go to Digital Post",
+      unreachable:
+        "We cannot connect to the chat right now. " +
+        (config.phone
+          ? "Call " + config.municipality + " on " + config.phone + "."
+          : "Please try again in a moment."),
+      tooLong: "Your message is too long. Write at most " + MAX_CHARS + " characters.",
+      tooMany: "You have sent many messages in a short time. Please wait a little and try again.",
+      refused: function (detail) {
+        return (
+          "Your message could not be sent" +
+          (detail ? " (" + detail + ")" : "") +
+          ". Try writing it in another way."
+        );
+      },
     },
   };
+  var DEFAULT_LANGUAGE = "da";
+
+  function knownLanguage(value) {
+    return typeof value === "string" && Object.prototype.hasOwnProperty.call(LABELS, value);
+  }
 
   // -- storage (sessionStorage: the conversation lives as long as the tab) ----------------
 
@@ -124,6 +168,13 @@
   if (!Array.isArray(history)) {
     history = [];
   }
+
+  // The conversation's language: as the assistant last said it, Danish until then.
+  var language = load("language");
+  if (!knownLanguage(language)) {
+    language = DEFAULT_LANGUAGE;
+  }
+  var TEXT = LABELS[language];
 
   // -- helpers ----------------------------------------------------------------------------
 
@@ -214,7 +265,8 @@
   // -- the widget -------------------------------------------------------------------------
 
   var root = el("div", "bc-root");
-  root.lang = "da";
+  root.lang = language;
+  root.setAttribute("data-language", language);
   root.setAttribute("data-borger-chat", "");
 
   var launcher = el("button", "bc-launcher");
@@ -225,7 +277,8 @@
   var bubble = el("span", "bc-launcher-icon");
   bubble.setAttribute("aria-hidden", "true");
   launcher.appendChild(bubble);
-  launcher.appendChild(el("span", "bc-launcher-text", TEXT.launcher));
+  var launcherText = el("span", "bc-launcher-text", TEXT.launcher);
+  launcher.appendChild(launcherText);
 
   var panel = el("div", "bc-panel");
   panel.id = "bc-panel";
@@ -248,15 +301,18 @@
 
   var notice = el("p", "bc-notice");
   notice.id = "bc-notice";
-  notice.appendChild(document.createTextNode(TEXT.privacy));
+  var privacyText = document.createTextNode(TEXT.privacy);
+  notice.appendChild(privacyText);
+  var dpText = document.createTextNode(TEXT.digitalPostLink);
+  var dpNewWindow = visuallyHidden(TEXT.newWindow);
   if (config.digitalPost) {
     notice.appendChild(document.createTextNode(" "));
     var dp = el("a", "bc-link");
     dp.href = config.digitalPost;
     dp.target = "_blank";
     dp.rel = "noopener";
-    dp.appendChild(document.createTextNode(TEXT.digitalPostLink));
-    dp.appendChild(visuallyHidden(TEXT.newWindow));
+    dp.appendChild(dpText);
+    dp.appendChild(dpNewWindow);
     notice.appendChild(dp);
   }
 
@@ -303,13 +359,18 @@
 
   function renderEntry(entry) {
     var item = el("div", "bc-msg bc-msg-" + entry.from);
+    var labels = TEXT;
+    if (knownLanguage(entry.lang)) {
+      item.lang = entry.lang; // the language it was written in, whatever the widget's is now
+      labels = LABELS[entry.lang];
+    }
     if (entry.from === "user") {
       item.appendChild(visuallyHidden(TEXT.you + " "));
       // The citizen's own text, as typed: never turned into links or markup.
       item.appendChild(el("span", "bc-text bc-text-user", entry.text));
     } else {
       if (entry.from === "bot") {
-        item.appendChild(visuallyHidden(TEXT.assistant + " "));
+        item.appendChild(visuallyHidden(labels.assistant + " "));
       }
       var text = el("span", "bc-text");
       appendText(text, entry.text || "");
@@ -343,7 +404,8 @@
 
   var typing = el("div", "bc-msg bc-msg-bot bc-typing");
   typing.setAttribute("aria-label", TEXT.typing);
-  typing.appendChild(visuallyHidden(TEXT.typing));
+  var typingText = visuallyHidden(TEXT.typing);
+  typing.appendChild(typingText);
   var dots = el("span", "bc-dots");
   dots.setAttribute("aria-hidden", "true");
   for (var d = 0; d < 3; d++) {
@@ -352,6 +414,40 @@
   typing.appendChild(dots);
 
   var pending = 0;
+
+  /* Switch the widget's own labels (and its lang) to the conversation's language. */
+  function setLanguage(next) {
+    if (!knownLanguage(next) || next === language) {
+      return;
+    }
+    language = next;
+    TEXT = LABELS[language];
+    save("language", language);
+    root.lang = language;
+    root.setAttribute("data-language", language);
+    launcherText.textContent = TEXT.launcher;
+    title.textContent = TEXT.title;
+    closeButton.setAttribute("aria-label", TEXT.close);
+    privacyText.nodeValue = TEXT.privacy;
+    dpText.nodeValue = TEXT.digitalPostLink;
+    dpNewWindow.textContent = TEXT.newWindow;
+    log.setAttribute("aria-label", TEXT.log);
+    label.textContent = TEXT.inputLabel;
+    sendButton.textContent = TEXT.send;
+    typing.setAttribute("aria-label", TEXT.typing);
+    typingText.textContent = TEXT.typing;
+  }
+
+  /* The conversation's language as the reply gives it (its last message that says one). */
+  function languageOf(messages) {
+    var found = null;
+    messages.forEach(function (m) {
+      if (m && m.metadata && knownLanguage(m.metadata.language)) {
+        found = m.metadata.language;
+      }
+    });
+    return found;
+  }
 
   function showTyping(on) {
     if (on) {
@@ -422,7 +518,7 @@
       return;
     }
     if (message.length > MAX_CHARS) {
-      add({ from: "error", text: TEXT.tooLong });
+      add({ from: "error", lang: language, text: TEXT.tooLong });
       return;
     }
     add({ from: "user", text: withoutCpr(shown || message) });
@@ -436,12 +532,14 @@
           showTyping(false);
         }
         if (result.status >= 200 && result.status < 300 && Array.isArray(result.body)) {
+          setLanguage(languageOf(result.body));
           result.body.forEach(function (m) {
             if (!m || (typeof m.text !== "string" && !Array.isArray(m.buttons))) {
               return;
             }
             add({
               from: "bot",
+              lang: language,
               text: typeof m.text === "string" ? m.text : "",
               buttons: Array.isArray(m.buttons)
                 ? m.buttons
@@ -455,7 +553,7 @@
             });
           });
         } else {
-          add({ from: "error", text: errorFor(result.status, result.body) });
+          add({ from: "error", lang: language, text: errorFor(result.status, result.body) });
         }
         if (pending) {
           showTyping(true);
