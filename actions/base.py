@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.dialogue.outcome import Kind
 from bot.dialogue.redirects import through_redirect
 from bot.dialogue.replies import Answer, Question
+from bot.dialogue.thread import Thread
 from bot.dialogue.topics import Topic, get_registry
 from bot.knowledge.profile import Profile, get_profile
 from bot.settings import get_settings
@@ -67,7 +68,21 @@ class TopicAction(Action, ABC):
         if outcome.kind.is_answer:
             dispatcher.utter_message(response="utter_ask_helpful")
         # For the statistics: what this turn did (recorded by the event broker).
-        return [SlotSet("turn_outcome", outcome.to_slot())]
+        events = [SlotSet("turn_outcome", outcome.to_slot())]
+        thread = thread_after(topic, answer)
+        if thread is not None:
+            events += [SlotSet(name, value) for name, value in thread.to_slots().items()]
+        return events
+
+
+def thread_after(topic: Topic, answer: Answer) -> Thread | None:
+    """What a follow-up to this turn continues: the answer's own thread, else the entry's
+    topic alone; None (keep the thread) after a greeting, help, feedback or a miss."""
+    if answer.thread is not None:
+        return answer.thread
+    if topic.kind in (Kind.META, Kind.FALLBACK) or not topic.action:
+        return None
+    return Thread(topic=topic.id)
 
 
 def question_of(tracker: Tracker, now: Any) -> Question:
@@ -77,14 +92,19 @@ def question_of(tracker: Tracker, now: Any) -> Question:
     for entity in message.get("entities") or []:
         if entity.get("value"):
             entities.setdefault(str(entity.get("entity")), []).append(str(entity["value"]))
+    intent = (message.get("intent") or {}).get("name")
+    language = tracker.get_slot("language")
     return Question(
         now=now,
         text=message.get("text") or "",
-        intent=(message.get("intent") or {}).get("name"),
+        intent=intent,
         entities={k: tuple(v) for k, v in entities.items()},
         previous_was_miss=previous_turn_was_miss(tracker),
         otherwise_asked=otherwise_already_asked(tracker),
         chance=random.random(),  # noqa: S311 - sampling a survey question, not security
+        thread=Thread.from_slots(tracker.slots),
+        follow_up=intent == "follow_up",
+        language=language if language in ("da", "en") else "da",
     )
 
 

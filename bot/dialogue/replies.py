@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.dialogue.outcome import Kind
+from bot.dialogue.thread import Thread
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Answer:
     topic: str | None = None
     kind: Kind | None = None
     area: str | None = None
+    # What this answer was about, for a follow-up; None leaves the thread as it was.
+    thread: Thread | None = None
 
     @classmethod
     def of(cls, *replies: Reply, **outcome: Any) -> Answer:
@@ -50,7 +53,9 @@ class Question:
     """What an answer function may know about the turn (built from the tracker by actions/).
 
     ``chance`` is a uniform draw from [0, 1) for questions asked of a sample of citizens; a
-    test passes a fixed value.
+    test passes a fixed value. ``thread`` is what the previous answer was about, and
+    ``follow_up`` says whether the message only continues it ("og i weekenden?").
+    ``language`` is the conversation's language, "da" or "en".
     """
 
     now: datetime
@@ -60,6 +65,9 @@ class Question:
     previous_was_miss: bool = False
     otherwise_asked: bool = False
     chance: float = 0.0
+    thread: Thread = field(default_factory=Thread)
+    follow_up: bool = False
+    language: str = "da"
 
     def entity(self, name: str) -> str | None:
         """The first value of entity ``name`` in the message, if any."""

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Extra, Field, root_validator, validator
 
@@ -28,6 +28,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _ANSWER = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 AnswerFunction = Callable[[Profile, Question], Answer]
+FollowUpField = Literal["place", "day", "period", "task", "aspect"]
 
 
 class TopicError(Exception):
@@ -46,6 +47,8 @@ class Topic(BaseModel):
     area: str = Field(..., min_length=1, max_length=64)
     label: str = Field(..., min_length=1, max_length=80)
     button: str | None = Field(None, min_length=1, max_length=40)
+    button_en: str | None = Field(None, min_length=1, max_length=40)
+    follow_ups: tuple[FollowUpField, ...] = ()
 
     class Config:
         extra = Extra.forbid
@@ -84,6 +87,8 @@ class Topic(BaseModel):
             raise ValueError("an entry with an action needs at least one intent")
         if values.get("button") and not values.get("action"):
             raise ValueError("a help button needs an action to answer it")
+        if bool(values.get("button")) != bool(values.get("button_en")):
+            raise ValueError("a help button needs its title in both languages (button_en)")
         return values
 
     def answer_function(self) -> AnswerFunction:
@@ -156,6 +161,21 @@ class TopicRegistry(BaseModel):
     def for_intent(self, intent: str | None) -> Topic | None:
         return self._by_intent.get(intent or "")
 
+    def follow_up_entry(self, latest: str | None, named: frozenset[str]) -> Topic | None:
+        """The entry that answers a follow-up naming ``named`` after entry ``latest``.
+
+        The latest entry keeps it if it takes everything named; otherwise the first entry
+        (in registry order) that takes it all, except for an aspect, which belongs to the
+        latest topic alone. None when no entry fits (or nothing is named and there is no
+        latest entry).
+        """
+        current = self._by_id.get(latest or "")
+        if current is not None and named <= set(current.follow_ups):
+            return current
+        if not named or "aspect" in named:
+            return None
+        return next((t for t in self.topics if named <= set(t.follow_ups)), None)
+
     def answered(self) -> list[Topic]:
         """Entries answered by a custom action, in registry order."""
         return [t for t in self.topics if t.action]
@@ -174,9 +194,16 @@ class TopicRegistry(BaseModel):
         """
         return self._intents_by_kind[kind]
 
-    def help_buttons(self) -> list[dict[str, str]]:
+    def help_buttons(self, language: str = "da") -> list[dict[str, str]]:
         """The help menu: one button per entry with a title, asking its first intent."""
-        return [{"title": t.button, "payload": f"/{t.intents[0]}"} for t in self.topics if t.button]
+        return [
+            {
+                "title": str(t.button_en if language == "en" else t.button),
+                "payload": f"/{t.intents[0]}",
+            }
+            for t in self.topics
+            if t.button
+        ]
 
     def label(self, topic: str) -> str:
         """A topic id as staff read it (the id itself if the registry does not know it)."""

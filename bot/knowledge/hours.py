@@ -22,7 +22,8 @@ from functools import lru_cache
 
 import holidays
 
-from bot.knowledge.formatting import format_date, format_list, weekday_name
+from bot.knowledge.formatting import format_date, format_list, weekday_name, word
+from bot.knowledge.periods import Period
 from bot.knowledge.profile import Interval, WeeklyHours
 from bot.settings import TIMEZONE
 
@@ -182,32 +183,56 @@ def next_opening(hours: WeeklyHours, moment: datetime) -> datetime | None:
 # ``weekday_name`` and ``format_date`` stay importable from here for existing callers. Clock
 # times ("8.45", whole hours as "9", the profile's "24:00" as "24") follow the Danish
 # convention for opening hours, which is not a CLDR time pattern, so they are written here;
-# so are "i dag" and "i morgen", which Babel's locale data does not carry.
+# "i dag", "i morgen", "kl." and their English counterparts, which Babel's locale data does not
+# carry, are in words.yml (``formatting.word``).
 
 
-def format_time(t: time) -> str:
-    """Danish clock time: "9", "8.45", "17.30"; the profile's "24:00" gives "24"."""
+def format_time(t: time, *, language: str = "da") -> str:
+    """Danish clock time: "9", "8.45", "17.30"; the profile's "24:00" gives "24".
+
+    English (``language="en"``, the style of the English period labels): "9 am", "8:45 am",
+    "5:30 pm", "12 pm" at noon, "midnight" for "24:00".
+    """
+    if language == "en":
+        if t == _END_OF_DAY:
+            return "midnight"
+        hour, suffix = t.hour % 12 or 12, "am" if t.hour < 12 else "pm"
+        return f"{hour} {suffix}" if t.minute == 0 else f"{hour}:{t.minute:02d} {suffix}"
     if t == _END_OF_DAY:
         return "24"
     return str(t.hour) if t.minute == 0 else f"{t.hour}.{t.minute:02d}"
 
 
-def format_intervals(intervals: Iterable[Interval]) -> str:
-    """ "kl. 9-15", "kl. 9-12 og 13-15", or "lukket" when there are no intervals."""
-    parts = [f"{format_time(i.start)}-{format_time(i.end)}" for i in intervals]
+def format_intervals(intervals: Iterable[Interval], *, language: str = "da") -> str:
+    """ "kl. 9-15", "kl. 9-12 og 13-15", or "lukket" when there are no intervals.
+
+    English: "9 am–3 pm", "9 am–12 pm and 1 pm–3 pm", or "closed".
+    """
+    parts = [
+        word(
+            "time_range",
+            language,
+            start=format_time(i.start, language=language),
+            end=format_time(i.end, language=language),
+        )
+        for i in intervals
+    ]
     if not parts:
-        return "lukket"
-    return f"kl. {format_list(parts)}"
+        return word("closed", language)
+    if language == "en":
+        return format_list(parts, language=language)
+    return word("at_time", language, time=format_list(parts, language=language))
 
 
 def _same(a: Sequence[Interval], b: Sequence[Interval]) -> bool:
     return [(i.start, i.end) for i in a] == [(i.start, i.end) for i in b]
 
 
-def format_weekly(hours: WeeklyHours) -> str:
+def format_weekly(hours: WeeklyHours, *, language: str = "da") -> str:
     """The weekly pattern, consecutive equal days grouped.
 
-    E.g. "mandag-onsdag kl. 9-15, torsdag kl. 9-17, fredag kl. 9-13, lørdag-søndag lukket".
+    E.g. "mandag-onsdag kl. 9-15, torsdag kl. 9-17, fredag kl. 9-13, lørdag-søndag lukket";
+    English: "Monday to Wednesday 9 am–3 pm, ..., Saturday to Sunday closed".
     """
     groups: list[tuple[int, int]] = []
     for i in range(7):
@@ -217,20 +242,53 @@ def format_weekly(hours: WeeklyHours) -> str:
             groups.append((i, i))
     parts = []
     for first, last in groups:
-        days = (
-            weekday_name(first) if first == last else f"{weekday_name(first)}-{weekday_name(last)}"
-        )
-        parts.append(f"{days} {format_intervals(hours.for_weekday(first))}")
+        name = weekday_name(first, language=language)
+        if first != last:
+            name = word(
+                "day_range", language, first=name, last=weekday_name(last, language=language)
+            )
+        parts.append(f"{name} {format_intervals(hours.for_weekday(first), language=language)}")
     return ", ".join(parts)
 
 
-def format_moment(dt: datetime, now: datetime) -> str:
+def format_moment(dt: datetime, now: datetime, *, language: str = "da") -> str:
     """A coming moment relative to ``now``: "i dag kl. 9", "i morgen kl. 9",
-    or "mandag den 30. november kl. 9"."""
+    or "mandag den 30. november kl. 9"; English: "today at 9 am", "tomorrow at 9 am",
+    "on Monday 30 November at 9 am"."""
     local, today = to_local(dt), to_local(now).date()
-    clock = f"kl. {format_time(local.time())}"
+    clock = word("at_time", language, time=format_time(local.time(), language=language))
     if local.date() == today:
-        return f"i dag {clock}"
+        return f"{word('today', language)} {clock}"
     if local.date() == today + timedelta(days=1):
-        return f"i morgen {clock}"
-    return f"{format_date(local.date())} {clock}"
+        return f"{word('tomorrow', language)} {clock}"
+    day = word("day_other", language, date=format_date(local.date(), language=language))
+    return f"{day} {clock}"
+
+
+# -- periods of a day and weeks ------------------------------------------------
+
+
+def open_during(hours: WeeklyHours, day: date, period: Period) -> tuple[Interval, ...]:
+    """The intervals of ``day`` (see :func:`day_schedule`) that overlap ``period``'s window;
+    for an instant, the interval that contains it (open at its start, closed at its end)."""
+    intervals = day_schedule(hours, day).intervals
+    if period.is_instant:
+        return tuple(i for i in intervals if i.start <= period.start < i.end)
+    return tuple(i for i in intervals if i.start < period.end and i.end > period.start)
+
+
+def next_day_open_during(
+    hours: WeeklyHours, after: date, period: Period, limit_days: int = 14
+) -> date | None:
+    """The first day strictly after ``after`` (at most ``limit_days`` on) that is open
+    during ``period``, else None."""
+    for offset in range(1, limit_days + 1):
+        day = after + timedelta(days=offset)
+        if open_during(hours, day, period):
+            return day
+    return None
+
+
+def week_schedule(hours: WeeklyHours, monday: date) -> tuple[DaySchedule, ...]:
+    """The schedules of the seven days from ``monday`` (normally a Monday) on."""
+    return tuple(day_schedule(hours, monday + timedelta(days=i)) for i in range(7))

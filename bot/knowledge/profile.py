@@ -47,6 +47,8 @@ class Fact(_Model):
 
 class TextFact(Fact):
     value: str = Field(..., min_length=1)
+    # The same fact in English, from the same source (see :func:`localized`).
+    value_en: str | None = Field(None, min_length=1)
 
 
 class UrlFact(Fact):
@@ -77,6 +79,13 @@ class EmailFact(Fact):
         if not re.match(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", v):
             raise ValueError("must be an e-mail address")
         return v
+
+
+def _as_long_as(value: list[str] | None, values: dict, field: str) -> list[str] | None:
+    """An English list (``<field>_en``) must translate the Danish one item by item."""
+    if value is not None and field in values and len(value) != len(values[field]):
+        raise ValueError(f"must have as many items as {field} ({len(values[field])})")
+    return value
 
 
 class Interval(_Model):
@@ -117,6 +126,7 @@ class DateException(_Model):
     date: date
     hours: list[Interval] = []
     note: str | None = None
+    note_en: str | None = None
 
     _hours = validator("hours", pre=True, allow_reuse=True)(_parse_intervals)
 
@@ -154,6 +164,8 @@ class Place(_Model):
 
     id: str
     name: str
+    # The English name, keeping the Danish one: "Borgerservice (Citizen Service)".
+    name_en: str | None = None
     synonyms: list[str] = []
     address: TextFact | None = None
     appointment: TextFact
@@ -166,11 +178,16 @@ class SelfServiceTask(_Model):
 
     id: str
     name: str
+    name_en: str | None = None
     synonyms: list[str] = Field(..., min_items=1)
     area: str  # KOMHEN-style area, e.g. "Folkeregister"
     kind: Literal["self_service", "in_person_booking", "information"]
     text: str = Field(..., min_length=1)
+    text_en: str | None = Field(None, min_length=1)
     link: UrlFact
+    # A checked English page for the task, when one exists (else English readers get ``link``,
+    # marked as a page in Danish).
+    link_en: UrlFact | None = None
     needs_confirmation: bool = False
 
 
@@ -178,11 +195,19 @@ class Kontaktcenter1881(_Model):
     """Kontaktcenter Borger.dk (1881)."""
 
     name: str
+    name_en: str | None = None
+    # Words that name it in a question about its hours ("hvornår har 1881 åbent?").
+    synonyms: list[str] = []
     phone: PhoneFact
     alt_phone: PhoneFact | None = None
     hours: WeeklyHours
     helps_with: list[str] = Field(..., min_items=1)
+    helps_with_en: list[str] | None = None
     source: str
+
+    _same_length = validator("helps_with_en", allow_reuse=True)(
+        lambda v, values: _as_long_as(v, values, "helps_with")
+    )
 
 
 class DigitalPost(_Model):
@@ -191,11 +216,20 @@ class DigitalPost(_Model):
     mandatory_since: TextFact
     who_must: TextFact
     read_on: list[str] = Field(..., min_items=1)
+    read_on_en: list[str] | None = None
     info_link: UrlFact
     age15_link: UrlFact
     mitdk_support_phone: PhoneFact
     exemption_grounds: list[str] = Field(..., min_items=1)
+    exemption_grounds_en: list[str] | None = None
     source: str
+
+    _read_on_length = validator("read_on_en", allow_reuse=True)(
+        lambda v, values: _as_long_as(v, values, "read_on")
+    )
+    _grounds_length = validator("exemption_grounds_en", allow_reuse=True)(
+        lambda v, values: _as_long_as(v, values, "exemption_grounds")
+    )
 
 
 class Contact(_Model):
@@ -203,6 +237,11 @@ class Contact(_Model):
 
     phone: PhoneFact
     phone_hours: WeeklyHours
+    # The phone line as an opening-hours place ("hvornår kan man ringe?"): its name in an
+    # answer ("Telefonen har åbent ...") and the words that name it in a question.
+    phone_line_name: str = Field(..., min_length=1)
+    phone_line_name_en: str | None = Field(None, min_length=1)
+    phone_line_synonyms: list[str] = []
     website: UrlFact
     contact_form: UrlFact
     email: EmailFact | None = None
@@ -342,6 +381,60 @@ def _walk_sources(obj: object, path: str = "") -> list[tuple[str, str]]:
             continue
         found.extend(_walk_sources(value, f"{path}.{key}" if path else str(key)))
     return found
+
+
+ENGLISH_SUFFIX = "_en"
+
+
+def localized(obj: object, field: str, language: str = "da") -> object:
+    """``obj.<field>`` in ``language``: ``<field>_en`` when language is "en" and it is set,
+    else the Danish field. A fact with a ``value`` (a :class:`TextFact`) gives its text, in
+    the same way (``value_en`` or ``value``); a missing (None) field gives None."""
+    value = getattr(obj, field)
+    if language == "en":
+        english = getattr(obj, field + ENGLISH_SUFFIX, None)
+        if english is not None:
+            value = english
+    if isinstance(value, BaseModel) and "value" in value.__fields__:
+        return localized(value, "value", language)
+    return value
+
+
+def missing_english(profile: Profile) -> list[str]:
+    """Dotted paths of citizen-facing texts without an English counterpart (a warning only:
+    English readers then get the Danish text)."""
+    missing: list[str] = []
+
+    def walk(obj: object, path: str) -> None:
+        if isinstance(obj, BaseModel):
+            for k in obj.__fields__:
+                if k + ENGLISH_SUFFIX in obj.__fields__ and k != "link":
+                    if getattr(obj, k) is not None and getattr(obj, k + ENGLISH_SUFFIX) is None:
+                        missing.append(f"{path}.{k}" if path else k)
+                walk(getattr(obj, k), f"{path}.{k}" if path else k)
+        elif isinstance(obj, list):
+            for i, v in enumerate(obj):
+                walk(v, f"{path}.{i}")
+
+    walk(profile, "")
+    # An address is written the same way in both languages.
+    return [m for m in missing if not m.endswith(".address.value")]
+
+
+ENGLISH_SITES = ("lifeindenmark.borger.dk",)
+"""Hosts whose pages are in English (borger.dk's English site)."""
+
+
+def english_page(obj: object, field: str) -> str | None:
+    """The URL of a checked English page for the link ``obj.<field>``: ``<field>_en`` when
+    set, else the link itself when it is on an English site; None when only a Danish page
+    exists (an English answer then gives the Danish page and says so)."""
+    english = getattr(obj, field + ENGLISH_SUFFIX, None)
+    if english is not None:
+        return english.value
+    url = getattr(obj, field).value
+    host = re.sub(r"^https?://([^/:]+).*$", r"\1", url).lower()
+    return url if host in ENGLISH_SITES else None
 
 
 def example_facts(profile: Profile) -> list[tuple[str, str]]:

@@ -51,7 +51,8 @@ def _record_click_safely(
 async def link_redirect(request: Request, link_id: str) -> HTTPResponse:
     """Count a click on a link of the profile and redirect to it; unknown ids get a 404 page."""
     profile = get_profile()
-    target = known_links(profile).get(link_id)
+    language = "en" if request.args.get("lang") == "en" else "da"
+    target = known_links(profile, language).get(link_id)
     if target is None:
         return message_page(request, "link_not_found", 404)
     sender_id = request.args.get("s")

@@ -414,3 +414,31 @@ def test_axe_and_screenshots_with_a_conversation(browser: Browser, taarnby: Assi
         assert not w.csp_errors, w.csp_errors
         context.close()
     assert Path(ARTIFACTS / "widget-phone.png").stat().st_size > 0
+
+
+def test_an_english_conversation_in_the_widget(widget: Widget) -> None:
+    """The answer and the widget's own labels follow the conversation's language."""
+    page = widget.page
+    root = page.locator("[data-borger-chat]")
+    expect(root).to_have_attribute("data-language", "da")
+    widget.open()
+    widget.ask("when is citizen service open?", "Opening hours for Borgerservice (Citizen Service)")
+    expect(root).to_have_attribute("data-language", "en")
+    expect(root).to_have_attribute("lang", "en")
+    english_input = page.get_by_label("Write your question")
+    expect(english_input).to_be_visible()
+    expect(page.get_by_role("button", name="Send")).to_be_visible()
+    expect(page.get_by_role("dialog", name="Chat with Tårnby Kommune")).to_be_visible()
+    answers = page.locator(".bc-msg-bot")
+    before = answers.count()
+    english_input.fill("and in the evening?")
+    english_input.press("Enter")
+    expect(page.locator(".bc-typing")).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
+    assert "in the evening" in " ".join(answers.all_inner_texts()[before:])
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-english.png"))
+    # Back to Danish: the labels follow.
+    english_input.fill("hvornår har rådhuset åbent?")
+    english_input.press("Enter")
+    expect(root).to_have_attribute("data-language", "da", timeout=ANSWER_TIMEOUT_MS)
+    expect(page.get_by_label(INPUT)).to_be_visible()

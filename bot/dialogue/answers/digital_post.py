@@ -4,27 +4,34 @@ from __future__ import annotations
 
 import re
 
+from bot.dialogue.answers.common import link_reply
 from bot.dialogue.replies import Answer, Question, Reply
+from bot.dialogue.thread import Thread
 from bot.knowledge.formatting import format_list
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile import Profile, localized
 
 _AGE_15 = re.compile(r"\b15\b|15[- ]?[aå]r")
 
 
 def digital_post_info(profile: Profile, q: Question) -> Answer:
     """What Digital Post is and who must have it; the page for 15-year-olds if they ask."""
-    dp = profile.digital_post
+    dp, language = profile.digital_post, q.language
     if _AGE_15.search(q.text.lower()):
-        link = dp.age15_link.value
-        more = Reply("utter_digital_post_age15", {"link": link}, links=("digital_post_15",))
+        more = link_reply(
+            "utter_digital_post_age15", dp, "age15_link", language, links=("digital_post_15",)
+        )
     else:
-        link = dp.info_link.value
-        more = Reply("utter_digital_post_more", {"link": link}, links=("digital_post_info",))
+        more = link_reply(
+            "utter_digital_post_more", dp, "info_link", language, links=("digital_post_info",)
+        )
     return Answer.of(
         Reply("utter_digital_post_what"),
         Reply(
             "utter_digital_post_who",
-            {"who_must": dp.who_must.value, "since": dp.mandatory_since.value},
+            {
+                "who_must": localized(dp, "who_must", language),
+                "since": localized(dp, "mandatory_since", language),
+            },
         ),
         more,
     )
@@ -32,8 +39,9 @@ def digital_post_info(profile: Profile, q: Question) -> Answer:
 
 def digital_post_read(profile: Profile, q: Question) -> Answer:
     dp = profile.digital_post
+    read_on = format_list(localized(dp, "read_on", q.language), "or", language=q.language)
     return Answer.of(
-        Reply("utter_digital_post_read", {"read_on": format_list(dp.read_on, "or")}),
+        Reply("utter_digital_post_read", {"read_on": read_on}),
         Reply("utter_digital_post_mitdk_support", {"phone": dp.mitdk_support_phone.value}),
     )
 
@@ -50,12 +58,29 @@ def digital_post_write(profile: Profile, q: Question) -> Answer:
     )
 
 
+# What a question about the exemption may ask about (entity ``aspect``) -> the replies.
+_EXEMPTION_ASPECTS = {
+    "on_behalf": ("utter_exemption_proxy",),
+    "bring": ("utter_exemption_bring", "utter_exemption_guardian"),
+    "duration": ("utter_exemption_lasts", "utter_exemption_self_service"),
+}
+
+
 def digital_post_exemption(profile: Profile, q: Question) -> Answer:
-    grounds = profile.digital_post.exemption_grounds
+    """Who can be exempted and how; or only the aspect asked about (who may apply for
+    someone else, what to bring, whether it lasts), also as a follow-up."""
+    # The exemption is applied for at Borgerservice: "har de åbent i morgen?" asks about it.
+    thread = Thread(topic="digital_post_exemption", place=profile.default_place.id)
+    aspects = [a for a in q.entity_values("aspect") if a in _EXEMPTION_ASPECTS]
+    if aspects:
+        names = dict.fromkeys(r for a in aspects for r in _EXEMPTION_ASPECTS[a])
+        return Answer(tuple(Reply(name) for name in names), thread=thread)
+    grounds = localized(profile.digital_post, "exemption_grounds", q.language)
     return Answer.of(
         Reply("utter_exemption_grounds", {"grounds": "\n".join(f"- {g}" for g in grounds)}),
         Reply("utter_exemption_how"),
         Reply("utter_exemption_proxy"),
         Reply("utter_exemption_not_by_phone"),
         Reply("utter_exemption_paper"),
+        thread=thread,
     )

@@ -13,7 +13,9 @@ def fallback(profile: Profile, q: Question) -> Answer:
     out_of_scope = q.intent == "out_of_scope"
     replies = [Reply("utter_out_of_scope")] if out_of_scope else []
     if q.previous_was_miss:
-        return Answer.of(*replies, Reply("utter_fallback_contact"), *contact_replies(profile))
+        return Answer.of(
+            *replies, Reply("utter_fallback_contact"), *contact_replies(profile, q.language)
+        )
     if not out_of_scope:
         replies.append(Reply("utter_fallback_rephrase"))
-    return Answer.of(*replies, help_reply())
+    return Answer.of(*replies, help_reply(q.language))

@@ -21,7 +21,7 @@ def feedback(profile: Profile, q: Question) -> Answer:
     if q.entity("helpful") == "nej":
         return Answer.of(
             Reply("utter_feedback_sorry"),
-            *contact_replies(profile),
+            *contact_replies(profile, q.language),
             topic="contact",
             kind=Kind.REFERRAL_PHONE,
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from bot.dialogue.answers.common import link_reply
 from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question, Reply
+from bot.dialogue.thread import Thread
 from bot.knowledge.matching import match_task
-from bot.knowledge.profile import Profile, SelfServiceTask
+from bot.knowledge.profile import Profile, SelfServiceTask, localized
 
 # A task's kind in the profile -> the response with its link, and what handing it out does.
 _LINK_RESPONSE = {
@@ -29,29 +31,43 @@ def task_of_topic(topic: str) -> str | None:
     return topic.removeprefix(TASK_TOPIC_PREFIX) if topic.startswith(TASK_TOPIC_PREFIX) else None
 
 
-def task_buttons(profile: Profile) -> list[dict[str, str]]:
+def task_buttons(profile: Profile, language: str = "da") -> list[dict[str, str]]:
+    """One button per task, its title in ``language``; the payload is the same in both."""
     return [
-        {"title": t.name, "payload": f'/self_service{{"task": "{t.id}"}}'}
+        {"title": localized(t, "name", language), "payload": f'/self_service{{"task": "{t.id}"}}'}
         for t in profile.self_service
     ]
 
 
-def self_service_task(task: SelfServiceTask) -> Answer:
-    """The task's answer; counted as topic ``self_service:<task id>`` in the task's area."""
+def self_service_task(task: SelfServiceTask, language: str = "da") -> Answer:
+    """The task's answer; counted as topic ``self_service:<task id>`` in the task's area.
+
+    In English the link is the task's checked English page (``link_en``) when it has one, else
+    its Danish page with the ``_danish_page`` response ("page in Danish")."""
     response, kind = _LINK_RESPONSE[task.kind]
     return Answer.of(
-        Reply("utter_self_service_task", {"text": task.text}),
-        Reply(response, {"link": task.link.value}, links=(task.id,)),
+        Reply("utter_self_service_task", {"text": localized(task, "text", language)}),
+        link_reply(response, task, "link", language, links=(task.id,)),
         topic=task_topic(task.id),
         kind=kind,
         area=task.area,
+        thread=Thread(topic="self_service", task=task.id),
     )
 
 
 def self_service(profile: Profile, q: Question) -> Answer:
-    """The task's answer and link, or the catalogue as buttons when no task is recognised."""
-    for candidate in [*q.entity_values("task"), q.text]:
+    """The task's answer and link, or the catalogue as buttons when no task is recognised.
+
+    A follow-up that names no task ("og hvordan gør jeg det?") keeps the thread's task.
+    """
+    candidates = [*q.entity_values("task"), q.text]
+    if q.follow_up and q.thread.task:
+        candidates.append(q.thread.task)
+    for candidate in candidates:
         task = match_task(profile, candidate)
         if task is not None:
-            return self_service_task(task)
-    return Answer.of(Reply("utter_self_service_which", buttons=task_buttons(profile)))
+            return self_service_task(task, q.language)
+    return Answer.of(
+        Reply("utter_self_service_which", buttons=task_buttons(profile, q.language)),
+        thread=Thread(topic="self_service"),
+    )

@@ -1,0 +1,152 @@
+"""Follow-ups keep the thread: the registry's choice of entry and the answers it gives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from actions.base import thread_after
+from bot.dialogue.answers import digital_post, follow_up, hours, kontaktcenter, self_service
+from bot.dialogue.outcome import Kind
+from bot.dialogue.replies import Answer, Question
+from bot.dialogue.thread import Thread
+from bot.dialogue.topics import get_registry
+from bot.knowledge.profile import Profile, load_profile_file, profile_path
+from bot.settings import TIMEZONE
+
+MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)
+
+
+@pytest.fixture(scope="module")
+def profile() -> Profile:
+    return load_profile_file(profile_path("taarnby"))
+
+
+NO_THREAD = Thread()
+
+
+def ask(text: str, thread: Thread = NO_THREAD, follow: bool = False, **entities: str) -> Question:
+    return Question(
+        now=MONDAY_10,
+        text=text,
+        intent="follow_up" if follow else None,
+        entities={k: (v,) for k, v in entities.items()},
+        thread=thread,
+        follow_up=follow,
+    )
+
+
+def said(answer: Answer) -> list[tuple[str, dict]]:
+    return [(r.response, r.variables) for r in answer.replies]
+
+
+@pytest.mark.parametrize(
+    ("latest", "named", "expected"),
+    [
+        ("kontaktcenter_1881", set(), "kontaktcenter_1881"),  # "og de?" repeats the topic
+        ("kontaktcenter_1881", {"period"}, "opening_hours"),  # their evening hours
+        ("opening_hours", {"day"}, "opening_hours"),
+        ("opening_hours", {"place", "day"}, "opening_hours"),
+        ("digital_post_exemption", {"aspect"}, "digital_post_exemption"),
+        ("digital_post_exemption", {"day"}, "opening_hours"),
+        ("self_service", {"task"}, "self_service"),
+        ("opening_hours", {"task"}, "self_service"),
+        ("appointment", {"place"}, "appointment"),
+        (None, {"day"}, "opening_hours"),
+        (None, set(), None),  # nothing to continue
+        ("self_service", {"aspect"}, None),  # an aspect belongs to the latest topic alone
+        ("contact", {"aspect"}, None),
+    ],
+)
+def test_the_registry_picks_the_entry_a_follow_up_continues(
+    latest: str | None, named: set[str], expected: str | None
+) -> None:
+    entry = get_registry().follow_up_entry(latest, frozenset(named))
+    assert (entry.id if entry else None) == expected
+
+
+def test_thread_round_trips_through_slots() -> None:
+    thread = Thread(topic="opening_hours", place="raadhuset", day="date:2026-11-28")
+    slots = thread.to_slots()
+    assert slots["thread_period"] is None  # an old value is cleared
+    assert Thread.from_slots(slots) == thread
+    assert Thread.from_slots({"thread_topic": ""}) == Thread()
+
+
+def test_their_evening_hours_after_1881(profile: Profile) -> None:
+    first = kontaktcenter.kontaktcenter_1881(profile, ask("hvad er 1881"))
+    assert first.thread == Thread(topic="kontaktcenter_1881", place="kontaktcenter_1881")
+    evening = hours.opening_hours(profile, ask("hvornår har de åbent om aftenen", first.thread))
+    ((response, values),) = said(evening)
+    assert response == "utter_hours_period_open"
+    assert values["place"] == "Kontaktcenter Borger.dk"
+    assert values["intervals"] == "kl. 8-22"
+    assert evening.thread is not None and evening.thread.period == "om aftenen"
+    # "og i weekenden?" keeps place and time of day, and takes the new day.
+    weekend = follow_up.follow_up(profile, ask("og i weekenden?", evening.thread, follow=True))
+    assert said(weekend)[0][0] == "utter_hours_period_closed"
+    assert said(weekend)[0][1]["day"] == "lørdag den 28. november"
+    assert weekend.topic == "opening_hours" and weekend.kind is Kind.INFORMATION
+
+
+def test_a_new_place_keeps_the_day_only_in_a_follow_up(profile: Profile) -> None:
+    saturday = hours.opening_hours(profile, ask("har borgerservice åbent på lørdag"))
+    town_hall = follow_up.follow_up(profile, ask("hvad med rådhuset?", saturday.thread, True))
+    assert said(town_hall)[0] == (
+        "utter_hours_day_closed",
+        {"place": "Rådhuset", "day": "lørdag den 28. november"},
+    )
+    # A full question names its own day, or none: the weekly hours, no carried Saturday.
+    weekly = hours.opening_hours(profile, ask("hvornår har rådhuset åbent", saturday.thread))
+    assert said(weekly)[0][0] == "utter_hours_weekly"
+
+
+def test_exemption_aspects(profile: Profile) -> None:
+    first = digital_post.digital_post_exemption(profile, ask("fritagelse"))
+    assert len(first.replies) == 5
+    for aspect, expected in [
+        ("on_behalf", ["utter_exemption_proxy"]),
+        ("bring", ["utter_exemption_bring", "utter_exemption_guardian"]),
+        ("duration", ["utter_exemption_lasts", "utter_exemption_self_service"]),
+    ]:
+        answer = follow_up.follow_up(
+            profile, ask("kan de?", first.thread, follow=True, aspect=aspect)
+        )
+        assert [r for r, _ in said(answer)] == expected
+        assert answer.topic == "digital_post_exemption"
+        assert answer.kind is Kind.REFERRAL_ATTENDANCE
+
+
+def test_another_task_as_a_follow_up(profile: Profile) -> None:
+    moving = self_service.self_service(profile, ask("jeg skal flytte"))
+    assert moving.thread == Thread(topic="self_service", task="moving")
+    passport = follow_up.follow_up(profile, ask("hvad med pas?", moving.thread, True))
+    assert passport.topic == "self_service:passport"
+    assert passport.thread == Thread(topic="self_service", task="passport")
+
+
+def test_a_follow_up_with_nothing_to_continue(profile: Profile) -> None:
+    answer = follow_up.follow_up(profile, ask("hvad med dem?", follow=True))
+    assert [r for r, _ in said(answer)] == ["utter_follow_up_no_topic", "utter_help"]
+    assert answer.kind is Kind.FALLBACK
+
+
+def test_next_week_lists_the_open_days(profile: Profile) -> None:
+    week = hours.opening_hours(profile, ask("hvornår har rådhuset åbent i næste uge"))
+    ((response, values),) = said(week)
+    assert response == "utter_hours_week"
+    assert values["week"] == 49
+    assert "- torsdag den 3. december: kl. 8.45-17" in values["days"]
+    assert "lørdag" not in values["days"]
+
+
+def test_the_thread_after_a_turn() -> None:
+    registry = get_registry()
+    own = Answer((), thread=Thread(topic="opening_hours", place="raadhuset"))
+    assert thread_after(registry.get("opening_hours"), own) == own.thread
+    assert thread_after(registry.get("digital_post_read"), Answer(())) == Thread(
+        topic="digital_post_read"
+    )
+    for meta in ("help", "feedback", "fallback", "technical_error"):
+        assert thread_after(registry.get(meta), Answer(())) is None  # keep the thread
