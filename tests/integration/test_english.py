@@ -16,7 +16,7 @@ LIFE_IN_DENMARK_DIGITAL_POST = (
     "https://lifeindenmark.borger.dk/apps-and-digital-services/Digital-Post"
 )
 LIFE_IN_DENMARK_MOVING = "https://lifeindenmark.borger.dk/housing-and-moving/moving/change-address"
-DANISH_WORDS = (" har ", " og ", " du ", " kan ", "åbent", "lukket")
+DANISH_WORDS = (" har ", " du ", " kan ", " ikke ", "åbent", "lukket")
 
 
 def languages(messages: list[dict]) -> set[str]:

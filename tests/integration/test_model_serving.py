@@ -47,7 +47,7 @@ def shuffle_labels(project: Path, seed: int = 9) -> None:
     """Give every NLU example of ``project`` a random intent (the same number of examples per
     intent as before); lookups, synonyms and regexes stay as they are."""
     pairs: list[tuple[str, str]] = []
-    for path in sorted((project / "data" / "nlu").glob("*.yml")):
+    for path in sorted((project / "data" / "nlu").rglob("*.yml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         kept = []
         for item in doc.get("nlu") or []:
