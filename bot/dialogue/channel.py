@@ -327,17 +327,20 @@ class GuardedRestInput(InputChannel):
     def _limit(self, request: Request, sender: str) -> HTTPResponse | None:
         """429 when the conversation has used up its turns (every request counts) or sends
         too fast."""
+        language = self.languages.get(sender) or DEFAULT_LANGUAGE  # no tracker read when busy
         if not self.turns.hit(sender):
-            return self._too_many(request, "utter_too_many_turns", None)
+            return self._too_many(request, "utter_too_many_turns", None, language)
         wait = self.per_conversation.hit(sender)
         if wait:
-            return self._too_many(request, "utter_too_many_messages", wait)
+            return self._too_many(request, "utter_too_many_messages", wait, language)
         return None
 
-    def _too_many(self, request: Request, utter: str, wait: float | None) -> HTTPResponse:
+    def _too_many(
+        self, request: Request, utter: str, wait: float | None, language: str = DEFAULT_LANGUAGE
+    ) -> HTTPResponse:
         logger.info("Refused a request: rate limit (%s)", utter)
         headers = {"Retry-After": str(math.ceil(wait))} if wait else None
-        return _error(429, _response_text(request, utter), headers)
+        return _error(429, _response_text(request, utter, language), headers)
 
     async def _plain_unless_offered(self, request: Request, sender: str, text: str) -> str:
         if not text.lstrip().startswith("/"):
@@ -523,12 +526,29 @@ def _where(exc: BaseException) -> str:
     return f"{type(exc).__name__}{where}"
 
 
-def _response_text(request: Request, utter: str) -> str:
-    """The first text of a domain response (limits and faults are said in domain.yml)."""
+def _response_text(request: Request, utter: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The text of a domain response in ``language`` (limits and faults are said in
+    domain.yml): the variant whose condition is that language slot value, else the one
+    without a condition (the Danish default)."""
     try:
-        return str(request.app.ctx.agent.domain.responses[utter][0]["text"])
-    except (AttributeError, KeyError, IndexError, TypeError):
+        variants = request.app.ctx.agent.domain.responses[utter]
+    except (AttributeError, KeyError, TypeError):
         return utter
+    return response_variant_text(variants, language) or utter
+
+
+def response_variant_text(variants: list[dict[str, Any]], language: str) -> str | None:
+    """The text of the variant for ``language`` among a response's variants."""
+    default = None
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        if not conditions:
+            default = default if default is not None else variant.get("text")
+        elif all(
+            c.get("name") == LANGUAGE_SLOT and c.get("value") == language for c in conditions
+        ):
+            return str(variant.get("text"))
+    return None if default is None else str(default)
 
 
 def _fail_loudly_on_tracker_store_errors(agent: Any) -> None:

@@ -178,3 +178,19 @@ def test_remember_languages_wraps_a_store_once() -> None:
     assert languages.get("s") == "en"
     saved = asyncio.run(store.retrieve("s"))
     assert saved is not None and saved.get_slot("language") == "en"
+
+
+def test_limit_and_fault_texts_follow_the_language() -> None:
+    """The channel says its own refusals (429, faults) in the conversation's language."""
+    import yaml
+
+    from bot.dialogue.channel import response_variant_text
+    from bot.ops.runner import ROOT
+
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    variants = responses["utter_too_many_messages"]
+    assert response_variant_text(variants, "da") == (
+        "Du har sendt mange beskeder på kort tid. Vent lidt, og prøv igen."
+    )
+    assert response_variant_text(variants, "en").startswith("You have sent many messages")
+    assert response_variant_text([{"text": "kun dansk"}], "en") == "kun dansk"
