@@ -37,7 +37,7 @@ pytestmark = pytest.mark.integration
 
 CPR = "230687-4711"  # a synthetic CPR number (valid date)
 CPR_PARTS = ("230687", "4711", "2306874711")
-FALLBACKS = ("jeg har tabt min pung", "skal jeg betale")
+FALLBACKS = ("kan du bage en kage", "skal jeg betale")
 LOW_CONFIDENCE = ("jeg vil klage over min nabo", "er det gratis", "har I en app")
 QUESTION = "hvornår har borgerservice åbent?"
 WEBTEAM = ("webteam.anna", "korrekt hest batteri 42")
@@ -95,7 +95,7 @@ def conversations(taarnby: Assistant) -> dict[str, str]:
     (no,) = [b for b in buttons(reply) if b["title"] == "Nej"]
     taarnby.ask(no["payload"], senders["nej"])
     taarnby.ask(f"mit cpr er {CPR} hvad med min mor", senders["cpr"])
-    taarnby.ask("jeg har tabt min pung", senders["cpr"])
+    taarnby.ask("kan du bage en kage", senders["cpr"])
     taarnby.ask("hvornår har rådhuset åbent", senders["fine"])
     taarnby.ask("tak", senders["fine"])
     return senders
@@ -109,7 +109,7 @@ def test_conversations_make_items_with_the_right_reasons(
     assert {t: v[1:3] for t, v in by_sender["fallback"].items()} == {
         text: ("fallback", "nlu_fallback") for text in FALLBACKS
     }, found
-    pung = by_sender["fallback"]["jeg har tabt min pung"]
+    pung = by_sender["fallback"]["kan du bage en kage"]
     assert pung[3] == pytest.approx(0.7) and pung[4]  # runner-up from DIET's ranking
     assert by_sender["nej"] and next(iter(by_sender["nej"].items()))[1][1] == "not_helped"
     assert list(by_sender["nej"]) == [QUESTION]
@@ -129,7 +129,7 @@ def test_conversations_make_items_with_the_right_reasons(
         conversation_id,
     )
     assert messages[0] == ("user", "hej")
-    assert ("user", "jeg har tabt min pung") in messages
+    assert ("user", "kan du bage en kage") in messages
     assert any(role == "bot" for role, _ in messages)
 
 
@@ -192,11 +192,11 @@ def test_annotating_in_the_web_app_writes_valid_training_data(
     found = wait_for_items(taarnby, set(conversations.values()), 6)
     inbox = webteam.get(base + "/webteam/inbox?grund=fallback", timeout=30)
     assert inbox.status_code == 200
-    assert "Ikke forstået" in inbox.text and "jeg har tabt min pung" in inbox.text
-    # Two citizens wrote "jeg har tabt min pung": one line, with its count.
-    assert re.search(r"jeg har tabt min pung</a>\s*<span class=\"count\"[^>]*>\d+ ×", inbox.text)
+    assert "Ikke forstået" in inbox.text and "kan du bage en kage" in inbox.text
+    # Two citizens wrote "kan du bage en kage": one line, with its count.
+    assert re.search(r"kan du bage en kage</a>\s*<span class=\"count\"[^>]*>\d+ ×", inbox.text)
 
-    pung_id = found["jeg har tabt min pung"][0]
+    pung_id = found["kan du bage en kage"][0]
     page = webteam.get(f"{base}/webteam/inbox/{pung_id}", timeout=30)
     assert page.status_code == 200
     assert '<datalist id="domain-intents">' in page.text and '<option value="contact">' in page.text
@@ -239,7 +239,7 @@ def test_annotating_in_the_web_app_writes_valid_training_data(
             "csrf_token": token,
             "action": "intent",
             "intent": "contact",
-            "text": "jeg har tabt min pung, hvem kan jeg kontakte",
+            "text": "hvem i kommunen kan jeg kontakte om det",
         },
         allow_redirects=False,
         timeout=30,
@@ -248,7 +248,7 @@ def test_annotating_in_the_web_app_writes_valid_training_data(
     decided = rows(
         taarnby,
         "SELECT status, decided_intent, decided_by, decided_at FROM review_items WHERE "
-        "normalized = 'jeg har tabt min pung'",
+        "normalized = 'kan du bage en kage'",
     )
     assert len(decided) >= 2  # the whole group of equal messages
     assert {r[:3] for r in decided} == {("accepted", "contact", WEBTEAM[0])}
@@ -308,7 +308,7 @@ def test_annotating_in_the_web_app_writes_valid_training_data(
     assert export.returncode == 0, export.stderr
     reviewed_yml = (project / "data" / "nlu" / "reviewed.yml").read_text(encoding="utf-8")
     assert "- intent: contact" in reviewed_yml
-    assert "jeg har tabt min pung, hvem kan jeg kontakte" in reviewed_yml
+    assert "hvem i kommunen kan jeg kontakte om det" in reviewed_yml
     # The confirmed question is already in data/nlu/opening_hours.yml: left out, not doubled.
     assert "hvornår har borgerservice" not in reviewed_yml
     assert json.loads(export.stdout)["skipped_duplicates"] >= 1
@@ -339,7 +339,7 @@ def test_staff_and_anonymous_get_nothing(
         forbidden = staff.get(base + path, allow_redirects=False, timeout=30)
         assert forbidden.status_code == 403, path
         assert "Ingen adgang" in forbidden.text
-        assert "jeg har tabt min pung" not in forbidden.text
+        assert "kan du bage en kage" not in forbidden.text
         anonymous = requests.get(base + path, allow_redirects=False, timeout=30)
         assert anonymous.status_code == 302, path
         assert anonymous.headers["Location"].startswith("/staff/login")
