@@ -71,9 +71,15 @@ def _public_holidays(year: int) -> holidays.HolidayBase:
     return holidays.Denmark(years=year, language="da")
 
 
+# Our language codes -> the holidays library's.
+_HOLIDAY_LANGUAGES = {"da": "da", "en": "en_US"}
+
+
 @lru_cache(maxsize=32)
-def _named_days(year: int) -> holidays.HolidayBase:
-    return holidays.Denmark(years=year, categories=("public", "optional"), language="da")
+def _named_days(year: int, language: str = "da") -> holidays.HolidayBase:
+    return holidays.Denmark(
+        years=year, categories=("public", "optional"), language=_HOLIDAY_LANGUAGES[language]
+    )
 
 
 def public_holiday_name(day: date) -> str | None:
@@ -81,9 +87,10 @@ def public_holiday_name(day: date) -> str | None:
     return _public_holidays(day.year).get(day)
 
 
-def named_day(day: date) -> str | None:
-    """The Danish name of a public or optional holiday on ``day`` (e.g. "Juleaftensdag")."""
-    return _named_days(day.year).get(day)
+def named_day(day: date, language: str = "da") -> str | None:
+    """The name of a public or optional holiday on ``day`` in ``language`` ("da" or "en"),
+    e.g. "Juleaftensdag" / "Christmas Eve"; else None."""
+    return _named_days(day.year, language).get(day)
 
 
 # -- schedules -----------------------------------------------------------------

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from functools import lru_cache
-
-import holidays
 
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.dialogue.thread import Thread
@@ -26,6 +23,7 @@ from bot.knowledge.hours import (
     format_moment,
     format_time,
     format_weekly,
+    named_day,
     next_day_open_during,
     open_during,
     status_at,
@@ -109,8 +107,7 @@ def _hours_replies(
 ) -> list[Reply]:
     name = localized(place, "name", language)
     if query is None:
-        weekly = format_weekly(place.hours, language=language)
-        replies = [Reply("utter_hours_weekly", {"place": name, "weekly": weekly})]
+        replies = [_weekly_reply(place, language)]
         if place.address is not None:
             replies.append(Reply("utter_hours_address", {"address": place.address}))
         return replies
@@ -142,11 +139,6 @@ def _hours_replies(
     return [*replies, *_next_open(name, status_at(place.hours, start_of_day), now, language)]
 
 
-@lru_cache(maxsize=8)
-def _english_day_names(year: int) -> holidays.HolidayBase:
-    return holidays.Denmark(years=year, categories=("public", "optional"), language="en_US")
-
-
 def _closed_reason(hours: WeeklyHours, schedule: DaySchedule, language: str) -> str | None:
     """Why the day is closed, in ``language``: Danish "juledag" (the name lower-cased to go
     after "Det er"); English "Christmas Day", or an exception's English note (none if the
@@ -159,7 +151,15 @@ def _closed_reason(hours: WeeklyHours, schedule: DaySchedule, language: str) -> 
     for exception in hours.exceptions:
         if exception.date == schedule.day:
             return exception.note_en
-    return _english_day_names(schedule.day.year).get(schedule.day)
+    return named_day(schedule.day, language)
+
+
+def _weekly_reply(place: HoursPlace, language: str) -> Reply:
+    """ "<place> har åbent <weekly hours>"."""
+    weekly = format_weekly(place.hours, language=language)
+    return Reply(
+        "utter_hours_weekly", {"place": localized(place, "name", language), "weekly": weekly}
+    )
 
 
 def _week_replies(
@@ -169,8 +169,7 @@ def _week_replies(
     name = localized(place, "name", language)
     days = [d for d in week_schedule(place.hours, monday) if d.intervals]
     if not days:
-        weekly = format_weekly(place.hours, language=language)
-        return [Reply("utter_hours_weekly", {"place": name, "weekly": weekly})]
+        return [_weekly_reply(place, language)]
     lines = "\n".join(
         f"- {format_date(d.day, language=language)}: "
         f"{format_intervals(d.intervals, language=language)}"
