@@ -49,6 +49,7 @@ class Topic(BaseModel):
     button: str | None = Field(None, min_length=1, max_length=40)
     button_en: str | None = Field(None, min_length=1, max_length=40)
     follow_ups: tuple[FollowUpField, ...] = ()
+    aspects: tuple[str, ...] = ()
 
     class Config:
         extra = Extra.forbid
@@ -73,6 +74,12 @@ class Topic(BaseModel):
             raise ValueError("must be a custom action name starting with action_")
         return v
 
+    @validator("aspects", each_item=True)
+    def _aspect(cls, v: str) -> str:
+        if not _NAME.fullmatch(v):
+            raise ValueError("an aspect is lower-case letters, digits and _")
+        return v
+
     @validator("answer")
     def _answer(cls, v: str | None) -> str | None:
         if v is not None and not _ANSWER.fullmatch(v):
@@ -89,7 +96,13 @@ class Topic(BaseModel):
             raise ValueError("a help button needs an action to answer it")
         if bool(values.get("button")) != bool(values.get("button_en")):
             raise ValueError("a help button needs its title in both languages (button_en)")
+        if bool(values.get("aspects")) != ("aspect" in values.get("follow_ups", ())):
+            raise ValueError("follow_ups names aspect exactly when aspects lists its values")
         return values
+
+    def takes(self, named: frozenset[str], aspects: frozenset[str] = frozenset()) -> bool:
+        """Whether a follow-up naming ``named`` (and these aspect values) is this entry's."""
+        return named <= set(self.follow_ups) and aspects <= set(self.aspects)
 
     def answer_function(self) -> AnswerFunction:
         """The answer function, imported when first needed."""
@@ -161,20 +174,34 @@ class TopicRegistry(BaseModel):
     def for_intent(self, intent: str | None) -> Topic | None:
         return self._by_intent.get(intent or "")
 
-    def follow_up_entry(self, latest: str | None, named: frozenset[str]) -> Topic | None:
+    def follow_up_entry(
+        self, latest: str | None, named: frozenset[str], aspects: frozenset[str] = frozenset()
+    ) -> Topic | None:
         """The entry that answers a follow-up naming ``named`` after entry ``latest``.
 
         The latest entry keeps it if it takes everything named; otherwise the first entry
-        (in registry order) that takes it all, except for an aspect, which belongs to the
-        latest topic alone. None when no entry fits (or nothing is named and there is no
-        latest entry).
+        (in registry order) that takes it all. An aspect ("og hvis man er 15?", "kan min datter
+        gøre det?") only stays within the latest entry's topic: after "hvor læser jeg Digital
+        Post?" the age question goes to the Digital Post entry that answers it, after opening
+        hours to none. None when no entry fits (or nothing is named and there is no latest
+        entry).
         """
         current = self._by_id.get(latest or "")
-        if current is not None and named <= set(current.follow_ups):
+        if current is not None and current.takes(named, aspects):
             return current
-        if not named or "aspect" in named:
+        if not named:
             return None
-        return next((t for t in self.topics if named <= set(t.follow_ups)), None)
+        candidates = self.topics
+        if "aspect" in named:
+            if current is None:
+                return None
+            candidates = [t for t in self.topics if t.topic == current.topic]
+        return next((t for t in candidates if t.takes(named, aspects)), None)
+
+    @cached_property
+    def aspects(self) -> frozenset[str]:
+        """Every aspect value some entry answers (the entity ``aspect``'s meaningful values)."""
+        return frozenset(a for t in self.topics for a in t.aspects)
 
     def answered(self) -> list[Topic]:
         """Entries answered by a custom action, in registry order."""

@@ -89,3 +89,11 @@ def test_danish_stays_the_default(taarnby: Assistant) -> None:
     danish = taarnby.ask("hvornår har rådhuset åbent?", sender)
     assert languages(danish) == {"da"}
     assert "Rådhuset har åbent" in texts(danish)
+
+
+def test_digital_post_then_the_age_of_15_in_english(taarnby: Assistant) -> None:
+    sender = new_sender()
+    assert "digital mailbox" in assert_english(taarnby.ask("what is digital post?", sender))
+    age = assert_english(taarnby.ask("and what if I'm 15?", sender))
+    assert "aged 15 or over" in age and "Digital Post for 15-year-olds" in age
+    assert "1881" not in age

@@ -105,3 +105,23 @@ def test_a_follow_up_without_a_thread(taarnby: Assistant) -> None:
     assert any(b["payload"] == "/opening_hours" for b in buttons(reply))
     # A day alone is most likely about opening hours (the default place).
     assert "Borgerservice har lukket lørdag den 28. november" in chat.ask("og i weekenden?")
+
+
+def test_digital_post_then_the_age_of_15(taarnby: Assistant) -> None:
+    chat = Conversation(taarnby)
+    assert "Digital Post er din digitale postkasse" in chat.ask("hvad er digital post?")
+    age = taarnby.ask("og hvis man er 15 år?", chat.sender)
+    answer = texts(age)
+    assert "fyldt 15 år" in answer and "Digital Post for 15-årige" in answer
+    assert "/r/digital_post_15" in answer
+    assert "1881" not in answer and "Skriv hele spørgsmålet" not in answer
+    # Where to read it, then the age again: the same topic answers it.
+    assert "Du kan læse din Digital Post" in chat.ask("hvor læser jeg den?")
+    again = chat.ask("hvad med min søn på 15?")
+    assert "Digital Post for 15-årige" in again and "Skriv hele spørgsmålet" not in again
+
+
+def test_an_age_after_opening_hours_asks_for_the_whole_question(taarnby: Assistant) -> None:
+    chat = Conversation(taarnby)
+    assert "Borgerservice har åbent" in chat.ask("hvornår har borgerservice åbent")
+    assert "Skriv hele spørgsmålet" in chat.ask("og hvis man er 15 år?")

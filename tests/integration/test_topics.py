@@ -86,7 +86,7 @@ def test_1881(taarnby: Assistant) -> None:
 
 def test_digital_post_info(taarnby: Assistant) -> None:
     answer = texts(taarnby.ask("hvad er digital post"))
-    assert "over 15 år" in answer and "1. november 2014" in answer
+    assert "fyldt 15 år" in answer and "1. november 2014" in answer
 
 
 def test_digital_post_read(taarnby: Assistant) -> None:

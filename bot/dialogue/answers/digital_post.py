@@ -10,13 +10,29 @@ from bot.dialogue.thread import Thread
 from bot.knowledge.formatting import format_list
 from bot.knowledge.profile import Profile, localized
 
+# The age Digital Post starts at. In a Digital Post question any "15" is the age; elsewhere
+# ("og kl. 15?") only an age: "15 år", "15-årig", "er 15", "turns 15", "15 years old".
 _AGE_15 = re.compile(r"\b15\b|15[- ]?[aå]r")
+_AN_AGE_15 = re.compile(
+    r"\b15[- ]?(?:[aå]r|years?\b|yo\b)"
+    r"|\b(?:er|fylder|bliver|på|is|am|i'm|im|turns?|turning)\s+15\b"
+)
+
+
+def asks_about_age(text: str) -> bool:
+    """Whether a message asks about being 15, the age Digital Post starts at."""
+    return bool(_AN_AGE_15.search(text.lower()))
 
 
 def digital_post_info(profile: Profile, q: Question) -> Answer:
-    """What Digital Post is and who must have it; the page for 15-year-olds if they ask."""
+    """What Digital Post is and who must have it; the page for 15-year-olds if they ask.
+
+    As a follow-up about age ("og hvis man er 15?", aspect ``age``) only who must have it
+    and the page for 15-year-olds: the citizen already knows what it is.
+    """
     dp, language = profile.digital_post, q.language
-    if _AGE_15.search(q.text.lower()):
+    age = bool(_AGE_15.search(q.text.lower())) or "age" in q.entity_values("aspect")
+    if age:
         more = link_reply(
             "utter_digital_post_age15", dp, "age15_link", language, links=("digital_post_15",)
         )
@@ -24,17 +40,16 @@ def digital_post_info(profile: Profile, q: Question) -> Answer:
         more = link_reply(
             "utter_digital_post_more", dp, "info_link", language, links=("digital_post_info",)
         )
-    return Answer.of(
-        Reply("utter_digital_post_what"),
-        Reply(
-            "utter_digital_post_who",
-            {
-                "who_must": localized(dp, "who_must", language),
-                "since": localized(dp, "mandatory_since", language),
-            },
-        ),
-        more,
+    who = Reply(
+        "utter_digital_post_who",
+        {
+            "who_must": localized(dp, "who_must", language),
+            "since": localized(dp, "mandatory_since", language),
+        },
     )
+    if age and q.follow_up:
+        return Answer.of(who, more)
+    return Answer.of(Reply("utter_digital_post_what"), who, more)
 
 
 def digital_post_read(profile: Profile, q: Question) -> Answer:

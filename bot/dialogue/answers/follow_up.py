@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.dialogue.answers.conversation import help_reply
+from bot.dialogue.answers.digital_post import asks_about_age
 from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.knowledge.daytext import resolve_day
@@ -22,9 +23,12 @@ from bot.knowledge.places import match_hours_place
 from bot.knowledge.profile import Profile
 
 
-def named_in(profile: Profile, q: Question) -> frozenset[str]:
-    """What the follow-up names: entities, and what the knowledge layer finds in the text."""
-    named = {e for e in ("place", "day", "period", "task", "aspect") if q.entity(e)}
+def named_in(profile: Profile, q: Question, aspects: frozenset[str]) -> frozenset[str]:
+    """What the follow-up names: entities, what the knowledge layer finds in the text, and
+    "aspect" when it asks about one (``aspects``, from :func:`aspects_in`)."""
+    named = {e for e in ("place", "day", "period", "task") if q.entity(e)}
+    if aspects:
+        named.add("aspect")
     if resolve_day(q.text, q.now) is not None:
         named.add("day")
     if resolve_period(q.text) is not None:
@@ -36,11 +40,26 @@ def named_in(profile: Profile, q: Question) -> frozenset[str]:
     return frozenset(named)
 
 
+def aspects_in(q: Question) -> frozenset[str]:
+    """The aspects the follow-up asks about: the NLU's entity, and an age ("og hvis man er 15?").
+
+    Only values an entry answers count: DIET sometimes tags a stray word ("og på fredag?" with
+    aspect "på"), which would otherwise make an ordinary follow-up unanswerable.
+    """
+    from bot.dialogue.topics import get_registry
+
+    aspects = set(q.entity_values("aspect")) & get_registry().aspects
+    if asks_about_age(q.text):
+        aspects.add("age")
+    return frozenset(aspects)
+
+
 def follow_up(profile: Profile, q: Question) -> Answer:
     """The answer of the entry the follow-up continues; a clear question back if none."""
     from bot.dialogue.topics import get_registry
 
-    entry = get_registry().follow_up_entry(q.thread.topic, named_in(profile, q))
+    aspects = aspects_in(q)
+    entry = get_registry().follow_up_entry(q.thread.topic, named_in(profile, q, aspects), aspects)
     if entry is None or entry.id == "follow_up":
         return Answer.of(
             Reply("utter_follow_up_no_topic"),

@@ -89,6 +89,9 @@ ENTRY = {
         ({"action": "parking"}, "topics.0.action", "must be a custom action name"),
         ({"label": ""}, "topics.0.label", "ensure this value has at least 1 characters"),
         ({"colour": "red"}, "topics.0.colour", "extra fields not permitted"),
+        ({"follow_ups": ["aspect"]}, "topics.0", "follow_ups names aspect exactly when"),
+        ({"aspects": ["age"]}, "topics.0", "follow_ups names aspect exactly when"),
+        ({"follow_ups": ["aspect"], "aspects": ["Age!"]}, "topics.0.aspects.0", "an aspect is"),
     ],
 )
 def test_an_invalid_entry_names_file_and_field(
