@@ -91,6 +91,9 @@ def load_examples(path: Path) -> list[tuple[str, str]]:
 async def _predict(model: Path, examples: list[tuple[str, str]]) -> list[Prediction]:
     from rasa.core.agent import Agent
 
+    from bot.dialogue.model_loading import install
+
+    install()  # as the Rasa server loads it: no training step first
     agent = Agent.load(str(model))
     result = []
     for text, intent in examples:

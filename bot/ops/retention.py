@@ -182,7 +182,12 @@ def purge(
 
 def _tracker_engine(endpoints: Path) -> tuple[Engine | None, str | None]:
     """An engine on the tracker store of ``endpoints`` (None and a note when there is none)."""
-    from bot.ops.tracker_db import TrackerStoreConfigError, quiet_rasa_imports, sql_url
+    from bot.ops.tracker_db import (
+        TrackerStoreConfigError,
+        is_sql_store,
+        quiet_rasa_imports,
+        sql_url,
+    )
     from bot.ops.tracker_db import tracker_store_config as read_config
 
     if not endpoints.is_file():
@@ -196,9 +201,9 @@ def _tracker_engine(endpoints: Path) -> tuple[Engine | None, str | None]:
             f"not purged: {endpoints} has no tracker_store (Rasa keeps conversations in memory "
             "only; nothing on disk)"
         )
-    if str(config.type).lower() != "sql":
+    if not is_sql_store(config.type):
         return None, (
-            f"not purged: type {config.type} (only Rasa's SQL tracker store is supported; "
+            f"not purged: type {config.type} (only Rasa's SQL table of events is supported; "
             "delete old conversations with that store's own tools)"
         )
     try:

@@ -1,4 +1,5 @@
-"""The tracker store's database as endpoints.yml configures it (Rasa's SQL tracker store).
+"""The tracker store's database as endpoints.yml configures it (Rasa's SQL tracker store, or
+bot.dialogue.tracker_store's cached one over the same table).
 
 Used before startup, to refuse to start with a clear message when the database cannot be
 reached (Rasa itself would retry forever), and by the retention purge.
@@ -72,6 +73,14 @@ def sql_url(config: EndpointConfig, endpoints: Path, *, login: bool = False) -> 
     return str(url)
 
 
+def is_sql_store(store_type: object) -> bool:
+    """Whether an endpoints ``tracker_store.type`` keeps the events in Rasa's SQL table: Rasa's
+    ``SQL`` store or our cached one over the same table (bot/dialogue/tracker_store.py)."""
+    from bot.ops.runner import TRACKER_STORE
+
+    return str(store_type).lower() == "sql" or store_type == TRACKER_STORE
+
+
 def tracker_store_url(endpoints: Path, *, login: bool = False) -> str:
     """The URL of the SQL tracker store configured in ``endpoints`` (see :func:`sql_url`)."""
     config = tracker_store_config(endpoints)
@@ -80,9 +89,12 @@ def tracker_store_url(endpoints: Path, *, login: bool = False) -> str:
             f"{endpoints}: tracker_store: missing; configure Rasa's SQL tracker store "
             "(without it Rasa keeps conversations in memory only)"
         )
-    if str(config.type).lower() != "sql":
+    if not is_sql_store(config.type):
+        from bot.ops.runner import TRACKER_STORE
+
         raise TrackerStoreConfigError(
-            f"{endpoints}: tracker_store.type: {config.type!r} is not supported; use SQL"
+            f"{endpoints}: tracker_store.type: {config.type!r} is not supported; use "
+            f"{TRACKER_STORE} (Rasa's SQL tracker store, faster) or SQL"
         )
     return sql_url(config, endpoints, login=login)
 

@@ -24,7 +24,15 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from bot.ops.runner import Service, StackConfig, base_env, free_port, isolated_stack, running_stack
+from bot.ops.runner import (
+    TRACKER_STORE,
+    Service,
+    StackConfig,
+    base_env,
+    free_port,
+    isolated_stack,
+    running_stack,
+)
 from bot.ops.tracker_db import TrackerStoreConfigError
 from bot.testkit.databases import PG_ADMIN_URL, database_name, fresh_database, postgres_available
 from tests.integration.conftest import FROZEN_NOW, new_sender, texts
@@ -235,10 +243,13 @@ def pg_stack(
                 "BOT_RATE_PER_ADDRESS": "100000",
             },
         )
+        sqlite = f"  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
+        endpoints = cfg.endpoints.read_text(encoding="utf-8")
+        assert f"tracker_store:\n  type: {TRACKER_STORE}\n{sqlite}" in endpoints
         cfg.endpoints.write_text(
-            cfg.endpoints.read_text(encoding="utf-8").replace(
-                f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
-                f"tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: {url.host}\n"
+            endpoints.replace(
+                sqlite,
+                f"  dialect: postgresql\n  url: {url.host}\n"
                 f"  port: {url.port or 5432}\n  db: {tracker_db}\n  username: {url.username}\n",
             ),
             encoding="utf-8",
@@ -299,7 +310,7 @@ def test_tracker_database_down_is_a_clear_error_not_a_silent_fallback(pg_stack) 
     finally:
         _block(admin, tracker_db, False)
     log = (cfg.log_dir / "rasa.log").read_text(encoding="utf-8", errors="replace")
-    assert "tracker store (SQLTrackerStore, endpoints.yml: tracker_store) failed" in log
+    assert "tracker store (CachedSQLTrackerStore, endpoints.yml: tracker_store) failed" in log
     assert "Falling back to use the 'InMemoryTrackerStore'" not in log
     # Back again: the conversation goes on with its history.
     response, _ = _ask(cfg, "hej", sender)

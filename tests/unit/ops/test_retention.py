@@ -293,10 +293,12 @@ def fill_tracker_store(store: object) -> None:
     save_conversation(store, "new", TRACKER_CUTOFF + timedelta(days=1))
 
 
+@pytest.mark.parametrize("store_type", ["SQL", "bot.dialogue.tracker_store.CachedSQLTrackerStore"])
 def test_tracker_store_sqlite_relative_path(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_type: str
 ) -> None:
-    """A relative SQLite path is relative to the working directory, as for Rasa."""
+    """A relative SQLite path is relative to the working directory, as for Rasa; Rasa's SQL
+    store and our cached one (the same table) are purged alike."""
     SQLTrackerStore, *_ = _quiet_rasa()
     monkeypatch.chdir(tmp_path)
     (tmp_path / "var").mkdir()
@@ -308,7 +310,8 @@ def test_tracker_store_sqlite_relative_path(
     assert before == {"old": 4, "live": 4, "new": 2}
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(
-        "tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: var/tracker.db\n", encoding="utf-8"
+        f"tracker_store:\n  type: {store_type}\n  dialect: sqlite\n  db: var/tracker.db\n",
+        encoding="utf-8",
     )
     settings = _no_statistics(tmp_path)
 
