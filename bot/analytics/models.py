@@ -242,3 +242,21 @@ class LoginFailure(Base):
         sa.Index("ix_login_failures_username_at", "username_hash", "at"),
         sa.Index("ix_login_failures_expires_at", "expires_at"),
     )
+
+
+class RecordedEvent(Base):
+    """An event the statistics consumer (``python -m bot events``) has recorded.
+
+    RabbitMQ delivers an event again when the consumer stopped between committing a batch and
+    acknowledging it; the key makes recording such a copy a no-op, so nothing is counted twice.
+    Keyed by a digest of the event's sender id, type, name and timestamp
+    (:func:`bot.analytics.batches.event_key`), never by content. The consumer deletes rows
+    older than :data:`bot.analytics.batches.KEEP_KEYS` (redeliveries come within minutes).
+    """
+
+    __tablename__ = "recorded_events"
+
+    key = sa.Column(sa.String(32), primary_key=True)
+    recorded_at = sa.Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (sa.Index("ix_recorded_events_recorded_at", "recorded_at"),)

@@ -1,0 +1,476 @@
+"""``python -m bot events``: record statistics from the durable RabbitMQ queue, in batches.
+
+The consumer of the queue path (docs/statistics.md, "Two paths for the events"). The Rasa
+servers publish their events (:class:`bot.analytics.queue_broker.QueueEventBroker`); this
+process
+
+* consumes the durable queue ``BOT_EVENT_QUEUE`` with a prefetch of two batches (what it holds
+  in memory is bounded), one consumer, so every conversation's events stay in order;
+* records statistics in batches: up to ``BOT_EVENT_BATCH_SIZE`` events or
+  ``BOT_EVENT_BATCH_MS`` after the first, in one transaction
+  (:func:`bot.analytics.batches.record_batch`, the same recorder as the in-process path), and
+  acknowledges the batch (one multiple ack up to its last delivery tag) only after the commit.
+  A batch delivered again (the consumer killed between commit and ack) is skipped event by
+  event (keys in ``recorded_events``), so nothing is lost and nothing counted twice;
+* feeds the web team's review inbox as the in-process broker does (the review collector in
+  memory, the review writer's background thread), each event once;
+* keeps going: RabbitMQ away → reconnects with back-off (what was not acknowledged is
+  delivered again); the statistics database away → the batch waits and is retried with
+  back-off while the rest waits in RabbitMQ. Both are logged when they start and end, by
+  error type only, never with an event's content;
+* answers ``GET /health`` on ``127.0.0.1:--health-port`` (200 with its counters once it
+  consumes, 503 before) for the supervisor;
+* on SIGTERM or Ctrl-C finishes the batch in hand (commit, ack) and stops; what it had
+  prefetched goes back to the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+logger = logging.getLogger("bot.events")
+
+CONNECT_TIMEOUT_S = 10.0
+MAX_RETRY_S = 15.0
+# Keys of the events handed to the review collector, against duplicate deliveries.
+RECENT_KEYS = 100_000
+# How often old keys of recorded events are deleted, and a summary line is logged.
+PRUNE_EVERY_S = 3600.0
+SUMMARY_EVERY_S = 60.0
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether an error means the statistics database is unavailable (locked, down, the
+    connection lost): worth retrying, unlike an event the recorder cannot take."""
+    import sqlalchemy.exc
+
+    if isinstance(exc, (OSError, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)):
+        return True
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):  # no connection from the pool in time
+        return True
+    return bool(getattr(exc, "connection_invalidated", False))
+
+
+class _GiveUp(Exception):
+    """Stopping while the statistics database is away: the batch stays in the queue."""
+
+
+class EventConsumer:
+    """Consumes the events queue and records statistics (see the module docstring)."""
+
+    def __init__(
+        self,
+        rabbitmq_url: str,
+        queue: str,
+        analytics_url: str,
+        review_url: str,
+        municipality: str,
+        idle: timedelta,
+        batch_size: int,
+        batch_ms: int,
+        low_confidence: float,
+        sample_rate: float,
+    ) -> None:
+        from bot.analytics.batches import RecentKeys
+        from bot.review.collector import ReviewCollector
+        from bot.review.writer import ReviewWriter
+
+        self.rabbitmq_url = rabbitmq_url
+        self.queue = queue
+        self.analytics_url = analytics_url
+        self.municipality = municipality
+        self.idle = idle
+        self.batch_size = batch_size
+        self.batch_s = batch_ms / 1000.0
+        self.prefetch = 2 * batch_size
+        self.collector = ReviewCollector(low_confidence=low_confidence, sample_rate=sample_rate)
+        self.writer = ReviewWriter(review_url)
+        self.recent = RecentKeys(RECENT_KEYS)
+        self.stopping = asyncio.Event()
+        self.consuming = False
+        self.counts = {
+            "batches": 0,
+            "events": 0,
+            "recorded": 0,
+            "redelivered": 0,
+            "duplicates": 0,
+            "skipped": 0,
+        }
+        self.last_lag_ms: float | None = None
+        self._db_down_since: float | None = None
+        self._pruned_at = 0.0
+        self._keeper: Any = None
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="statistics-db")
+        self._summary: dict[str, Any] = {"at": time.monotonic(), "events": 0, "lags": []}
+
+    # -- the loop -------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Consume until :attr:`stopping` is set, reconnecting with back-off."""
+        delay = 1.0
+        while not self.stopping.is_set():
+            try:
+                await self._consume()
+                delay = 1.0
+            except _GiveUp:
+                break
+            except Exception as exc:  # RabbitMQ away, or anything unexpected: start over
+                self.consuming = False
+                if self.stopping.is_set():
+                    break
+                logger.error(
+                    "RabbitMQ connection lost or not reachable (%s); reconnecting in %.0f s. "
+                    "Unacknowledged events will be delivered again.",
+                    type(exc).__name__,
+                    delay,
+                )
+                await self._sleep(delay)
+                delay = min(MAX_RETRY_S, delay * 2)
+        self.consuming = False
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+
+    async def _consume(self) -> None:
+        import aio_pika
+
+        from bot.analytics.batches import Batcher
+
+        connection = await aio_pika.connect(self.rabbitmq_url, timeout=CONNECT_TIMEOUT_S)
+        lost = asyncio.Event()
+        connection.close_callbacks.add(lambda *_: lost.set())
+        try:
+            channel = await connection.channel()
+            await channel.set_qos(prefetch_count=self.prefetch)
+            # The same declarations as the Rasa side (QueueEventBroker): whichever starts first.
+            exchange = await channel.declare_exchange(
+                self.queue, type=aio_pika.ExchangeType.FANOUT, durable=True
+            )
+            queue = await channel.declare_queue(self.queue, durable=True)
+            await queue.bind(exchange, "")
+            inbox: asyncio.Queue = asyncio.Queue()
+            await queue.consume(inbox.put, no_ack=False)
+            self.consuming = True
+            logger.info(
+                "Consuming RabbitMQ queue %s: batches of up to %d events or %.0f ms.",
+                self.queue,
+                self.batch_size,
+                self.batch_s * 1000,
+            )
+            batcher: Batcher = Batcher(self.batch_size, self.batch_s)
+            while True:
+                if lost.is_set():
+                    raise ConnectionError("the RabbitMQ connection closed")
+                if self.stopping.is_set():
+                    if len(batcher):
+                        await self._process(batcher.take())
+                    return
+                wait = batcher.wait(time.monotonic())
+                timeout = 1.0 if wait is None else min(wait, 1.0)
+                try:
+                    if timeout > 0:
+                        message = await asyncio.wait_for(inbox.get(), timeout)
+                        batcher.add(message, time.monotonic())
+                    while len(batcher) < self.batch_size and not inbox.empty():
+                        batcher.add(inbox.get_nowait(), time.monotonic())
+                except asyncio.TimeoutError:
+                    pass
+                if batcher.due(time.monotonic()):
+                    await self._process(batcher.take())
+                await self._housekeeping()
+        finally:
+            self.consuming = False
+            try:
+                await connection.close()
+            except Exception:  # noqa: S110 - closing a connection that is gone
+                pass
+
+    # -- one batch ------------------------------------------------------------------
+
+    async def _process(self, messages: list[Any]) -> None:
+        """Record a batch, feed the review inbox, then acknowledge it."""
+        from bot.analytics.batches import event_key
+
+        events: list[dict[str, Any]] = []
+        keys: list[str] = []
+        for message in messages:
+            if message.redelivered:
+                self.counts["redelivered"] += 1
+            try:
+                event = json.loads(message.body)
+            except ValueError as exc:
+                self.counts["skipped"] += 1
+                logger.error("Skipping a message that is not an event: %s", type(exc).__name__)
+                continue
+            if not isinstance(event, dict):
+                self.counts["skipped"] += 1
+                logger.error("Skipping a message that is not an event: %s", type(event).__name__)
+                continue
+            key = event_key(event)
+            if key in self.recent:  # this process has handled it already
+                self.counts["duplicates"] += 1
+                continue
+            events.append(event)
+            keys.append(key)
+        writes = []
+        for event in events:
+            try:
+                writes.extend(self.collector.feed(event))
+            except Exception as exc:  # the inbox must never stop the statistics
+                logger.error("Could not collect a review item: %s", type(exc).__name__)
+        recorded = await self._commit(events)
+        for key in keys:
+            self.recent.add(key)
+        if writes:
+            self.writer.submit(writes)
+        await messages[-1].ack(multiple=True)
+        self._count(events, recorded)
+
+    async def _commit(self, events: list[dict[str, Any]]) -> int:
+        """Record the batch in one transaction, retrying with back-off until it commits."""
+        delay = 1.0
+        while True:
+            try:
+                try:
+                    recorded = await self._in_db_thread(self._record, events)
+                except Exception as exc:
+                    if database_away(exc):
+                        raise
+                    # An event the recorder cannot take: retrying would stop the queue.
+                    logger.error(
+                        "Could not record a batch of %d statistics events: %s; recording them "
+                        "one by one.",
+                        len(events),
+                        type(exc).__name__,
+                    )
+                    recorded = await self._in_db_thread(self._record_each, events)
+            except Exception as exc:
+                now = time.monotonic()
+                if self._db_down_since is None:
+                    self._db_down_since = now
+                logger.error(
+                    "Could not record a batch of %d statistics events: %s. It waits (the rest "
+                    "in RabbitMQ); retrying in %.0f s.",
+                    len(events),
+                    type(exc).__name__,
+                    delay,
+                )
+                await self._sleep(delay)
+                if self.stopping.is_set():
+                    logger.error(
+                        "Stopping with a batch of %d events not recorded: it stays in the "
+                        "queue for the next start.",
+                        len(events),
+                    )
+                    raise _GiveUp from None
+                delay = min(MAX_RETRY_S, delay * 2)
+                continue
+            if self._db_down_since is not None:
+                logger.warning(
+                    "The statistics database is back after %.0f s; recording again.",
+                    time.monotonic() - self._db_down_since,
+                )
+                self._db_down_since = None
+            return recorded
+
+    def _record(self, events: list[dict[str, Any]]) -> int:
+        from bot.analytics.batches import record_batch
+        from bot.analytics.db import session_scope
+
+        if not events:
+            return 0
+        self._keep_open()
+        with session_scope(self.analytics_url) as session:
+            return record_batch(
+                session, events, self.municipality, self.idle, datetime.now(timezone.utc)
+            )
+
+    def _record_each(self, events: list[dict[str, Any]]) -> int:
+        """Record the events one transaction each, skipping (and counting) those the
+        recorder refuses; raise when the database itself is away."""
+        recorded = 0
+        for event in events:
+            try:
+                recorded += self._record([event])
+            except Exception as exc:
+                if database_away(exc):
+                    raise
+                self.counts["skipped"] += 1
+                logger.error("Skipping an event the statistics cannot take: %s", type(exc).__name__)
+        return recorded
+
+    async def _in_db_thread(self, work: Callable[..., int], *args: Any) -> int:
+        """Run database work on the consumer's one database thread (the event loop keeps
+        RabbitMQ's heartbeats going meanwhile)."""
+        return await asyncio.get_running_loop().run_in_executor(self._db, work, *args)
+
+    def _keep_open(self) -> None:
+        """On SQLite, hold one idle connection for the process's life: SQLAlchemy opens a
+        connection per transaction on a SQLite file, and closing the last one checkpoints and
+        removes the WAL every time (a batch costs about 15 % less without that)."""
+        if self._keeper is None and self.analytics_url.startswith("sqlite"):
+            from bot.analytics.db import get_engine
+
+            self._keeper = get_engine(self.analytics_url).connect()
+
+    def close(self) -> None:
+        """Write what the review writer holds (a few seconds at most); release the database."""
+        self.writer.close()
+
+        def release() -> None:
+            if self._keeper is not None:
+                self._keeper.close()
+                self._keeper = None
+
+        self._db.submit(release).result()
+        self._db.shutdown()
+
+    def _count(self, events: list[dict[str, Any]], recorded: int) -> None:
+        from bot.analytics.recorder import is_recorded
+
+        self.counts["batches"] += 1
+        self.counts["duplicates"] += sum(1 for e in events if is_recorded(e)) - recorded
+        self.counts["events"] += len(events)
+        self.counts["recorded"] += recorded
+        stamps = [e.get("timestamp") for e in events if isinstance(e.get("timestamp"), float)]
+        if stamps:
+            self.last_lag_ms = max(0.0, (time.time() - max(stamps)) * 1000)
+            self._summary["lags"].append(self.last_lag_ms)
+        self._summary["events"] += len(events)
+
+    async def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if now - self._summary["at"] >= SUMMARY_EVERY_S:
+            lags = sorted(self._summary["lags"])
+            if self._summary["events"]:
+                logger.info(
+                    "Recorded %d events in the last %.0f s; lag after a batch: median %.0f ms, "
+                    "max %.0f ms.",
+                    self._summary["events"],
+                    now - self._summary["at"],
+                    lags[len(lags) // 2] if lags else 0.0,
+                    lags[-1] if lags else 0.0,
+                )
+            self._summary = {"at": now, "events": 0, "lags": []}
+        if now - self._pruned_at >= PRUNE_EVERY_S:
+            self._pruned_at = now
+            try:
+                pruned = await self._in_db_thread(self._prune)
+                if pruned:
+                    logger.info("Deleted %d keys of events recorded long ago.", pruned)
+            except Exception as exc:
+                logger.error("Could not delete old event keys: %s", type(exc).__name__)
+
+    def _prune(self) -> int:
+        from bot.analytics.batches import prune_keys
+        from bot.analytics.db import session_scope
+
+        with session_scope(self.analytics_url) as session:
+            return prune_keys(session, datetime.now(timezone.utc))
+
+    # -- health ---------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """What the health endpoint answers: state and counters, no content."""
+        return {
+            "consuming": self.consuming,
+            "queue": self.queue,
+            "database": "retrying" if self._db_down_since is not None else "ok",
+            "last_lag_ms": None if self.last_lag_ms is None else round(self.last_lag_ms, 1),
+            "review_backlog": self.writer.backlog,
+            **self.counts,
+        }
+
+    async def health(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Answer one HTTP request (any path): 200 and :meth:`status` while consuming."""
+        try:
+            await asyncio.wait_for(reader.readline(), 5)
+            ok = self.consuming
+            body = json.dumps(self.status()).encode()
+            writer.write(
+                f"HTTP/1.1 {'200 OK' if ok else '503 Service Unavailable'}\r\n"
+                "Content-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+        except Exception:  # noqa: S110 - a health probe that went away
+            pass
+        finally:
+            writer.close()
+
+
+def run(health_port: int | None = None) -> int:
+    """Run the consumer with this process's settings until SIGTERM / Ctrl-C; an exit code."""
+    from bot.dialogue.privacy import install_log_redaction
+    from bot.knowledge.profile import get_profile
+    from bot.settings import get_settings
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    install_log_redaction()
+    # aiormq's frames at DEBUG carry message bodies; alembic says what it checks at INFO.
+    for name in ("aiormq", "aio_pika", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    settings = get_settings()
+    consumer = EventConsumer(
+        rabbitmq_url=settings.rabbitmq_url,
+        queue=settings.event_queue,
+        analytics_url=settings.analytics_db_url,
+        review_url=settings.review_db_url,
+        municipality=get_profile().municipality.id,
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        batch_size=settings.event_batch_size,
+        batch_ms=settings.event_batch_ms,
+        low_confidence=settings.review_low_confidence,
+        sample_rate=settings.review_sample_rate,
+    )
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, consumer.stopping.set)
+        server = None
+        if health_port:
+            server = await asyncio.start_server(consumer.health, "127.0.0.1", health_port)
+        try:
+            await consumer.run()
+        finally:
+            if server is not None:
+                server.close()
+
+    try:
+        from bot.review.db import get_engine
+
+        get_engine(settings.review_db_url)  # create the review tables now if it is there
+    except Exception as exc:
+        logger.error(
+            "The review store (BOT_REVIEW_DB_URL) is not reachable: %s. Review items are "
+            "queued in memory until it is.",
+            type(exc).__name__,
+        )
+    asyncio.run(main())
+    consumer.close()
+    counts = consumer.counts
+    logger.info(
+        "Stopped: %d events in %d batches, %d recorded in the statistics, %d delivered again "
+        "(%d of them already recorded).",
+        counts["events"],
+        counts["batches"],
+        counts["recorded"],
+        counts["redelivered"],
+        counts["duplicates"],
+    )
+    return 0
