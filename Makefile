@@ -11,7 +11,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup run test lint validate train services test-unit test-integration nlu-eval purge migrate lock clean
+.PHONY: help setup run test lint validate train services test-unit test-integration nlu-eval purge migrate lock clean benchmark-chat run-production
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ setup: $(STAMP) ## Create .venv from requirements.lock and build the spaCy pipel
 
 run: setup ## Set up, train if needed, start everything on localhost (Ctrl-C stops it)
 	$(PY) -m bot run
+
+run-production: setup services ## nginx + Rasa replicas on PostgreSQL, Redis, RabbitMQ (REPLICAS=2 PORT=8080)
+	$(PY) -m bot run-production --replicas $(or $(REPLICAS),2) --port $(or $(PORT),8080)
 
 lint: setup ## ruff over the code
 	$(VENV)/bin/ruff check bot actions tests scripts
@@ -48,11 +51,14 @@ test-integration: train ## Integration tests against the real Rasa server and ac
 nlu-eval: train ## Held-out NLU evaluation of both pipelines (writes docs/nlu-evaluation.md)
 	$(PY) scripts/compare_pipelines.py
 
-services: ## Install Debian's chromium for browser tests; start PostgreSQL if it is down
+benchmark-chat: train ## Chat benchmark, stock Rasa vs ours (ARGS="--quick", docs/benchmark-chat.md)
+	$(PY) scripts/benchmark_chat.py $(ARGS)
+
+services: ## Install Debian's chromium and nginx; start PostgreSQL, Redis and RabbitMQ if they are down
 	@scripts/ensure_services.sh
 
 test: lint validate train services ## Run the whole test suite (what CI runs)
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests -q --durations=25
 
 purge: setup ## Delete conversations, statistics detail and logs older than their retention
 	$(PY) -m bot purge

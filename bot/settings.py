@@ -27,6 +27,8 @@ Public endpoint limits (docs/privacy.md, README "Privacy guard and bad input"):
                               is trusted for the client address (default 0: none, use the peer)
   BOT_TURN_TIMEOUT_SECONDS    longest a citizen waits for a reply before the assistant gives up
                               and says "try again / call us" (default 10)
+  BOT_TRACKER_CACHE_SIZE      conversations whose tracker the Rasa server keeps in memory
+                              between turns (bot/dialogue/tracker_store.py; default 2000, 0 off)
 
 Retention in days (``python -m bot purge`` deletes what is older; docs/privacy.md):
   BOT_RETENTION_TRACKER_DAYS     conversations with their text in the tracker store (default 30)
@@ -45,15 +47,37 @@ The web team's retraining loop (README "Retraining"):
                              (held-out accuracy or macro F1, 0..1) is refused (default 0.02)
   BOT_CV_FOLDS               folds of the cross-validation in a retraining (default 3; 0 leaves
                              it out, and the gate compares the held-out set only)
+  BOT_TRAINING_THREADS       TensorFlow/OpenMP threads of a retraining's training and
+                             cross-validation (default 1: the two cores serve citizens too)
   BOT_MODELS_DIR             where trained models and their versions are kept (default models)
   BOT_MODEL_SERVER_TOKEN     token the Rasa server sends when it pulls the model in service from
                              the web app; required (32+ characters) in production
   BOT_MODEL_POLL_SECONDS     how often the Rasa server asks for a new model (default 10)
+
+The production topology (``python -m bot run-production``, docs/production.md):
+  BOT_TRACKER_DB_URL   PostgreSQL URL of the shared tracker store; the database is created when
+                       missing (default postgresql://postgres@127.0.0.1:5432/rasa)
+  BOT_REDIS_URL        Redis URL of the lock store every Rasa replica shares (default
+                       redis://127.0.0.1:6379/1)
+  BOT_RABBITMQ_URL     RabbitMQ URL of the event broker (default
+                       amqp://guest:guest@127.0.0.1:5672/%2F)
+  BOT_EVENT_QUEUE      the RabbitMQ queue the Rasa servers publish conversation events to
+                       (default rasa_events)
+
+Statistics through RabbitMQ (docs/statistics.md, "Two paths for the events"):
+  BOT_RABBITMQ_URL       set explicitly (not empty), the stacks of ``python -m bot run`` and the
+                         tests publish the Rasa server's events to the durable queue
+                         BOT_EVENT_QUEUE and ``python -m bot events`` records them; unset, the
+                         Rasa server records statistics in its own process (the default)
+  BOT_EVENT_BATCH_SIZE   the consumer records at most this many events in one transaction
+                         (default 200)
+  BOT_EVENT_BATCH_MS     ... and waits at most this long for a batch to fill (default 50)
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -86,6 +110,7 @@ class Settings:
     rate_per_address: int = 60
     rate_per_conversation: int = 20
     max_turns: int = 200
+    tracker_cache_size: int = 2000
     proxies_count: int = 0
     turn_timeout_seconds: int = 10
     retention_tracker_days: int = 30
@@ -99,9 +124,18 @@ class Settings:
     review_sample_rate: float = 0.02
     promotion_tolerance: float = 0.02
     cv_folds: int = 3
+    training_threads: int = 1
     models_dir: str = "models"
     model_server_token: str = ""
     model_poll_seconds: int = 10
+    tracker_db_url: str = "postgresql://postgres@127.0.0.1:5432/rasa"
+    redis_url: str = "redis://127.0.0.1:6379/1"
+    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    event_queue: str = "rasa_events"
+    # BOT_RABBITMQ_URL was set: the runner's stacks use the queue path (bot/ops/events.py).
+    rabbitmq_configured: bool = False
+    event_batch_size: int = 200
+    event_batch_ms: int = 50
 
     @property
     def cookie_secure(self) -> bool:
@@ -156,6 +190,46 @@ def _origins(environ: dict[str, str], public_url: str) -> tuple[str, ...]:
     return (f"{scheme}://{rest.split('/', 1)[0]}",)
 
 
+# The URL schemes each service URL may have, and an example for the error message.
+_URL_SCHEMES = {
+    "BOT_TRACKER_DB_URL": (
+        ("postgresql", "postgresql+psycopg2"),
+        "postgresql://rasa:PASSWORD@127.0.0.1:5432/rasa",
+    ),
+    "BOT_REDIS_URL": (("redis", "rediss"), "redis://127.0.0.1:6379/1"),
+    "BOT_RABBITMQ_URL": (("amqp", "amqps"), "amqp://user:PASSWORD@127.0.0.1:5672/%2F"),
+}
+
+
+def _url(environ: dict[str, str], name: str, default: str) -> str:
+    """A service URL (see _URL_SCHEMES): the right scheme, a host, a numeric port."""
+    from urllib.parse import urlsplit
+
+    raw = environ.get(name) or default
+    schemes, example = _URL_SCHEMES[name]
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in schemes or not parts.hostname:
+        raise SettingsError(f"environment variable {name}: not a URL like {example}")
+    if name == "BOT_REDIS_URL" and parts.path.strip("/") and not parts.path.strip("/").isdigit():
+        raise SettingsError(
+            f"environment variable {name}: the path must be a Redis database number, like {example}"
+        )
+    return raw
+
+
+def _queue_name(environ: dict[str, str], name: str, default: str) -> str:
+    raw = environ.get(name) or default
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,200}", raw):
+        raise SettingsError(
+            f"environment variable {name}: {raw!r} is not a queue name (letters, digits, _.:-)"
+        )
+    return raw
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build settings from ``environ`` (default: the process environment)."""
     env_vars = dict(os.environ if environ is None else environ)
@@ -205,6 +279,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         rate_per_address=_int(env_vars, "BOT_RATE_PER_ADDRESS", 60, 1, 100_000),
         rate_per_conversation=_int(env_vars, "BOT_RATE_PER_CONVERSATION", 20, 1, 100_000),
         max_turns=_int(env_vars, "BOT_MAX_TURNS", 200, 1, 100_000),
+        tracker_cache_size=_int(env_vars, "BOT_TRACKER_CACHE_SIZE", 2000, 0, 1_000_000),
         proxies_count=_int(env_vars, "BOT_PROXIES_COUNT", 0, 0, 10),
         turn_timeout_seconds=_int(env_vars, "BOT_TURN_TIMEOUT_SECONDS", 10, 1, 300),
         retention_tracker_days=_int(env_vars, "BOT_RETENTION_TRACKER_DAYS", 30, 1, 3660),
@@ -218,9 +293,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         review_sample_rate=_fraction(env_vars, "BOT_REVIEW_SAMPLE_RATE", 0.02),
         promotion_tolerance=_fraction(env_vars, "BOT_PROMOTION_TOLERANCE", 0.02),
         cv_folds=_int(env_vars, "BOT_CV_FOLDS", 3, 0, 10),
+        training_threads=_int(env_vars, "BOT_TRAINING_THREADS", 1, 1, 64),
         models_dir=env_vars.get("BOT_MODELS_DIR") or "models",
         model_server_token=model_token,
         model_poll_seconds=_int(env_vars, "BOT_MODEL_POLL_SECONDS", 10, 1, 3600),
+        tracker_db_url=_url(env_vars, "BOT_TRACKER_DB_URL", Settings.tracker_db_url),
+        redis_url=_url(env_vars, "BOT_REDIS_URL", Settings.redis_url),
+        rabbitmq_url=_url(env_vars, "BOT_RABBITMQ_URL", Settings.rabbitmq_url),
+        event_queue=_queue_name(env_vars, "BOT_EVENT_QUEUE", Settings.event_queue),
+        rabbitmq_configured=bool(env_vars.get("BOT_RABBITMQ_URL")),
+        event_batch_size=_int(env_vars, "BOT_EVENT_BATCH_SIZE", 200, 1, 5000),
+        event_batch_ms=_int(env_vars, "BOT_EVENT_BATCH_MS", 50, 1, 60_000),
     )
 
 

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.lock_store import LockError
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.exceptions import PayloadTooLarge, SanicException
@@ -308,6 +309,11 @@ class GuardedRestInput(InputChannel):
         self.languages: ExpiringLRU[str] = ExpiringLRU(50_000, TURN_WINDOW_SECONDS)
         install_log_redaction()
         logging.getLogger("rasa.core.nlg.interpolator").addFilter(_not_a_payload_template)
+        from bot.dialogue.action_validation import install as install_action_validation
+        from bot.dialogue.model_loading import install as install_model_loading
+
+        install_action_validation()
+        install_model_loading()  # before the Rasa server loads its model
         # Startup stops with a message naming file and field if the profile is invalid.
         from bot.knowledge.profile import get_profile
 
@@ -503,6 +509,14 @@ class GuardedRestInput(InputChannel):
             except TrackerStoreUnavailable as exc:
                 logger.error("%s", exc)
                 return _error(503, "The assistant cannot store the conversation right now.")
+            except LockError as exc:
+                # The lock store (Redis, shared by several Rasa replicas) failed or gave up:
+                # the Danish "try again" reply, not stored (bot/dialogue/lock_store.py).
+                logger.error(
+                    "No conversation lock (%s); sending the technical-error reply.",
+                    type(exc).__name__,
+                )
+                await self._technical_error(request, sender, collector, record=False)
             except Exception as exc:
                 logger.error("Handling a message failed: %s", _where(exc))
                 return _error(503, "The assistant could not answer right now.")
@@ -544,9 +558,7 @@ def response_variant_text(variants: list[dict[str, Any]], language: str) -> str 
         conditions = variant.get("condition") or []
         if not conditions:
             default = default if default is not None else variant.get("text")
-        elif all(
-            c.get("name") == LANGUAGE_SLOT and c.get("value") == language for c in conditions
-        ):
+        elif all(c.get("name") == LANGUAGE_SLOT and c.get("value") == language for c in conditions):
             return str(variant.get("text"))
     return None if default is None else str(default)
 

@@ -59,6 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         model_server_env,
         port_in_use,
         running_stack,
+        with_event_queue,
     )
     from bot.ops.serving import models_section, with_models_section, with_section
     from bot.ops.tracker_db import TrackerStoreConfigError
@@ -115,6 +116,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             env=extra,
             model_server=args.model_server,
         )
+        # BOT_RABBITMQ_URL set: statistics through the queue and python -m bot events.
+        cfg = with_event_queue(cfg, Path("var/endpoints.run.yml"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     print("Starting the action server, the Rasa server and the web app (about a minute) ...")
     stop = {"now": False}
@@ -195,6 +198,13 @@ def cmd_actions(args: argparse.Namespace) -> int:
     from bot.ops.action_server import run
 
     return run(port=args.port, package=args.actions)
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    """Record statistics from the RabbitMQ event queue (docs/statistics.md)."""
+    from bot.ops.event_consumer import run
+
+    return run(health_port=args.health_port)
 
 
 def _read_new_password(from_stdin: bool) -> str | None:
@@ -330,6 +340,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_run)
 
+    from bot.ops import cli_production
+
+    cli_production.add_parsers(sub)  # run-production (docs/production.md)
+
     from bot.analytics.cli import add_parser as add_stats_parser
     from bot.ops import cli_inbox, cli_models, cli_retrain
 
@@ -351,6 +365,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=5055)
     p.add_argument("--actions", default="actions", help="package with the action classes")
     p.set_defaults(func=cmd_actions)
+
+    p = sub.add_parser(
+        "events", help="record statistics from the RabbitMQ event queue (BOT_RABBITMQ_URL)"
+    )
+    p.add_argument("--health-port", type=int, default=None, help="answer GET /health here")
+    p.set_defaults(func=cmd_events)
 
     p = sub.add_parser("create-user", help="create a staff user for the web app")
     p.add_argument("username", help="3-64 characters: a-z, 0-9, . _ -")

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# The tracker store of the stacks this module writes endpoints for (bot/dialogue/tracker_store.py).
+TRACKER_STORE = "bot.dialogue.tracker_store.CachedSQLTrackerStore"
 STARTUP_TIMEOUT_S = 180.0
 
 
@@ -236,6 +238,9 @@ class StackConfig:
     # endpoints file) instead of loading ``model``; ``model`` is registered as a version first
     # (bot.ops.serving). See docs/model-versions.md.
     model_server: bool = False
+    # The events consumer's health port when the stack records statistics through RabbitMQ
+    # (see event_broker_section); None: the Rasa server records them itself.
+    events_port: int | None = None
 
     @property
     def rest_url(self) -> str:
@@ -295,9 +300,11 @@ def isolated_stack(
     endpoints = workdir / "endpoints.yml"
     text = (
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
-        "event_broker:\n  type: bot.review.broker.AssistantEventBroker\n"
+        f"tracker_store:\n  type: {TRACKER_STORE}\n"
+        f"  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
     )
+    broker, events_port = event_broker_section(env)
+    text += broker
     extra = {
         "BOT_ANALYTICS_DB_URL": f"sqlite:///{workdir / 'analytics.db'}",
         "BOT_REVIEW_DB_URL": f"sqlite:///{workdir / 'review.db'}",
@@ -316,6 +323,7 @@ def isolated_stack(
         log_dir=workdir / "logs",
         env={**extra, **(env or {})},
         model_server=model_server,
+        events_port=events_port,
     )
 
 
@@ -355,10 +363,49 @@ def stack_services(cfg: StackConfig) -> list[Service]:
         log("web"),
         needed_first=cfg.model_server,
     )
-    if cfg.model_server:
-        # The Rasa server loads its first model from the web app: start that first.
-        return [actions, web, server]
-    return [actions, server, web]
+    # The Rasa server loads its first model from the web app: start that first.
+    services = [actions, web, server] if cfg.model_server else [actions, server, web]
+    if cfg.events_port is not None:
+        from bot.ops.events import consumer_service
+
+        # Before the Rasa server, stopped after it: it records what the Rasa server sent last.
+        services.insert(1, consumer_service(cfg.events_port, log("events")))
+    return services
+
+
+# -- statistics through RabbitMQ (bot/ops/events.py, docs/statistics.md) ------------------
+
+IN_PROCESS_BROKER = "event_broker:\n  type: bot.review.broker.AssistantEventBroker\n"
+
+
+def event_broker_section(env: dict[str, str] | None = None) -> tuple[str, int | None]:
+    """The endpoints file's ``event_broker:`` section for a stack with ``env`` (over this
+    process's environment) and the events consumer's health port: the RabbitMQ queue when
+    BOT_RABBITMQ_URL is set, else the in-process broker (no consumer, port None)."""
+    from bot.settings import load_settings
+
+    settings = load_settings({**os.environ, **(env or {})})
+    if not settings.rabbitmq_configured:
+        return IN_PROCESS_BROKER, None
+    from bot.ops.events import URL_FROM_ENVIRONMENT, rabbitmq_broker_section
+
+    return rabbitmq_broker_section(URL_FROM_ENVIRONMENT, settings.event_queue), free_port()
+
+
+def with_event_queue(cfg: StackConfig, out: Path) -> StackConfig:
+    """``cfg`` recording statistics through RabbitMQ when BOT_RABBITMQ_URL is set: its
+    endpoints file copied to ``out`` with the queue's ``event_broker:`` section, and the
+    consumer's port. Unchanged otherwise."""
+    from dataclasses import replace
+
+    from bot.ops.serving import with_section
+
+    section, port = event_broker_section(cfg.env)
+    if port is None:
+        return cfg
+    text = with_section(cfg.endpoints.read_text(encoding="utf-8"), "event_broker", section)
+    out.write_text(text, encoding="utf-8")
+    return replace(cfg, endpoints=out.resolve(), events_port=port)
 
 
 @contextmanager
