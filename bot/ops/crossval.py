@@ -26,9 +26,6 @@ from bot.ops.runner import base_env, rasa_executable
 NLU_DIR = Path("data") / "nlu"
 FOLD_STARTS = re.compile(r"Starting to train component 'DIETClassifier'")
 EPOCHS = re.compile(r"Epochs:\s+(\d+)%")
-# Threads of TensorFlow and the numeric libraries in training processes: two noisy cores are
-# shared with the citizens' Rasa server and action server.
-TRAINING_THREADS = "1"
 
 Progress = Callable[[int, int, int], None]
 """``progress(fold, folds, percent of that fold's epochs)``."""
@@ -39,14 +36,19 @@ class CrossValidationError(Exception):
 
 
 def low_priority_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for training processes: one TensorFlow/OpenMP thread each, quiet logs."""
+    """Environment for training processes: ``BOT_TRAINING_THREADS`` TensorFlow/OpenMP threads
+    (default one: two noisy cores are shared with the citizens' Rasa and action servers),
+    quiet logs."""
+    from bot.settings import get_settings
+
+    threads = str(get_settings().training_threads)
     return base_env(
         {
-            "TF_NUM_INTRAOP_THREADS": TRAINING_THREADS,
-            "TF_NUM_INTEROP_THREADS": TRAINING_THREADS,
-            "OMP_NUM_THREADS": TRAINING_THREADS,
-            "OPENBLAS_NUM_THREADS": TRAINING_THREADS,
-            "MKL_NUM_THREADS": TRAINING_THREADS,
+            "TF_NUM_INTRAOP_THREADS": threads,
+            "TF_NUM_INTEROP_THREADS": threads,
+            "OMP_NUM_THREADS": threads,
+            "OPENBLAS_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads,
             **(extra or {}),
         }
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ import requests
 from bot.knowledge.profile import get_profile
 from bot.ops.runner import ROOT
 from bot.testkit.project import ProjectRun, copy_project, running_project
+from bot.testkit.senders import new_sender
 from tests.integration.conftest import FROZEN_NOW, buttons, texts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -106,7 +106,7 @@ def ask(running: ProjectRun, text: str, sender: str) -> list[dict]:
 
 
 def test_the_new_topic_answers_is_offered_and_counted(running: ProjectRun) -> None:
-    sender = f"test-{uuid.uuid4().hex[:12]}"
+    sender = new_sender("test")
     menu = ask(running, "hej", sender)
     assert {"title": "Adresse", "payload": "/address"} in buttons(menu)
 

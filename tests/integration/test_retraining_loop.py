@@ -18,7 +18,6 @@ import re
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bot.ops.runner import ROOT
 from bot.testkit.project import ProjectRun, copy_project, running_project
+from bot.testkit.senders import new_sender
 from tests.integration.conftest import FROZEN_NOW, texts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -37,7 +37,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts"
 
-# Not understood by the model in service (it falls back); a question about reading Digital Post.
+# Misunderstood by the model in service (a fallback or another topic); a question about reading
+# Digital Post.
 PHRASE = "jeg har fået et brev fra kommunen som jeg ikke kan åbne"
 RIGHT_ANSWER = "Du kan læse din Digital Post på borger.dk"
 # A self-service task not called by its usual name: the model in service confidently answers
@@ -103,7 +104,7 @@ def page(browser: Browser, running: ProjectRun) -> Iterator[Page]:
 def ask(run: ProjectRun, text: str, sender: str | None = None) -> str:
     response = requests.post(
         run.rest_url,
-        json={"sender": sender or f"test-{uuid.uuid4().hex[:12]}", "message": text},
+        json={"sender": sender or new_sender("test"), "message": text},
         timeout=60,
     )
     assert response.status_code == 200, response.text
@@ -141,7 +142,7 @@ def test_the_web_team_turns_a_misunderstood_question_into_a_promoted_model(
     # 1. The model in service does not understand the question; three citizens ask it, one of
     #    them with a CPR number in the message.
     assert RIGHT_ANSWER not in ask(running, PHRASE)
-    ongoing = f"test-{uuid.uuid4().hex[:12]}"
+    ongoing = new_sender("test")
     for sender in (ongoing, None):
         ask(running, PHRASE, sender)
     ask(running, f"mit cpr er {CPR} og {PHRASE}")

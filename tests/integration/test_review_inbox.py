@@ -4,10 +4,11 @@ running assistant (shared Tårnby stack) make review items in its review store
 export is valid training data (``scripts/validate_data.py`` on a project copy); a CPR number
 typed in a conversation is nowhere in the store; staff and anonymous visitors get nothing.
 
-The messages were chosen against the baseline model (``python -m bot train``): "jeg har tabt
-min pung" and "skal jeg betale" fall back; "jeg vil klage over min nabo", "er det gratis" and
-"har I en app" are predicted with a confidence between the fallback threshold (0.7) and
-BOT_REVIEW_LOW_CONFIDENCE (0.85).
+The messages were chosen against the baseline model (``python -m bot train``): "kan du bage en
+kage" and "skal jeg betale" fall back; some of "er det gratis", "er der kø", "jeg har et
+spørgsmål om min sag" and "det virker ikke" are predicted with a confidence between the
+fallback threshold (0.7) and the stack's BOT_REVIEW_LOW_CONFIDENCE (0.995, see conftest.py:
+DIET's confidences are peaked, and the default 0.85 leaves the band nearly empty).
 """
 
 from __future__ import annotations
@@ -31,14 +32,19 @@ from bot.ops.runner import ROOT, base_env
 from bot.settings import TIMEZONE
 from bot.testkit.project import copy_project
 from bot.testkit.staff import create_staff_user, form_token, login
-from tests.integration.conftest import Assistant, buttons, new_sender
+from tests.integration.conftest import REVIEW_LOW_CONFIDENCE, Assistant, buttons, new_sender
 
 pytestmark = pytest.mark.integration
 
 CPR = "230687-4711"  # a synthetic CPR number (valid date)
 CPR_PARTS = ("230687", "4711", "2306874711")
 FALLBACKS = ("kan du bage en kage", "skal jeg betale")
-LOW_CONFIDENCE = ("jeg vil klage over min nabo", "er det gratis", "har I en app")
+LOW_CONFIDENCE = (
+    "er det gratis",
+    "er der kø",
+    "jeg har et spørgsmål om min sag",
+    "det virker ikke",
+)
 QUESTION = "hvornår har borgerservice åbent?"
 WEBTEAM = ("webteam.anna", "korrekt hest batteri 42")
 STAFF = ("staff.bo", "korrekt hest batteri 43")
@@ -106,16 +112,16 @@ def test_conversations_make_items_with_the_right_reasons(
 ) -> None:
     found = wait_for_items(taarnby, set(conversations.values()), 6)
     by_sender = {name: items_of(taarnby, {sender}) for name, sender in conversations.items()}
-    assert {t: v[1:3] for t, v in by_sender["fallback"].items()} == {
-        text: ("fallback", "nlu_fallback") for text in FALLBACKS
-    }, found
+    # The greeting before them may be a low-confidence item of its own (see the module doc).
+    fallbacks = {t: v[1:3] for t, v in by_sender["fallback"].items() if v[1] == "fallback"}
+    assert fallbacks == {text: ("fallback", "nlu_fallback") for text in FALLBACKS}, found
     pung = by_sender["fallback"]["kan du bage en kage"]
     assert pung[3] == pytest.approx(0.7) and pung[4]  # runner-up from DIET's ranking
     assert by_sender["nej"] and next(iter(by_sender["nej"].items()))[1][1] == "not_helped"
     assert list(by_sender["nej"]) == [QUESTION]
     low = {t: v for t, v in by_sender["low"].items() if v[1] == "low_confidence"}
     assert low, by_sender["low"]
-    assert all(0.7 <= v[3] < 0.85 for v in low.values())
+    assert all(0.7 <= v[3] < float(REVIEW_LOW_CONFIDENCE) for v in low.values())
     assert by_sender["fine"] == {} or all(v[1] == "sample" for v in by_sender["fine"].values())
 
     # Only conversations with an item are kept; a kept one has all its messages, in order.
@@ -150,13 +156,38 @@ def test_a_cpr_number_never_reaches_the_review_store_or_the_inbox(
     assert texts[0] == "[CPR-nummer fjernet]"  # the guard's marker, shown as such
     assert any("min mor" in t for t in texts)  # the rest of that message is there
     time.sleep(1)  # the writer may still be flushing
-    for path in taarnby.workdir.glob("review.db*"):
-        raw = path.read_bytes()
+    for name, raw in store_files(taarnby).items():
         for part in (CPR, *CPR_PARTS):
-            assert part.encode() not in raw, (path.name, part)
+            assert part.encode() not in raw, (name, part)
     cli = run_cli(taarnby, "inbox", "--json", "--status", "all", "--limit", "200")
     assert cli.returncode == 0, cli.stderr
-    assert not any(part in cli.stdout for part in CPR_PARTS)
+    shown = without_timestamps(cli.stdout.encode())
+    assert not any(part.encode() in shown for part in CPR_PARTS)
+
+
+# A timestamp the store writes itself ("2026-11-24 09:19:14.447115"): its digits are the clock's,
+# and with hundreds of rows any 4-digit part of a CPR number turns up in the microseconds by chance.
+_TIMESTAMP = re.compile(
+    rb"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[+-]\d{2}:?\d{2}|Z)?"
+)
+
+
+def without_timestamps(raw: bytes) -> bytes:
+    return _TIMESTAMP.sub(b"<time>", raw)
+
+
+def store_files(assistant: Assistant) -> dict[str, bytes]:
+    """The review store's files, timestamps blanked. SQLite removes a ``-wal`` file when it
+    checkpoints it, maybe between the listing and the read: then the whole read starts again."""
+    for _ in range(10):
+        try:
+            return {
+                path.name: without_timestamps(path.read_bytes())
+                for path in assistant.workdir.glob("review.db*")
+            }
+        except FileNotFoundError:
+            time.sleep(0.2)
+    raise AssertionError("the review store's files kept vanishing while they were read")
 
 
 def run_cli(assistant: Assistant, *args: str) -> subprocess.CompletedProcess[str]:
