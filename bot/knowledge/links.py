@@ -31,9 +31,7 @@ def known_links(profile: Profile, language: str = "da") -> dict[str, str]:
     return links
 
 
-def redirect_url(
-    public_url: str, link_id: str, sender_id: str | None, language: str = "da"
-) -> str:
+def redirect_url(public_url: str, link_id: str, sender_id: str | None, language: str = "da") -> str:
     """The URL that counts a click on ``link_id`` and then redirects to the real page
     (the English one for ``language`` "en" where there is one)."""
     url = f"{public_url.rstrip('/')}/r/{quote(link_id, safe='')}"
