@@ -1,8 +1,10 @@
 """Recording statistics in batches, each event once (the queue path's consumer).
 
 ``python -m bot events`` (:mod:`bot.ops.event_consumer`) takes events from the durable RabbitMQ
-queue and records them with :func:`record_batch`: one transaction per batch, through the same
-:func:`bot.analytics.recorder.record_event` as the in-process broker. RabbitMQ guarantees
+queue and records them with :func:`record_batch`: one transaction per batch, in which the batch's
+new events are recorded together by :func:`bot.analytics.recorder.record_events` (a handful of
+SQL statements for the whole batch, not several per event; the in-process broker records
+through the same function, a batch of one). RabbitMQ guarantees
 at-least-once delivery: a batch committed but not acknowledged (the consumer killed in between,
 or its connection lost) comes again. Each recorded event leaves a key in ``recorded_events``
 (:func:`event_key`: a digest of sender id, event type, name and timestamp, never content), and an
@@ -25,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.analytics.models import RecordedEvent
-from bot.analytics.recorder import is_recorded, record_event
+from bot.analytics.recorder import is_recorded, record_events
 
 T = TypeVar("T")
 
@@ -76,16 +78,15 @@ def record_batch(
             {"keys": keys},
         ).scalars()
     )
-    recorded = 0
+    fresh: dict[str, dict[str, Any]] = {}
     for key, event in wanted:
-        if key in done:
-            continue
-        done.add(key)
-        record_event(session, event, municipality, idle)
-        session.add(RecordedEvent(key=key, recorded_at=now))
-        recorded += 1
-    session.flush()
-    return recorded
+        if key not in done and key not in fresh:
+            fresh[key] = event
+    if not fresh:
+        return 0
+    record_events(session, list(fresh.values()), municipality, idle)
+    session.execute(sa.insert(RecordedEvent), [{"key": key, "recorded_at": now} for key in fresh])
+    return len(fresh)
 
 
 def prune_keys(session: Session, now: datetime, keep: timedelta = KEEP_KEYS) -> int:

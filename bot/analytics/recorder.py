@@ -1,19 +1,38 @@
-"""Turn Rasa events into statistics rows.
+"""Turn Rasa events into statistics rows, a batch of events at a time.
 
 Fed by :class:`bot.analytics.broker.AnalyticsEventBroker`, which Rasa calls with every event as
-it happens. Events arrive already stripped of CPR numbers by the privacy guard; the recorder
-keeps no message text at all, only intents and what the assistant did.
+it happens (:func:`record_event`: a batch of one), and by the queue consumer
+(:func:`bot.analytics.batches.record_batch`: up to a few hundred events). Events arrive already
+stripped of CPR numbers by the privacy guard; the recorder keeps no message text at all, only
+intents and what the assistant did.
+
+:func:`record_events` costs a handful of SQL statements per batch, however many events it has:
+it reads the open conversations of the batch's senders and the latest turn of each with one
+query apiece, applies the events in order to those rows in memory, then writes what changed
+with one statement per table (updates and inserts of conversations, turns and link events; new
+conversations first, as their turns need their ids) and nets the batch's moves in the daily
+summary (bot/analytics/summary.py) into one upsert. Before this the recorder ran several ORM
+queries and upserts per event, which was most of the statistics consumer's CPU time. The
+statistics are the same whichever way a stream of events is cut into batches.
+
+A sender's conversation is open at an event's time while its last event is no more than the
+idle time before; a user or outcome event of a sender without an open conversation starts a new
+one (so one batch may start more than one conversation of a sender). Of several open ones the
+one with the latest last event counts (the newest on a tie).
 
 The conversation's language (``Conversation.language``) is the language of its last citizen
 turn: the value of the dialogue's ``language`` slot after that turn. Rasa's
 ``action_extract_slots`` sets the slot (a ``slot`` event right after the ``user`` event) whenever
 the language detector tells a message's language; a message it cannot tell keeps the language
 the conversation has. A conversation is Danish until a slot event says otherwise (a new
-conversation of a sender starts Danish, as the slot does in a new Rasa session).
+conversation of a sender starts Danish, as the slot does in a new Rasa session); a slot event
+changes only an open conversation and never starts one.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -23,12 +42,13 @@ from sqlalchemy.orm import Session
 from bot.analytics.models import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
+    OTHERWISE_CHANNELS,
     REFERRAL_CHANNEL,
     Conversation,
     LinkEvent,
     Turn,
 )
-from bot.analytics.summary import conversation_key, move
+from bot.analytics.summary import Key, adjust_counts, conversation_keys
 from bot.dialogue.outcome import ANSWER_KINDS, Kind, Outcome
 from bot.dialogue.topics import get_registry
 
@@ -42,56 +62,6 @@ def utc_time(timestamp: float | None) -> datetime:
 
 # The slot the dialogue keeps the conversation's language in (domain.yml).
 LANGUAGE_SLOT = "language"
-
-
-def _open(
-    session: Session, sender_id: str, municipality: str, at: datetime, idle: timedelta
-) -> Conversation | None:
-    """The sender's conversation that is still open at ``at``, if any."""
-    return session.execute(
-        sa.select(Conversation)
-        .where(
-            Conversation.sender_id == sender_id,
-            Conversation.municipality == municipality,
-            Conversation.last_event_at >= at - idle,
-        )
-        .order_by(Conversation.last_event_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-
-
-def open_conversation(
-    session: Session, sender_id: str, municipality: str, at: datetime, idle: timedelta
-) -> tuple[Conversation, bool]:
-    """The sender's conversation that is still open at ``at`` (or a new one), and whether it
-    is new."""
-    conversation = _open(session, sender_id, municipality, at, idle)
-    if conversation is None:
-        conversation = Conversation(
-            sender_id=sender_id,
-            municipality=municipality,
-            started_at=at,
-            last_event_at=at,
-            n_turns=0,
-            n_answers=0,
-            n_links=0,
-            n_referrals=0,
-            n_fallbacks=0,
-            language=DEFAULT_LANGUAGE,
-        )
-        session.add(conversation)
-        session.flush()
-        return conversation, True
-    return conversation, False
-
-
-def _latest_turn(session: Session, conversation: Conversation) -> Turn | None:
-    return session.execute(
-        sa.select(Turn)
-        .where(Turn.conversation_id == conversation.id)
-        .order_by(Turn.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
 
 
 def is_language_event(event: dict[str, Any]) -> bool:
@@ -123,83 +93,398 @@ def is_recorded(event: dict[str, Any]) -> bool:
 def record_event(
     session: Session, event: dict[str, Any], municipality: str, idle: timedelta
 ) -> None:
-    """Apply one Rasa event (as the broker receives it) to the statistics tables."""
-    if not is_recorded(event):
-        return
-    kind = event["event"]
-    sender_id = event["sender_id"]
-    at = utc_time(event.get("timestamp"))
-    if is_language_event(event):
-        _record_language(session, event, municipality, at, idle)
-        return
-    conversation, created = open_conversation(session, sender_id, municipality, at, idle)
-    before = None if created else conversation_key(session, conversation.id)
-    conversation.last_event_at = at
-    if kind == "user":
+    """Apply one Rasa event (as the broker receives it) to the statistics tables: a batch of
+    one (:func:`record_events`)."""
+    record_events(session, [event], municipality, idle)
+
+
+def record_events(
+    session: Session, events: Iterable[dict[str, Any]], municipality: str, idle: timedelta
+) -> int:
+    """Apply Rasa events of ``municipality`` (in order; ones that change no statistics are
+    skipped) to the statistics tables, in ``session``'s transaction; returns how many were
+    applied. The caller commits."""
+    batch = [(event, utc_time(event.get("timestamp"))) for event in events if is_recorded(event)]
+    if not batch:
+        return 0
+    state = _Batch(session, municipality, idle)
+    state.load({event["sender_id"] for event, _ in batch}, min(at for _, at in batch))
+    if any(event["event"] != "user" and not is_language_event(event) for event, _ in batch):
+        state.load_latest_turns()
+    meta = get_registry().intents_of(Kind.META)
+    for event, at in batch:
+        if is_language_event(event):
+            state.set_language(event["sender_id"], event["value"], at)
+        elif event["event"] == "user":
+            state.user_turn(event, at, meta)
+        else:
+            outcome = Outcome.from_slot(event["value"])
+            if outcome is not None:
+                state.outcome(event["sender_id"], outcome, at)
+    state.write()
+    return len(batch)
+
+
+# -- the batch in memory -----------------------------------------------------------------------
+
+_CONVERSATIONS = Conversation.__table__
+_TURNS = Turn.__table__
+_LINK_EVENTS = LinkEvent.__table__
+# The columns of a conversation that events change (in the order they are compared in).
+_CHANGING = (
+    "last_event_at",
+    "n_turns",
+    "n_answers",
+    "n_links",
+    "n_referrals",
+    "n_fallbacks",
+    "last_kind",
+    "first_topic",
+    "first_area",
+    "referred_channel",
+    "helpful",
+    "otherwise",
+    "language",
+)
+
+# Every conversation of some senders that may still be open at the batch's earliest event.
+_SELECT_OPEN = (
+    sa.select(
+        _CONVERSATIONS.c.id,
+        _CONVERSATIONS.c.sender_id,
+        _CONVERSATIONS.c.started_at,
+        *(_CONVERSATIONS.c[name] for name in _CHANGING),
+    )
+    .where(
+        _CONVERSATIONS.c.municipality == sa.bindparam("municipality"),
+        _CONVERSATIONS.c.sender_id.in_(sa.bindparam("senders", expanding=True)),
+        _CONVERSATIONS.c.last_event_at >= sa.bindparam("since"),
+    )
+    .order_by(_CONVERSATIONS.c.id)
+)
+# The id of the latest turn of each of some conversations.
+_SELECT_LATEST_TURNS = (
+    sa.select(_TURNS.c.conversation_id, sa.func.max(_TURNS.c.id))
+    .where(_TURNS.c.conversation_id.in_(sa.bindparam("ids", expanding=True)))
+    .group_by(_TURNS.c.conversation_id)
+)
+# The ids of the conversations of some senders started since a time (to find the new ones').
+_SELECT_STARTED = (
+    sa.select(_CONVERSATIONS.c.id, _CONVERSATIONS.c.sender_id, _CONVERSATIONS.c.started_at)
+    .where(
+        _CONVERSATIONS.c.municipality == sa.bindparam("municipality"),
+        _CONVERSATIONS.c.sender_id.in_(sa.bindparam("senders", expanding=True)),
+        _CONVERSATIONS.c.started_at >= sa.bindparam("since"),
+    )
+    .order_by(_CONVERSATIONS.c.id)
+)
+# Executed with a list of rows: the SET clause is the columns each row gives besides b_id.
+_UPDATE_CONVERSATION = _CONVERSATIONS.update().where(_CONVERSATIONS.c.id == sa.bindparam("b_id"))
+_UPDATE_TURN = _TURNS.update().where(_TURNS.c.id == sa.bindparam("b_id"))
+
+
+class _Turn:
+    """A turn the batch sets the outcome of: one in the database (``id``) or a new one."""
+
+    __slots__ = ("area", "at", "conversation", "id", "intent", "kind", "topic")
+
+    def __init__(
+        self,
+        conversation: _Conversation,
+        id: int | None,
+        at: datetime | None = None,
+        intent: str | None = None,
+        kind: str | None = None,
+    ) -> None:
+        self.conversation = conversation
+        self.id = id
+        self.at = at
+        self.intent = intent
+        self.kind = kind
+        self.topic: str | None = None
+        self.area: str | None = None
+
+
+class _Conversation:
+    """A conversation as the batch has it (the attributes are Conversation's columns)."""
+
+    __slots__ = (
+        "first_area",
+        "first_topic",
+        "helpful",
+        "id",
+        "language",
+        "last_event_at",
+        "last_kind",
+        "latest_turn",
+        "loaded",
+        "n_answers",
+        "n_fallbacks",
+        "n_links",
+        "n_referrals",
+        "n_turns",
+        "order",
+        "otherwise",
+        "referred_channel",
+        "sender_id",
+        "started_at",
+    )
+
+    def __init__(self, id: int | None, sender_id: str, started_at: datetime) -> None:
+        self.id = id
+        self.sender_id = sender_id
+        self.started_at = started_at
+        self.last_event_at = started_at
+        self.n_turns = self.n_answers = self.n_links = self.n_referrals = self.n_fallbacks = 0
+        self.last_kind: str | None = None
+        self.first_topic: str | None = None
+        self.first_area: str | None = None
+        self.referred_channel: str | None = None
+        self.helpful: bool | None = None
+        self.otherwise: str | None = None
+        self.language = DEFAULT_LANGUAGE
+        self.latest_turn: _Turn | None = None
+        # The changing columns as read from the database (None: new in this batch).
+        self.loaded: tuple[Any, ...] | None = None
+        # Which of two conversations is newer: (0, id) in the database, (1, n) the batch's nth.
+        self.order: tuple[int, int] = (0, id or 0)
+
+    def values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _CHANGING)
+
+    def row(self) -> dict[str, Any]:
+        return dict(zip(_CHANGING, self.values(), strict=True))
+
+
+class _Batch:
+    """The conversations a batch of events may change, changed in memory, then written."""
+
+    def __init__(self, session: Session, municipality: str, idle: timedelta) -> None:
+        self.session = session
+        self.municipality = municipality
+        self.idle = idle
+        self.by_sender: dict[str, list[_Conversation]] = {}
+        self.loaded: dict[int, _Conversation] = {}
+        self.new: list[_Conversation] = []
+        self.new_turns: list[_Turn] = []
+        self.changed_turns: dict[int, _Turn] = {}  # turns in the database, by id
+        self.links: list[tuple[_Conversation, str, datetime]] = []
+
+    # -- reading -------------------------------------------------------------------------
+
+    def load(self, senders: set[str], earliest: datetime) -> None:
+        """Every conversation of ``senders`` whose last event is at most the idle time before
+        the batch's ``earliest`` event, or later: the only ones an event of the batch can find
+        open, as the others' last events stay where they are (one SELECT)."""
+        rows = self.session.execute(
+            _SELECT_OPEN,
+            {
+                "municipality": self.municipality,
+                "senders": sorted(senders),
+                "since": earliest - self.idle,
+            },
+        )
+        for conversation_id, sender_id, started_at, *values in rows:
+            conversation = _Conversation(conversation_id, sender_id, started_at)
+            for name, value in zip(_CHANGING, values, strict=True):
+                setattr(conversation, name, value)
+            conversation.loaded = conversation.values()
+            self.loaded[conversation_id] = conversation
+            self.by_sender.setdefault(sender_id, []).append(conversation)
+
+    def load_latest_turns(self) -> None:
+        """The latest turn of every loaded conversation (one SELECT): what an outcome event
+        before the conversation's first message in the batch sets."""
+        if not self.loaded:
+            return
+        rows = self.session.execute(_SELECT_LATEST_TURNS, {"ids": sorted(self.loaded)})
+        for conversation_id, turn_id in rows:
+            conversation = self.loaded[conversation_id]
+            conversation.latest_turn = _Turn(conversation, turn_id)
+
+    # -- applying events -----------------------------------------------------------------
+
+    def open(self, sender_id: str, at: datetime) -> _Conversation | None:
+        """The sender's conversation that is still open at ``at``, if any: of those whose last
+        event is at most the idle time before, the one with the latest (the newest on a tie)."""
+        floor = at - self.idle
+        found: _Conversation | None = None
+        for conversation in self.by_sender.get(sender_id, ()):
+            if conversation.last_event_at >= floor and (
+                found is None
+                or (conversation.last_event_at, conversation.order)
+                > (found.last_event_at, found.order)
+            ):
+                found = conversation
+        return found
+
+    def open_or_start(self, sender_id: str, at: datetime) -> _Conversation:
+        """The sender's conversation that is still open at ``at``, or a new one."""
+        conversation = self.open(sender_id, at)
+        if conversation is None:
+            conversation = _Conversation(None, sender_id, at)
+            conversation.order = (1, len(self.new))
+            self.new.append(conversation)
+            self.by_sender.setdefault(sender_id, []).append(conversation)
+        return conversation
+
+    def set_language(self, sender_id: str, language: str, at: datetime) -> None:
+        """The language slot of the sender's open conversation; a slot event without one (no
+        citizen message yet) starts no conversation."""
+        conversation = self.open(sender_id, at)
+        if conversation is not None:
+            conversation.language = language
+
+    def user_turn(self, event: dict[str, Any], at: datetime, meta: frozenset[str]) -> None:
+        """A citizen message: a new turn (a meta intent's is neither an answer nor a miss until
+        its outcome says more) and the feedback it may give."""
+        conversation = self.open_or_start(event["sender_id"], at)
+        conversation.last_event_at = at
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         conversation.n_turns += 1
-        # A meta intent's turn is neither an answer nor a miss (until its outcome says more).
-        meta = get_registry().intents_of(Kind.META)
         turn_kind = Kind.META.value if intent in meta else None
-        session.add(Turn(conversation_id=conversation.id, at=at, intent=intent, kind=turn_kind))
+        turn = _Turn(conversation, None, at, intent, turn_kind)
+        conversation.latest_turn = turn
+        self.new_turns.append(turn)
         _record_feedback(conversation, event)
-    else:
-        outcome = Outcome.from_slot(event["value"])
-        if outcome is not None:
-            _record_outcome(session, conversation, outcome, at)
-    session.flush()
-    move(session, before, conversation_key(session, conversation.id))
 
+    def outcome(self, sender_id: str, outcome: Outcome, at: datetime) -> None:
+        """Record what the dialogue says the turn did; nothing is re-derived here."""
+        conversation = self.open_or_start(sender_id, at)
+        conversation.last_event_at = at
+        kind, topic, area = outcome.kind.value, outcome.topic or None, outcome.area or None
+        turn = conversation.latest_turn
+        if turn is not None:
+            turn.kind, turn.topic, turn.area = kind, topic, area
+            if turn.id is not None:
+                self.changed_turns[turn.id] = turn
+        if kind == "meta":
+            return
+        if kind in ANSWER_KINDS:
+            conversation.n_answers += 1
+        if kind == "self_service_link":
+            conversation.n_links += 1
+        if kind in REFERRAL_CHANNEL:
+            conversation.n_referrals += 1
+            conversation.referred_channel = REFERRAL_CHANNEL[kind]
+        if kind == "fallback":
+            conversation.n_fallbacks += 1
+        conversation.last_kind = kind
+        if conversation.first_topic is None and kind != "fallback":
+            conversation.first_topic, conversation.first_area = topic, area
+        for link_id in outcome.links:
+            self.links.append((conversation, str(link_id)[:64], at))
 
-def _record_language(
-    session: Session, event: dict[str, Any], municipality: str, at: datetime, idle: timedelta
-) -> None:
-    """The language slot of the sender's open conversation; a slot event without one (no
-    citizen message yet) starts no conversation."""
-    conversation = _open(session, event["sender_id"], municipality, at, idle)
-    if conversation is None or conversation.language == event["value"]:
-        return
-    before = conversation_key(session, conversation.id)
-    conversation.language = event["value"]
-    session.flush()
-    move(session, before, conversation_key(session, conversation.id))
+    # -- writing -------------------------------------------------------------------------
 
-
-def _record_outcome(
-    session: Session, conversation: Conversation, outcome: Outcome, at: datetime
-) -> None:
-    """Record what the dialogue says the turn did; nothing is re-derived here."""
-    kind, topic, area = outcome.kind.value, outcome.topic or None, outcome.area or None
-    turn = _latest_turn(session, conversation)
-    if turn is not None:
-        turn.kind, turn.topic, turn.area = kind, topic, area
-    if kind == "meta":
-        return
-    if kind in ANSWER_KINDS:
-        conversation.n_answers += 1
-    if kind == "self_service_link":
-        conversation.n_links += 1
-    if kind in REFERRAL_CHANNEL:
-        conversation.n_referrals += 1
-        conversation.referred_channel = REFERRAL_CHANNEL[kind]
-    if kind == "fallback":
-        conversation.n_fallbacks += 1
-    conversation.last_kind = kind
-    if conversation.first_topic is None and kind != "fallback":
-        conversation.first_topic, conversation.first_area = topic, area
-    for link_id in outcome.links:
-        session.add(
-            LinkEvent(
-                conversation_id=conversation.id,
-                municipality=conversation.municipality,
-                link_id=str(link_id)[:64],
-                event="shown",
-                at=at,
+    def write(self) -> None:
+        """Write what the batch changed and move the changed conversations in the daily
+        summary: a statement per table at most, and the summary's keys read before and after
+        (one SELECT each)."""
+        session = self.session
+        changed = [c for c in self.loaded.values() if c.values() != c.loaded]
+        before = conversation_keys(session, (c.id for c in changed))  # type: ignore[misc]
+        if changed:
+            session.execute(_UPDATE_CONVERSATION, [{"b_id": c.id, **c.row()} for c in changed])
+        if self.new:
+            self._insert_new()
+        if self.changed_turns:
+            session.execute(
+                _UPDATE_TURN,
+                [
+                    {"b_id": t.id, "kind": t.kind, "topic": t.topic, "area": t.area}
+                    for _, t in sorted(self.changed_turns.items())
+                ],
             )
+        if self.new_turns:
+            session.execute(
+                _TURNS.insert(),
+                [
+                    {
+                        "conversation_id": t.conversation.id,
+                        "at": t.at,
+                        "intent": t.intent,
+                        "kind": t.kind,
+                        "topic": t.topic,
+                        "area": t.area,
+                    }
+                    for t in self.new_turns
+                ],
+            )
+        if self.links:
+            session.execute(
+                _LINK_EVENTS.insert(),
+                [
+                    {
+                        "conversation_id": c.id,
+                        "municipality": self.municipality,
+                        "link_id": link_id,
+                        "event": "shown",
+                        "at": at,
+                    }
+                    for c, link_id, at in self.links
+                ],
+            )
+        touched = [c.id for c in changed] + [c.id for c in self.new]
+        after = conversation_keys(session, touched)  # type: ignore[arg-type]
+        moves: Counter[Key] = Counter()
+        for conversation_id in touched:
+            if conversation_id in before:
+                moves[before[conversation_id]] -= 1
+            if conversation_id in after:
+                moves[after[conversation_id]] += 1
+        adjust_counts(session, moves)
+
+    def _insert_new(self) -> None:
+        """Insert the batch's new conversations (one statement) and learn their ids (one
+        SELECT), which their turns and link events need.
+
+        A new conversation is found by its sender and start: of the sender's conversations that
+        started at that moment, the batch's are the last ones inserted (the highest ids, in the
+        order they were inserted). Nothing else can insert between the two statements on SQLite
+        (the INSERT holds the write lock until the commit); on PostgreSQL only another recording
+        of the same event at the same time could, which is counted twice anyway.
+        """
+        session = self.session
+        session.execute(
+            _CONVERSATIONS.insert(),
+            [
+                {
+                    "sender_id": c.sender_id,
+                    "municipality": self.municipality,
+                    "started_at": c.started_at,
+                    **c.row(),
+                }
+                for c in self.new
+            ],
         )
+        rows = session.execute(
+            _SELECT_STARTED,
+            {
+                "municipality": self.municipality,
+                "senders": sorted({c.sender_id for c in self.new}),
+                "since": min(c.started_at for c in self.new),
+            },
+        )
+        ids: dict[tuple[str, datetime], list[int]] = {}
+        for conversation_id, sender_id, started_at in rows:
+            ids.setdefault((sender_id, started_at), []).append(conversation_id)
+        wanted: dict[tuple[str, datetime], list[_Conversation]] = {}
+        for conversation in self.new:
+            wanted.setdefault((conversation.sender_id, conversation.started_at), []).append(
+                conversation
+            )
+        for key, conversations in wanted.items():
+            found = ids.get(key, [])
+            if len(found) < len(conversations):
+                raise RuntimeError("new statistics conversations not found after inserting them")
+            for conversation, conversation_id in zip(
+                conversations, found[-len(conversations) :], strict=True
+            ):
+                conversation.id = conversation_id
 
 
-def _record_feedback(conversation: Conversation, event: dict[str, Any]) -> None:
+def _record_feedback(conversation: _Conversation, event: dict[str, Any]) -> None:
     """Feedback buttons send /feedback{"helpful": ...} or /feedback{"otherwise": ...}."""
     entities = (event.get("parse_data") or {}).get("entities") or []
     for entity in entities:
@@ -207,7 +492,5 @@ def _record_feedback(conversation: Conversation, event: dict[str, Any]) -> None:
         if name == "helpful" and isinstance(value, (bool, str)):
             conversation.helpful = value in (True, "true", "ja", "yes")
         elif name == "otherwise" and isinstance(value, str):
-            from bot.analytics.models import OTHERWISE_CHANNELS
-
             if value in OTHERWISE_CHANNELS:
                 conversation.otherwise = value

@@ -1,10 +1,17 @@
 """The daily summary (``daily_counts``): kept exact as conversations change.
 
-Every change to a conversation moves it from one summary row to another: the recorder reads the
-conversation's key before and after (with the same SQL expressions the definitions use), then
-takes one off the old row and adds one to the new. ``rebuild`` recomputes the table from the
-conversations in one statement (after a bulk load, or to check the incremental upkeep); days
-whose detail the retention purge has deleted keep their rows.
+Every change to a conversation moves it from one summary row to another. The recorder records a
+batch of events at a time (bot/analytics/recorder.py): it reads the key of every conversation
+the batch changes with one SELECT before writing (:func:`conversation_keys`, with the same SQL
+expressions the definitions use) and one after, nets the moves (one off the old row, one onto
+the new) per key, and applies only the nonzero ones with one upsert (:func:`adjust_counts`). A
+conversation that comes back to the row it started in costs nothing, and no row is touched more
+than once per batch. ``rebuild`` recomputes the table from the conversations in one statement
+(after a bulk load, or to check the incremental upkeep); days whose detail the retention purge
+has deleted keep their rows.
+
+A row whose count went back to 0 may stay in the table (readers sum the counts, so it adds
+nothing); which such rows exist depends on how events were batched, the counts do not.
 
 A conversation counts on the Copenhagen calendar day it started (``started_at`` is stored in
 UTC): in Python with ``astimezone``, in SQL with :func:`bot.analytics.stats.day_of`.
@@ -12,7 +19,10 @@ UTC): in Python with ``astimezone``, in SQL with :func:`bot.analytics.stats.day_
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,27 +47,58 @@ _KEY_COLUMNS = (
     CHANNEL,
     C.language,
 )
+# The key of each of a list of conversations, with its id.
+_SELECT_KEYS = sa.select(C.id, *_KEY_COLUMNS).where(C.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def conversation_keys(session: Session, ids: Iterable[int]) -> dict[int, Key]:
+    """The summary row each of the conversations ``ids`` counts in now (one SELECT; ids
+    that do not exist are left out)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    keys: dict[int, Key] = {}
+    for conversation_id, municipality, started_at, *rest in session.execute(
+        _SELECT_KEYS, {"ids": wanted}
+    ):
+        day = started_at.astimezone(TIMEZONE).date()
+        keys[conversation_id] = (municipality, day, *rest)  # type: ignore[assignment]
+    return keys
 
 
 def conversation_key(session: Session, conversation_id: int) -> Key | None:
     """The summary row a conversation counts in now."""
-    row = session.execute(sa.select(*_KEY_COLUMNS).where(C.id == conversation_id)).one_or_none()
-    if row is None:
-        return None
-    municipality, started_at, *rest = row
-    return (municipality, started_at.astimezone(TIMEZONE).date(), *rest)  # type: ignore[return-value]
+    return conversation_keys(session, [conversation_id]).get(conversation_id)
+
+
+@lru_cache(maxsize=4)
+def _upsert(dialect: str) -> sa.sql.Insert:
+    """``INSERT ... ON CONFLICT DO UPDATE n = n + excluded.n`` of a ``daily_counts`` row, its
+    key columns and ``n`` given as parameters (one statement object per dialect)."""
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DailyCount)
+    return insert.on_conflict_do_update(
+        index_elements=list(DailyCount.KEY),
+        set_={"n": DailyCount.n + insert.excluded.n},
+    )
+
+
+def _row(key: Key, delta: int) -> dict[str, Any]:
+    return dict(zip(DailyCount.KEY, key, strict=True), n=delta)
 
 
 def adjust(session: Session, key: Key, delta: int) -> None:
     """Add ``delta`` to the count of ``key`` (an upsert on both SQLite and PostgreSQL)."""
-    values = dict(zip(DailyCount.KEY, key, strict=True), n=delta)
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DailyCount)
-    statement = insert.values(**values).on_conflict_do_update(
-        index_elements=list(DailyCount.KEY),
-        set_={"n": DailyCount.n + insert.excluded.n},
-    )
-    session.execute(statement)
+    session.execute(_upsert(session.get_bind().dialect.name), _row(key, delta))
+
+
+def adjust_counts(session: Session, deltas: Mapping[Key, int]) -> int:
+    """Add each nonzero delta of ``deltas`` to the count of its key: the upsert of
+    :func:`adjust`, run once with a row per key (in key order, so that concurrent writers take
+    the rows' locks in the same order). Returns how many keys changed."""
+    rows = [_row(key, delta) for key, delta in sorted(deltas.items()) if delta]
+    if rows:
+        session.execute(_upsert(session.get_bind().dialect.name), rows)
+    return len(rows)
 
 
 def move(session: Session, before: Key | None, after: Key | None) -> None:
