@@ -55,6 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.ops.runner import (
         StackConfig,
+        action_endpoint_section,
         isolated_stack,
         model_server_env,
         port_in_use,
@@ -98,7 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             section = models_section(args.web_port, settings.model_poll_seconds)
             text = Path("endpoints.yml").read_text(encoding="utf-8")
             if args.action_port != 5055:
-                action = f'action_endpoint:\n  url: "http://127.0.0.1:{args.action_port}/webhook"\n'
+                action = action_endpoint_section(args.action_port)
                 text = with_section(text, "action_endpoint", action)
             endpoints.write_text(
                 "# Made by python -m bot run from endpoints.yml. Do not edit.\n"

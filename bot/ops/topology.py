@@ -40,6 +40,7 @@ from bot.ops.runner import (
     Service,
     StackConfig,
     Supervisor,
+    action_endpoint_section,
     model_server_env,
     port_in_use,
     register_model,
@@ -268,7 +269,7 @@ def endpoints_text(top: Topology, poll_seconds: int) -> str:
     return (
         "# Made by python -m bot run-production (bot/ops/topology.py) at every start; do not "
         "edit.\n# Passwords come from the environment (${...}), never from this file.\n"
-        f'action_endpoint:\n  url: "http://127.0.0.1:{top.action_port}/webhook"\n'
+        + action_endpoint_section(top.action_port)
         + tracker_store_section(top.tracker_db_url)
         + lock_store_section(top.redis_url)
         + event_broker_section(top.rabbitmq_url, top.event_queue)
