@@ -27,6 +27,10 @@ from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
+# The otherwise-channel survey question, and the slot that says it was asked (domain.yml).
+OTHERWISE_QUESTION = "utter_ask_otherwise"
+OTHERWISE_ASKED_SLOT = "otherwise_asked"
+
 
 class TopicAction(Action, ABC):
     """The action of one registry entry. Abstract, so rasa-sdk does not register it itself."""
@@ -69,6 +73,8 @@ class TopicAction(Action, ABC):
             dispatcher.utter_message(response="utter_ask_helpful")
         # For the statistics: what this turn did (recorded by the event broker).
         events = [SlotSet("turn_outcome", outcome.to_slot())]
+        if any(reply.response == OTHERWISE_QUESTION for reply in answer.replies):
+            events.append(SlotSet(OTHERWISE_ASKED_SLOT, True))
         thread = thread_after(topic, answer)
         if thread is not None:
             events += [SlotSet(name, value) for name, value in thread.to_slots().items()]
@@ -121,9 +127,12 @@ def previous_turn_was_miss(tracker: Tracker) -> bool:
 
 
 def otherwise_already_asked(tracker: Tracker) -> bool:
-    """Whether this conversation already got the otherwise-channel question."""
-    return any(
+    """Whether this conversation already got the otherwise-channel question: the slot the
+    action sets when it asks (the action server gets only the recent events,
+    bot/dialogue/action_payload.py), or, for a conversation from before the slot, the question
+    among those events."""
+    return tracker.get_slot(OTHERWISE_ASKED_SLOT) is True or any(
         e.get("event") == "bot"
-        and (e.get("metadata") or {}).get("utter_action") == "utter_ask_otherwise"
+        and (e.get("metadata") or {}).get("utter_action") == OTHERWISE_QUESTION
         for e in tracker.events
     )

@@ -309,9 +309,11 @@ class GuardedRestInput(InputChannel):
         self.languages: ExpiringLRU[str] = ExpiringLRU(50_000, TURN_WINDOW_SECONDS)
         install_log_redaction()
         logging.getLogger("rasa.core.nlg.interpolator").addFilter(_not_a_payload_template)
+        from bot.dialogue.action_payload import install as install_action_payload
         from bot.dialogue.action_validation import install as install_action_validation
         from bot.dialogue.model_loading import install as install_model_loading
 
+        install_action_payload()
         install_action_validation()
         install_model_loading()  # before the Rasa server loads its model
         # Startup stops with a message naming file and field if the profile is invalid.

@@ -1,7 +1,10 @@
-"""The policies that predict from the recent end of a conversation (bot/dialogue/policies.py)
+"""Long conversations through the real REST endpoint.
+
+The policies that predict from the recent end of a conversation (bot/dialogue/policies.py)
 predict exactly what Rasa's own RulePolicy and MemoizationPolicy predict from the whole
-conversation, at every step of a long conversation held through the real REST endpoint, and
-the answers at turn 100 are the answers at turn 1."""
+conversation, at every step of a 110-turn conversation; the answers at turn 100 are the answers
+at turn 1, although the action server gets only the latest turns (bot/dialogue/action_payload.py);
+and the otherwise-channel question is still asked once per conversation."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue.policies import RecentMemoizationPolicy, RecentRulePolicy, recent_view
 from bot.ops.loadtest import SCRIPTS
-from tests.integration.conftest import Assistant, new_sender
+from tests.integration.conftest import Assistant, new_sender, texts
 
 pytestmark = pytest.mark.integration
 
@@ -106,3 +109,24 @@ def test_the_model_really_uses_the_recent_policies(model_path: Path) -> None:
     """config.yml names them, so a retrain keeps them (a failing import would stop Rasa)."""
     _, policies = trained_policies(model_path)
     assert any(isinstance(p, RecentRulePolicy) for p in policies)
+
+
+def feedback_button(reply: list[dict], title: str) -> str:
+    return next(b["payload"] for m in reply for b in m.get("buttons", []) if b["title"] == title)
+
+
+def test_the_otherwise_question_is_asked_once_however_long_ago(taarnby: Assistant) -> None:
+    """The action server no longer sees the turn that asked it; the slot remembers."""
+    sender = new_sender()
+    question = "hvordan søger jeg boligstøtte"
+    first = taarnby.ask(feedback_button(taarnby.ask(question, sender), "Ja"), sender)
+    assert "Hvordan ville du ellers have kontaktet kommunen?" in texts(first)
+    for text in ("hvornår har borgerservice åbent?", "hvad er digital post?", "tak") * 3:
+        assert taarnby.ask(text, sender)
+    again = taarnby.ask(feedback_button(taarnby.ask(question, sender), "Ja"), sender)
+    assert again, "the feedback got a reply"
+    assert "Hvordan ville du ellers have kontaktet kommunen?" not in texts(again)
+    # A new conversation is asked again (the sampling share is 1.0 in this profile).
+    other = new_sender()
+    fresh = taarnby.ask(feedback_button(taarnby.ask(question, other), "Ja"), other)
+    assert "Hvordan ville du ellers have kontaktet kommunen?" in texts(fresh)
