@@ -23,7 +23,9 @@ before), but keeps the trackers of recent conversations in memory, in a bounded 
 A tracker that was changed in memory but not saved (a turn that failed half-way) is noticed
 (its length differs from what was stored) and read again. A tracker that starts a new
 session is read again on its next turn, so a kept tracker holds the latest session only, as
-Rasa's ``retrieve`` returns it. Trackers not obtained from this store (Rasa's
+Rasa's ``retrieve`` returns it. The trackers it makes are
+:class:`~bot.dialogue.conversation_tracker.ConversationTracker`, which Rasa's processor copies
+and inspects without replaying the conversation. Trackers not obtained from this store (Rasa's
 ``create_tracker``, the API) are saved the way Rasa saves them, counting the stored events.
 
 Enable it in endpoints.yml with the same fields as ``type: SQL``::
@@ -48,6 +50,8 @@ from typing import TYPE_CHECKING, Any
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.dialogue.conversation_tracker import ConversationTracker
 
 if TYPE_CHECKING:
     from rasa.shared.core.events import Event
@@ -102,6 +106,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     # -- reading ---------------------------------------------------------------------------
 
+    def init_tracker(self, sender_id: str) -> DialogueStateTracker:
+        """A new conversation's tracker (bot/dialogue/conversation_tracker.py)."""
+        return ConversationTracker(
+            sender_id, self.domain.slots, max_event_history=self.max_event_history
+        )
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker of the conversation's latest session: the kept one when the database
         has nothing newer, else read and replayed as Rasa does."""
@@ -125,7 +135,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if not rows or not self.domain:
             return None
         events = [json.loads(row.data) for row in rows]
-        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        tracker = ConversationTracker.from_dict(sender_id, events, self.domain.slots)
         if len(tracker.events) == len(rows):
             self._keep(sender_id, _Kept(tracker, len(rows), max(row.id for row in rows)))
         return tracker
