@@ -27,6 +27,7 @@ their parents at every step of a long conversation.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from rasa.core.policies.memoization import MemoizationPolicy
@@ -54,53 +55,67 @@ _OVERWRITTEN = frozenset({ActionExecuted, BotUttered, UserUttered})
 MARGIN = 4
 
 
-def recent_view(tracker: DialogueStateTracker, min_actions: int) -> DialogueStateTracker:
+def recent_view(
+    tracker: DialogueStateTracker, min_actions: int, carry_state: bool = True
+) -> DialogueStateTracker:
     """``tracker`` as a policy sees it, cut to the latest events holding at least
     ``min_actions`` executed actions; the tracker itself when it is short already or when a
-    cut could change what the policies see."""
+    cut could change what the policies see.
+
+    ``carry_state``: start the view with the slot values and the active loop the conversation
+    had where the view begins (a walk over the earlier events). Policies see only slots that
+    influence the conversation and loops of forms, so without either in the domain there is
+    nothing to carry.
+    """
     events = tracker.events
     if len(events) <= 2 * min_actions + 8:
         return tracker
-    listed = list(events)
-    start = _cut(listed, min_actions)
-    if start is None or start == 0:
+    size = _tail_size(events, min_actions)
+    if size is None or size == len(events):
         return tracker
-    tail = listed[start:]
+    tail = list(itertools.islice(reversed(events), size))
+    tail.reverse()
     if any(isinstance(e, (ActionReverted, UserUtteranceReverted)) for e in tail):
         return tracker
-    # The state where the view begins: every earlier event applied, none kept. Messages and
-    # executed actions only set the latest message and action, which the tail sets again.
-    before = tracker.init_copy()
-    for event in listed[:start]:
-        if type(event) not in _OVERWRITTEN:
-            event.apply_to(before)
     view = tracker.init_copy()
-    for slot in before.slots.values():
-        if slot.value != slot.initial_value:
-            view.update(SlotSet(slot.name, slot.value))
-    if before.active_loop_name:
-        view.update(ActiveLoop(before.active_loop_name))
+    if carry_state:
+        # The state where the view begins: every earlier event applied, none kept. Messages
+        # and executed actions only set the latest message and action, which the tail sets.
+        before = tracker.init_copy()
+        for event in itertools.islice(events, len(events) - size):
+            if type(event) not in _OVERWRITTEN:
+                event.apply_to(before)
+        for slot in before.slots.values():
+            if slot.value != slot.initial_value:
+                view.update(SlotSet(slot.name, slot.value))
+        if before.active_loop_name:
+            view.update(ActiveLoop(before.active_loop_name))
     for event in tail:
         view.update(event)
     return view
 
 
-def _cut(events: list[Any], min_actions: int) -> int | None:
-    """Index of the ``action_listen`` that precedes a citizen message, going back from the end
-    until at least ``min_actions`` actions were executed after it; None if there is none."""
+def carries_state(domain: Domain) -> bool:
+    """Whether a view must start with the earlier slots and loop (see :func:`recent_view`)."""
+    return bool(domain.form_names) or any(slot.influence_conversation for slot in domain.slots)
+
+
+def _tail_size(events: Any, min_actions: int) -> int | None:
+    """How many of the latest events make the view: back to the ``action_listen`` before a
+    citizen message, with more than ``min_actions`` actions executed from it on; None if
+    there is no such place."""
     actions = 0
-    for i in range(len(events) - 1, 0, -1):
-        event = events[i]
-        if not isinstance(event, ActionExecuted):
-            continue
-        actions += 1
-        if (
-            actions > min_actions
-            and event.action_name == ACTION_LISTEN_NAME
-            and i + 1 < len(events)
-            and isinstance(events[i + 1], UserUttered)
-        ):
-            return i
+    after: Any = None  # the event after the one looked at
+    for size, event in enumerate(reversed(events), start=1):
+        if isinstance(event, ActionExecuted):
+            actions += 1
+            if (
+                actions > min_actions
+                and event.action_name == ACTION_LISTEN_NAME
+                and isinstance(after, UserUttered)
+            ):
+                return size
+        after = event
     return None
 
 
@@ -123,6 +138,7 @@ class RecentRulePolicy(RulePolicy):
     """RulePolicy that predicts from :func:`recent_view` of the conversation."""
 
     _view_actions: int | None = None
+    _carry_state = True
 
     def predict_action_probabilities(
         self,
@@ -133,7 +149,8 @@ class RecentRulePolicy(RulePolicy):
     ) -> PolicyPrediction:
         if self._view_actions is None:
             self._view_actions = _longest(self, RULES, RULES_FOR_LOOP_UNHAPPY_PATH) + MARGIN
-        view = recent_view(tracker, self._view_actions)
+            self._carry_state = carries_state(domain)
+        view = recent_view(tracker, self._view_actions, self._carry_state)
         return super().predict_action_probabilities(view, domain, rule_only_data, **kwargs)
 
 

@@ -3,6 +3,8 @@ what they would see of the whole conversation, as far back as they look."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -15,7 +17,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue.policies import recent_view
+from bot.dialogue.policies import carries_state, recent_view
 
 DOMAIN = Domain.from_yaml(
     """
@@ -115,3 +117,34 @@ def test_the_latest_message_and_action_are_kept() -> None:
     assert view.latest_message == tracker.latest_message
     assert view.latest_action_name == tracker.latest_action_name == "action_listen"
     assert view.sender_id == tracker.sender_id
+
+
+def test_without_featurised_slots_or_forms_nothing_needs_carrying() -> None:
+    assert carries_state(DOMAIN)  # `place` influences the conversation
+    plain = Domain.from_yaml(
+        """
+version: "3.1"
+intents: [greet, ask_hours, thank]
+slots:
+  note:
+    type: text
+    influence_conversation: false
+    mappings: [{type: custom}]
+actions: [action_hours]
+responses:
+  utter_greet: [{text: "Hej"}]
+  utter_thank: [{text: "Selv tak"}]
+"""
+    )
+    assert not carries_state(plain)
+    real = Domain.load(str(Path(__file__).resolve().parents[3] / "domain.yml"))
+    assert not carries_state(real), "the assistant's own domain: a view without the walk"
+    events = list(conversation(60, place_at=999).events)
+    tracker = DialogueStateTracker.from_events("citizen", events, plain.slots)
+    view = recent_view(tracker, 8, carry_state=False)
+    assert view is not tracker
+    assert view.past_states(plain)[-8:] == tracker.past_states(plain)[-8:]
+    # With a featurised slot set long ago, not carrying it would change the states.
+    featurised = conversation(60)
+    view = recent_view(featurised, 8, carry_state=False)
+    assert view.past_states(DOMAIN)[-8:] != featurised.past_states(DOMAIN)[-8:]
