@@ -86,29 +86,14 @@ def _row(key: Key, delta: int) -> dict[str, Any]:
     return dict(zip(DailyCount.KEY, key, strict=True), n=delta)
 
 
-def adjust(session: Session, key: Key, delta: int) -> None:
-    """Add ``delta`` to the count of ``key`` (an upsert on both SQLite and PostgreSQL)."""
-    session.execute(_upsert(session.get_bind().dialect.name), _row(key, delta))
-
-
 def adjust_counts(session: Session, deltas: Mapping[Key, int]) -> int:
-    """Add each nonzero delta of ``deltas`` to the count of its key: the upsert of
-    :func:`adjust`, run once with a row per key (in key order, so that concurrent writers take
-    the rows' locks in the same order). Returns how many keys changed."""
+    """Add each nonzero delta of ``deltas`` to the count of its key: one upsert (on both
+    SQLite and PostgreSQL), run once with a row per key (in key order, so that concurrent
+    writers take the rows' locks in the same order). Returns how many keys changed."""
     rows = [_row(key, delta) for key, delta in sorted(deltas.items()) if delta]
     if rows:
         session.execute(_upsert(session.get_bind().dialect.name), rows)
     return len(rows)
-
-
-def move(session: Session, before: Key | None, after: Key | None) -> None:
-    """Count a conversation under ``after`` instead of ``before``."""
-    if before == after:
-        return
-    if before is not None:
-        adjust(session, before, -1)
-    if after is not None:
-        adjust(session, after, +1)
 
 
 def rebuild(session: Session) -> int:

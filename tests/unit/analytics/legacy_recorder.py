@@ -22,7 +22,7 @@ from bot.analytics.models import (
     Turn,
 )
 from bot.analytics.recorder import is_language_event, is_recorded, utc_time
-from bot.analytics.summary import conversation_key, move
+from bot.analytics.summary import Key, adjust_counts, conversation_key
 from bot.dialogue.outcome import ANSWER_KINDS, Kind, Outcome
 from bot.dialogue.topics import get_registry
 
@@ -75,6 +75,17 @@ def _latest_turn(session: Session, conversation: Conversation) -> Turn | None:
         .order_by(Turn.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def move(session: Session, before: Key | None, after: Key | None) -> None:
+    """Count a conversation under ``after`` instead of ``before`` (the old summary upkeep,
+    one upsert per key as it was)."""
+    if before == after:
+        return
+    if before is not None:
+        adjust_counts(session, {before: -1})
+    if after is not None:
+        adjust_counts(session, {after: +1})
 
 
 def record_event(
