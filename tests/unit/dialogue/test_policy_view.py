@@ -19,27 +19,36 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue.policies import carries_state, recent_view
 
-DOMAIN = Domain.from_yaml(
-    """
-version: "3.1"
-intents: [greet, ask_hours, thank]
-entities: [place]
-slots:
+# A slot that influences the conversation (featurised into the states) and one that does not.
+PLACE_SLOT = """
   place:
     type: categorical
     values: [town_hall, library]
     influence_conversation: true
-    mappings: [{type: from_entity, entity: place}]
+    mappings: [{type: from_entity, entity: place}]"""
+
+
+def small_domain(featurised_slot: bool) -> Domain:
+    """A small domain, with or without the featurised ``place`` slot."""
+    return Domain.from_yaml(
+        f"""
+version: "3.1"
+intents: [greet, ask_hours, thank]
+entities: [place]
+slots:{PLACE_SLOT if featurised_slot else ""}
   note:
     type: text
     influence_conversation: false
-    mappings: [{type: custom}]
+    mappings: [{{type: custom}}]
 actions: [action_hours]
 responses:
-  utter_greet: [{text: "Hej"}]
-  utter_thank: [{text: "Selv tak"}]
+  utter_greet: [{{text: "Hej"}}]
+  utter_thank: [{{text: "Selv tak"}}]
 """
-)
+    )
+
+
+DOMAIN = small_domain(featurised_slot=True)
 
 INTENTS = ("greet", "ask_hours", "thank")
 REPLIES = {"greet": "utter_greet", "ask_hours": "action_hours", "thank": "utter_thank"}
@@ -121,21 +130,7 @@ def test_the_latest_message_and_action_are_kept() -> None:
 
 def test_without_featurised_slots_or_forms_nothing_needs_carrying() -> None:
     assert carries_state(DOMAIN)  # `place` influences the conversation
-    plain = Domain.from_yaml(
-        """
-version: "3.1"
-intents: [greet, ask_hours, thank]
-slots:
-  note:
-    type: text
-    influence_conversation: false
-    mappings: [{type: custom}]
-actions: [action_hours]
-responses:
-  utter_greet: [{text: "Hej"}]
-  utter_thank: [{text: "Selv tak"}]
-"""
-    )
+    plain = small_domain(featurised_slot=False)
     assert not carries_state(plain)
     real = Domain.load(str(Path(__file__).resolve().parents[3] / "domain.yml"))
     assert not carries_state(real), "the assistant's own domain: a view without the walk"
