@@ -18,18 +18,12 @@ like :mod:`bot.dialogue.action_validation`, only on the Rasa version it was writ
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import Event
     from rasa.shared.core.trackers import DialogueStateTracker
-
-logger = logging.getLogger(__name__)
-
-# Rasa's own method, once :func:`install` has replaced it (for comparison in the tests).
-rasas_action_call_format: Any = None
 
 # Citizen turns whose events the action server gets (the actions need two).
 RECENT_TURNS = 5
@@ -81,21 +75,13 @@ def action_call_format(
 
 def install() -> bool:
     """Use :func:`action_call_format` in Rasa's ``RemoteAction``; True if installed."""
-    import rasa
     from rasa.core.actions.action import RemoteAction
 
-    from bot.dialogue.action_validation import RASA_VERSION
+    from bot.dialogue.rasa_methods import replace_rasa_method
 
-    global rasas_action_call_format
-    if RemoteAction._action_call_format is action_call_format:
-        return True
-    if rasa.__version__ != RASA_VERSION:
-        logger.warning(
-            "Rasa %s is not %s: the action server gets the whole conversation every turn.",
-            rasa.__version__,
-            RASA_VERSION,
-        )
-        return False
-    rasas_action_call_format = RemoteAction._action_call_format
-    RemoteAction._action_call_format = action_call_format  # type: ignore[method-assign]
-    return True
+    return replace_rasa_method(
+        RemoteAction,
+        "_action_call_format",
+        action_call_format,
+        "the action server gets the whole conversation every turn",
+    )

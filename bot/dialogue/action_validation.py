@@ -9,20 +9,15 @@ once and validates each response with it: the same schema, the same error (jsons
 ``best_match``, with Rasa's hint appended), a fraction of the work.
 
 :func:`install` replaces that one method on Rasa's ``RemoteAction`` when the installed Rasa is
-the version it was written against (``RASA_VERSION``); on another version it logs a warning
-and leaves Rasa as it is. The guarded REST channel installs it when the Rasa server starts.
+the version it was written against (:mod:`bot.dialogue.rasa_methods`); on another version it
+logs a warning and leaves Rasa as it is. The guarded REST channel installs it when the Rasa
+server starts.
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 from typing import Any
-
-logger = logging.getLogger(__name__)
-
-# The Rasa version whose RemoteAction._validate_action_result this replaces.
-RASA_VERSION = "3.6.21"
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,17 +50,13 @@ def validate_action_result(_action: Any, result: dict[str, Any]) -> bool:
 
 def install() -> bool:
     """Use :func:`validate_action_result` in Rasa's ``RemoteAction``; True if installed."""
-    import rasa
     from rasa.core.actions.action import RemoteAction
 
-    if RemoteAction._validate_action_result is validate_action_result:
-        return True
-    if rasa.__version__ != RASA_VERSION:
-        logger.warning(
-            "Rasa %s is not %s: the action server's responses are validated the slow way.",
-            rasa.__version__,
-            RASA_VERSION,
-        )
-        return False
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
-    return True
+    from bot.dialogue.rasa_methods import replace_rasa_method
+
+    return replace_rasa_method(
+        RemoteAction,
+        "_validate_action_result",
+        validate_action_result,
+        "the action server's responses are validated the slow way",
+    )

@@ -16,7 +16,8 @@ example, Rasa's own way is used. ``tests/integration/test_model_loading.py`` che
 ways give the same intents, confidences and entities.
 
 :func:`install` puts it in place of ``RasaModel.load`` when the installed Rasa is the version
-it was written against; the guarded REST channel installs it in the Rasa server process.
+it was written against (:mod:`bot.dialogue.rasa_methods`); the guarded REST channel installs
+it in the Rasa server process.
 """
 
 from __future__ import annotations
@@ -25,11 +26,6 @@ import logging
 from typing import Any
 
 logger = logging.getLogger(__name__)
-
-# The Rasa version whose RasaModel.load this replaces.
-RASA_VERSION = "3.6.21"
-
-_rasas_load: Any = None
 
 
 def load_for_prediction(
@@ -43,7 +39,11 @@ def load_for_prediction(
 ) -> Any:
     """``RasaModel.load`` for prediction: weights restored as the prediction builds layers."""
     if finetune_mode or predict_data_example is None:
-        return _rasas_load.__func__(
+        from rasa.utils.tensorflow.models import RasaModel
+
+        from bot.dialogue.rasa_methods import rasas_method
+
+        return rasas_method(RasaModel, "load").__func__(
             cls,
             model_file_name,
             model_data_example,
@@ -62,19 +62,13 @@ def load_for_prediction(
 
 def install() -> bool:
     """Use :func:`load_for_prediction` for Rasa's TensorFlow models; True if installed."""
-    global _rasas_load
-    import rasa
     from rasa.utils.tensorflow.models import RasaModel
 
-    if _rasas_load is not None:
-        return True
-    if rasa.__version__ != RASA_VERSION:
-        logger.warning(
-            "Rasa %s is not %s: models are loaded Rasa's way (slower startup).",
-            rasa.__version__,
-            RASA_VERSION,
-        )
-        return False
-    _rasas_load = RasaModel.__dict__["load"]
-    RasaModel.load = classmethod(load_for_prediction)  # type: ignore[method-assign]
-    return True
+    from bot.dialogue.rasa_methods import replace_rasa_method
+
+    return replace_rasa_method(
+        RasaModel,
+        "load",
+        classmethod(load_for_prediction),
+        "models are loaded Rasa's way (slower startup)",
+    )

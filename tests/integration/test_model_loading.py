@@ -15,6 +15,7 @@ from rasa.core.agent import Agent
 from rasa.utils.tensorflow.models import RasaModel
 
 from bot.dialogue import model_loading
+from bot.dialogue.rasa_methods import rasas_method
 from bot.ops.evaluation import load_examples
 
 pytestmark = pytest.mark.integration
@@ -46,7 +47,7 @@ def test_same_predictions_as_rasas_loading(model_path: Path) -> None:
     assert model_loading.install()
     ours = predictions(model_path, texts)
     patched = RasaModel.__dict__["load"]
-    RasaModel.load = model_loading._rasas_load  # Rasa's own way, for comparison
+    RasaModel.load = rasas_method(RasaModel, "load")  # Rasa's own way, for comparison
     try:
         rasas = predictions(model_path, texts)
     finally:

@@ -21,9 +21,10 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.dialogue import action_payload
 from bot.dialogue.action_payload import RECENT_TURNS, action_call_format, recent_events
+from bot.dialogue.rasa_methods import rasas_method
 
 # Rasa's own method, even when the channel has installed ours in this process already.
-RASAS = action_payload.rasas_action_call_format or RemoteAction._action_call_format
+RASAS = rasas_method(RemoteAction, "_action_call_format")
 DOMAIN = Domain.load(str(Path(__file__).resolve().parents[3] / "domain.yml"))
 
 
