@@ -18,11 +18,17 @@ Rasa's ``rest:`` channel, the SQL tracker store on SQLite, no event broker, our 
 its model is trained once (~10 min) and cached in var/benchmark/. ``ours``: what ``python -m
 bot run`` starts (bot.ops.runner.isolated_stack + running_stack, with the model server), with
 the per-address / per-conversation rate limits and the turn cap raised for the load.
-``--target NAME=URL`` loads an already running endpoint instead (e.g. nginx in front of
-several Rasa replicas); its rate limits must allow the load.
+``production-N``: the production topology (``python -m bot run-production --replicas N``: nginx
+in front of N Rasa servers on PostgreSQL, Redis and RabbitMQ; bot/ops/production_stack.py) on
+its own database and queue. ``--target NAME=URL`` loads an already running endpoint instead;
+its rate limits must allow the load.
 
-Run: ``.venv/bin/python scripts/benchmark_chat.py [--quick] [--rounds 2]
-[--phases saturation,open,long] [--target NAME=URL] [--json FILE]``.
+Each conversation sends from its own loopback source address (``--addresses``, 64 by default:
+127.0.0.2 onwards), the same for every setup, so nginx's balancing by client address spreads
+the conversations over the replicas as it spreads citizens.
+
+Run: ``.venv/bin/python scripts/benchmark_chat.py [--setups stock,ours,production-2] [--quick]
+[--rounds 2] [--phases saturation,open,long] [--target NAME=URL] [--json FILE]``.
 Method and figures: docs/benchmark-chat.md.
 """
 
@@ -46,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.ops.loadtest import (
+    MAX_SOURCE_ADDRESSES,
     Client,
     Sample,
     closed_loop,
@@ -87,6 +94,9 @@ TARGET_OPEN_P95_MS = 150.0
 TARGET_LONG_RATIO = 1.2
 TARGET_READY_S = 25.0
 STARTUP_TIMEOUT_S = 240.0
+PRODUCTION = "production-"
+# Loopback source addresses the conversations are spread over (bot.ops.loadtest.Client).
+DEFAULT_ADDRESSES = 64
 
 
 @dataclass(frozen=True)
@@ -105,10 +115,11 @@ QUICK = Durations(8, 2, 20, 2, 105, 1)
 
 @dataclass
 class Running:
-    """A setup answering on ``url``: its processes (name → pid) and how long it took."""
+    """A setup answering on ``url``: its processes (role → pids, each with its children) and
+    how long it took."""
 
     url: str
-    pids: dict[str, int] = field(default_factory=dict)
+    pids: dict[str, list[int]] = field(default_factory=dict)
     ready_s: float | None = None
     rasa_ready_s: float | None = None
 
@@ -166,7 +177,7 @@ def start_stock(model: Path, env: dict[str, str]) -> Iterator[Running]:
         with running_stock(stack) as services:
             rasa = next(s for s in services if s.name == "Rasa server")
             running = _ready(t0, stack.rest_url, rasa.started_at, STARTUP_TIMEOUT_S)
-            running.pids = {s.name: s.process.pid for s in services if s.process}
+            running.pids = {s.name: [s.process.pid] for s in services if s.process}
             yield running
 
 
@@ -181,8 +192,25 @@ def start_ours(model: Path, env: dict[str, str]) -> Iterator[Running]:
         with running_stack(cfg) as supervisor:
             rasa = next(s for s in supervisor.services if s.name == "Rasa server")
             running = _ready(t0, cfg.rest_url, rasa.started_at, STARTUP_TIMEOUT_S)
-            running.pids = {s.name: s.process.pid for s in supervisor.services if s.process}
+            running.pids = {s.name: [s.process.pid] for s in supervisor.services if s.process}
             yield running
+
+
+@contextmanager
+def start_production(replicas: int, env: dict[str, str]) -> Iterator[Running]:
+    from bot.ops.production_stack import production_stack
+
+    with production_stack(replicas, env=env) as stack:
+        running = _ready(stack.started_at, stack.url, None, STARTUP_TIMEOUT_S)
+        running.pids = stack.processes_by_role()
+        yield running
+
+
+def production_replicas(setup: str) -> int | None:
+    """N of a ``production-N`` setup name, else None."""
+    if setup.startswith(PRODUCTION) and setup[len(PRODUCTION) :].isdigit():
+        return int(setup[len(PRODUCTION) :])
+    return None
 
 
 @contextmanager
@@ -201,12 +229,12 @@ def use_target(url: str) -> Iterator[Running]:
 # --- one round -------------------------------------------------------------------------------
 
 
-def warm_up(url: str, timeout: float) -> None:
+def warm_up(url: str, timeout: float, addresses: int) -> None:
     """Every message of the mix once, then a short burst, so first-call costs (TensorFlow
     graphs, connection pools) are paid before anything is measured."""
 
     async def run() -> None:
-        async with Client(url, timeout=timeout) as client:
+        async with Client(url, timeout=timeout, addresses=addresses) as client:
             sender = new_sender("warm")
             for text in flattened():
                 await client.send(sender, text)
@@ -215,8 +243,9 @@ def warm_up(url: str, timeout: float) -> None:
     asyncio.run(run())
 
 
-def cpu_by_service(pids: dict[str, int]) -> dict[str, float]:
-    return {name: cpu_seconds(pid) for name, pid in pids.items()} | {"client": own_cpu_seconds()}
+def cpu_by_service(pids: dict[str, list[int]]) -> dict[str, float]:
+    cpu = {name: sum(cpu_seconds(pid) for pid in group) for name, group in pids.items()}
+    return cpu | {"client": own_cpu_seconds()}
 
 
 def run_round(
@@ -231,15 +260,20 @@ def run_round(
     with start() as running:
         result.ready_s, result.rasa_ready_s = running.ready_s, running.rasa_ready_s
         if running.ready_s is not None:
-            print(f"  ready in {running.ready_s:.1f} s (Rasa server {running.rasa_ready_s:.1f} s)")
-        warm_up(running.url, args.timeout)
+            rasa_ready = (
+                f" (Rasa server {fmt(running.rasa_ready_s)} s)" if running.rasa_ready_s else ""
+            )
+            print(f"  ready in {running.ready_s:.1f} s{rasa_ready}")
+        warm_up(running.url, args.timeout, args.addresses)
         wall0, busy0 = time.monotonic(), machine_busy_seconds()
         ours0 = sum(cpu_by_service(running.pids).values())
         if "saturation" in args.phases:
             cpu_before = cpu_by_service(running.pids)
             answered = 0
             for level in args.levels:
-                samples, msg_s = asyncio.run(saturate(running.url, level, d, args.timeout))
+                samples, msg_s = asyncio.run(
+                    saturate(running.url, level, d, args.timeout, args.addresses)
+                )
                 result.levels[level] = (samples, msg_s)
                 answered += sum(s.ok for s in samples)
                 errors = error_counts(samples)
@@ -261,7 +295,9 @@ def run_round(
             )
 
             async def run_open() -> tuple[list[Sample], float]:
-                async with Client(running.url, timeout=args.timeout) as client:
+                async with Client(
+                    running.url, timeout=args.timeout, addresses=args.addresses
+                ) as client:
                     return await open_loop(client, plan)
 
             result.open_samples, lag = asyncio.run(run_open())
@@ -277,7 +313,9 @@ def run_round(
         if "long" in args.phases:
 
             async def run_long() -> list[Sample]:
-                async with Client(running.url, timeout=args.timeout) as client:
+                async with Client(
+                    running.url, timeout=args.timeout, addresses=args.addresses
+                ) as client:
                     return await long_conversations(client, d.long_conversations, d.long_turns)
 
             result.long_samples = asyncio.run(run_long())
@@ -293,7 +331,9 @@ def run_round(
         if running.pids:  # a target's own processes are not known: no figure
             result.other_cores = (busy - ours) / (time.monotonic() - wall0)
             print(f"  other processes on the machine used {result.other_cores:.2f} cores meanwhile")
-        result.rss_mib = {name: rss_kib(pid) / 1024 for name, pid in running.pids.items()}
+        result.rss_mib = {
+            name: sum(rss_kib(pid) for pid in group) / 1024 for name, group in running.pids.items()
+        }
         if result.rss_mib:
             print(
                 "  RSS after load: "
@@ -304,10 +344,10 @@ def run_round(
 
 
 async def saturate(
-    url: str, level: int, d: Durations, timeout: float
+    url: str, level: int, d: Durations, timeout: float, addresses: int
 ) -> tuple[list[Sample], float]:
     """One closed-loop level: the samples sent after the warm-up, and msg/s in the window."""
-    async with Client(url, timeout=timeout, connections=level) as client:
+    async with Client(url, timeout=timeout, connections=level, addresses=addresses) as client:
         samples, start, end = await closed_loop(
             client, level, d.level_seconds, d.warmup_seconds, seed=level
         )
@@ -539,8 +579,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--setups",
         default=None,
-        help="built-in setups in order, comma-separated: stock, ours (default: stock,ours; "
-        "none when --target is given). The first is the baseline of the ratios.",
+        help="built-in setups in order, comma-separated: stock, ours, production-N (N Rasa "
+        "replicas behind nginx) (default: stock,ours; none when --target is given). The first "
+        "is the baseline of the ratios.",
     )
     parser.add_argument(
         "--target",
@@ -567,6 +608,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--long-conversations", type=int, default=None)
     parser.add_argument("--long-turns", type=int, default=None)
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    parser.add_argument(
+        "--addresses",
+        type=int,
+        default=DEFAULT_ADDRESSES,
+        help="loopback source addresses the conversations are spread over (0: one address); "
+        f"default {DEFAULT_ADDRESSES}",
+    )
     parser.add_argument("--json", type=Path, default=None, metavar="FILE", help="write figures")
     args = parser.parse_args(argv)
     args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
@@ -583,8 +631,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.targets = targets
     default_setups = "" if targets else "stock,ours"
     args.setups = [s for s in (args.setups or default_setups).split(",") if s]
-    if set(args.setups) - {"stock", "ours"}:
-        parser.error("--setups: only stock and ours are built in; use --target for others")
+    unknown = {s for s in args.setups if s not in ("stock", "ours") and not production_replicas(s)}
+    if unknown:
+        parser.error(
+            f"--setups: {', '.join(sorted(unknown))}: the built-in setups are stock, ours and "
+            "production-N (N ≥ 1); use --target for others"
+        )
+    if not 0 <= args.addresses <= MAX_SOURCE_ADDRESSES:
+        parser.error(f"--addresses: 0 to {MAX_SOURCE_ADDRESSES}")
     if not args.setups and not targets:
         parser.error("nothing to benchmark")
     d = QUICK if args.quick else FULL
@@ -614,13 +668,14 @@ def code_version() -> str:
 
 
 def resolve_models(setups: list[str]) -> dict[str, Path] | None:
-    """The models every round uses, fixed before the first: ours must exist (the benchmark does
-    not train it: ``make train``); the stock model is trained once when missing."""
+    """The models every round uses, fixed before the first: ours (also the production
+    topology's) must exist (the benchmark does not train it: ``make train``); the stock model
+    is trained once when missing."""
     from bot.ops.stock_rasa import ensure_stock_model, stock_model_path
     from bot.ops.training import model_path, write_generated_data
 
     models: dict[str, Path] = {}
-    if "ours" in setups:
+    if "ours" in setups or any(production_replicas(s) for s in setups):
         write_generated_data()
         models["ours"] = model_path()
         if not models["ours"].exists():
@@ -648,6 +703,10 @@ def main(argv: list[str] | None = None) -> int:
         "stock": lambda: start_stock(models["stock"], env),
         "ours": lambda: start_ours(models["ours"], env),
     }
+    for name in args.setups:
+        replicas = production_replicas(name)
+        if replicas:
+            starters[name] = lambda replicas=replicas: start_production(replicas, env)
     for name, url in args.targets.items():
         starters[name] = lambda url=url: use_target(url)
     setups = [*args.setups, *args.targets]

@@ -1,18 +1,23 @@
 """Throughput of the production topology for 1, 2, 3 Rasa replicas behind nginx.
 
-For each replica count, starts ``python -m bot run-production --replicas N --balance
-round-robin`` on free ports (its own tracker database and event queue, dropped afterwards),
+For each replica count, starts ``python -m bot run-production --replicas N`` on free ports
+(bot/ops/production_stack.py: its own tracker database and event queue, dropped afterwards),
 waits until it answers, then loads nginx's citizen endpoint with closed-loop clients sending
 back to back (bot.ops.loadtest, the chat benchmark's load: whole scripted conversations, a new
 conversation after each script) and prints messages per second at saturation, p50/p95 latency,
 errors and how busy the machine's cores were.
 
-Round robin, because all the load comes from one address: the default balancing (a client
-address stays on one replica) would send it all to one replica. Many citizens spread the same
-way over the replicas.
+The conversations come from 64 loopback source addresses (``--addresses``), so nginx's default
+balancing (a client address stays on one replica) spreads them over the replicas as it spreads
+citizens; ``--balance round-robin --addresses 0`` is the earlier method (every message to the
+next replica, so a conversation's tracker is read from PostgreSQL on most turns).
+
+For stock Rasa and ours in one process measured in the same run, interleaved, use the chat
+benchmark's ``production-N`` setups (scripts/benchmark_chat.py).
 
 Run: ``.venv/bin/python scripts/measure_replicas.py [--replicas 1,2,3] [--clients 20,40]
-[--seconds 40] [--warmup 10]``. Needs PostgreSQL, Redis, RabbitMQ and nginx (make services).
+[--seconds 40] [--warmup 10] [--balance address] [--addresses 64]``. Needs PostgreSQL, Redis,
+RabbitMQ and nginx (make services).
 Figures and their explanation: docs/production.md, "Throughput and replicas".
 """
 
@@ -22,18 +27,14 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from bot.ops.loadtest import (
     Client,
     closed_loop,
-    descendants,
+    cpu_seconds,
     error_counts,
     latency_ms,
     machine_busy_seconds,
@@ -41,124 +42,28 @@ from bot.ops.loadtest import (
     table,
     throughput,
 )
-from bot.ops.runner import ROOT, base_env
-from bot.testkit.databases import PG_ADMIN_URL
-from bot.testkit.ports import ports_in_a_row
-
-RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
-STARTUP_S = 420
+from bot.ops.production_stack import ProductionStack, production_stack
+from bot.ops.topology import BALANCES
 
 
-def start(replicas: int, state: Path, name: str) -> tuple[subprocess.Popen, str]:
-    """The topology with ``replicas`` Rasa servers; returns the process and the REST URL."""
-    # Below the ephemeral range: nothing else takes them before the Rasa servers bind.
-    port, action, web, events, *rasa = ports_in_a_row(4 + replicas)
-    env = base_env(
-        {
-            "BOT_ENV": "test",
-            "BOT_TRACKER_DB_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}",
-            "BOT_RABBITMQ_URL": RABBITMQ_URL,
-            "BOT_EVENT_QUEUE": name,
-            "BOT_ANALYTICS_DB_URL": f"sqlite:///{state / 'analytics.db'}",
-            "BOT_REVIEW_DB_URL": f"sqlite:///{state / 'review.db'}",
-            "BOT_RATE_PER_ADDRESS": "100000",
-            "BOT_RATE_PER_CONVERSATION": "100000",
-            "BOT_MAX_TURNS": "100000",
-        }
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "bot",
-        "run-production",
-        "--replicas",
-        str(replicas),
-        "--balance",
-        "round-robin",
-        "--port",
-        str(port),
-        "--first-rasa-port",
-        str(rasa[0]),
-        "--action-port",
-        str(action),
-        "--web-port",
-        str(web),
-        "--events-port",
-        str(events),
-        "--state-dir",
-        str(state),
-    ]
-    with open(state / "supervisor.out", "wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        text = (state / "supervisor.out").read_text(errors="replace")
-        if process.poll() is not None:
-            raise RuntimeError(text)
-        if "The assistant is running" in text:
-            return process, f"http://127.0.0.1:{port}/webhooks/rest/webhook"
-        time.sleep(1)
-    process.terminate()
-    raise TimeoutError((state / "supervisor.out").read_text(errors="replace"))
-
-
-def stop(process: subprocess.Popen | None, name: str) -> None:
-    """Stop the topology; drop its tracker database, queue and exchange."""
-    import sqlalchemy as sa
-
-    if process is not None and process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-    async def delete_queue() -> None:
-        import aio_pika
-
-        connection = await aio_pika.connect(RABBITMQ_URL)
-        async with connection:
-            channel = await connection.channel()
-            await channel.queue_delete(name)
-            await channel.exchange_delete(name)  # the queue broker's exchange has its name
-
-    try:
-        asyncio.run(delete_queue())
-    except Exception as exc:  # the queue was never declared
-        print(f"Could not delete the queue {name}: {type(exc).__name__}")
-
-
-def cpu_by_role(supervisor: int) -> dict[str, float]:
+def cpu_by_role(stack: ProductionStack) -> dict[str, float]:
     """CPU seconds so far of the topology's processes: the Rasa servers and all of them."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    found = {"rasa": 0.0, "stack": 0.0}
-    for pid in descendants(supervisor):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        seconds = (int(fields[11]) + int(fields[12])) / ticks
-        found["stack"] += seconds
-        if "rasa run" in cmdline or "/rasa run" in cmdline:
-            found["rasa"] += seconds
-    return found
+    roles = stack.processes_by_role()
+    found = {role: sum(cpu_seconds(pid) for pid in pids) for role, pids in roles.items()}
+    return {"rasa": found.get("Rasa servers", 0.0), "stack": sum(found.values())}
 
 
-async def measure(url: str, supervisor: int, clients: int, seconds: float, warmup: float) -> dict:
-    async with Client(url, timeout=60) as client:
+async def measure(
+    stack: ProductionStack, clients: int, seconds: float, warmup: float, addresses: int
+) -> dict:
+    async with Client(stack.url, timeout=60, addresses=addresses) as client:
         busy_before = machine_busy_seconds()
-        cpu_before, own_before = cpu_by_role(supervisor), own_cpu_seconds()
+        cpu_before, own_before = cpu_by_role(stack), own_cpu_seconds()
         wall_before = time.monotonic()
         samples, start_at, end_at = await closed_loop(client, clients, seconds, warmup)
         wall = time.monotonic() - wall_before
         busy = (machine_busy_seconds() - busy_before) / wall
-        cpu_after, own_after = cpu_by_role(supervisor), own_cpu_seconds()
+        cpu_after, own_after = cpu_by_role(stack), own_cpu_seconds()
     window = [s for s in samples if start_at <= s.end <= end_at]
     cores = {k: round((cpu_after[k] - cpu_before[k]) / wall, 2) for k in cpu_after}
     return {
@@ -181,25 +86,23 @@ def main() -> int:
     parser.add_argument("--clients", default="20,40", help="concurrent clients, comma-separated")
     parser.add_argument("--seconds", type=float, default=40.0, help="measured seconds per level")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds before each level")
+    parser.add_argument("--balance", choices=BALANCES, default="address", help="nginx's balancing")
+    parser.add_argument(
+        "--addresses", type=int, default=64, help="loopback source addresses (0: one)"
+    )
     parser.add_argument("--json", type=Path, default=None, metavar="FILE")
     args = parser.parse_args()
     results = []
     for replicas in [int(n) for n in args.replicas.split(",")]:
-        name = f"replicas_bench_{uuid.uuid4().hex[:8]}"
-        with tempfile.TemporaryDirectory(prefix="replicas-") as folder:
-            print(f"Starting {replicas} replica(s) ...", flush=True)
-            process = None
-            try:
-                process, url = start(replicas, Path(folder), name)
-                for clients in [int(c) for c in args.clients.split(",")]:
-                    figures = asyncio.run(
-                        measure(url, process.pid, clients, args.seconds, args.warmup)
-                    )
-                    figures["replicas"] = replicas
-                    print(json.dumps(figures), flush=True)
-                    results.append(figures)
-            finally:
-                stop(process, name)
+        print(f"Starting {replicas} replica(s) ...", flush=True)
+        with production_stack(replicas, balance=args.balance) as stack:
+            for clients in [int(c) for c in args.clients.split(",")]:
+                figures = asyncio.run(
+                    measure(stack, clients, args.seconds, args.warmup, args.addresses)
+                )
+                figures["replicas"] = replicas
+                print(json.dumps(figures), flush=True)
+                results.append(figures)
     rows = [
         (
             r["replicas"],

@@ -30,6 +30,7 @@ import os
 import random
 import time
 import uuid
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -229,34 +230,63 @@ def open_loop_plan(
 
 # --- the client ----------------------------------------------------------------------------
 
+MAX_SOURCE_ADDRESSES = 250
+
+
+def source_address(index: int) -> str:
+    """The ``index``-th loopback source address of a spread client: 127.0.0.2 onwards."""
+    if not 0 <= index < MAX_SOURCE_ADDRESSES:
+        raise ValueError(f"source address index {index} outside 0-{MAX_SOURCE_ADDRESSES - 1}")
+    return f"127.0.0.{index + 2}"
+
 
 @dataclass
 class Client:
-    """An aiohttp session for one endpoint: ``await client.send(sender, text)``."""
+    """An aiohttp session for one endpoint: ``await client.send(sender, text)``.
+
+    With ``addresses`` > 0 each conversation sends from one of that many loopback source
+    addresses (127.0.0.2, 127.0.0.3, ...; Linux routes all of 127.0.0.0/8 to the loopback
+    interface), chosen by its sender id, like that many citizens on their own connections: a
+    balancer that keeps a client address on one replica (nginx's ``hash $remote_addr``)
+    spreads them, as it spreads real citizens. Only for a server on this machine.
+    """
 
     url: str
     timeout: float = 30.0
-    connections: int = 0  # 0: no limit
-    _session: Any = field(default=None, repr=False)
+    connections: int = 0  # 0: no limit (per source address when spread)
+    addresses: int = 0
+    _sessions: list[Any] = field(default_factory=list, repr=False)
 
     async def __aenter__(self) -> Client:
         import aiohttp
 
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self.connections),
-            timeout=aiohttp.ClientTimeout(total=self.timeout),
-        )
+        if not 0 <= self.addresses <= MAX_SOURCE_ADDRESSES:
+            raise ValueError(f"addresses: 0 to {MAX_SOURCE_ADDRESSES}, not {self.addresses}")
+        sources = [source_address(i) for i in range(self.addresses)] or [None]
+        self._sessions = [
+            aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self.connections, local_addr=(host, 0) if host else None
+                ),
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+            )
+            for host in sources
+        ]
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        await self._session.close()
+        for session in self._sessions:
+            await session.close()
+
+    def _session_of(self, sender: str) -> Any:
+        return self._sessions[zlib.crc32(sender.encode()) % len(self._sessions)]
 
     async def send(self, sender: str, text: str) -> str | None:
         """Send one message; return its error (None when answered)."""
         import aiohttp
 
         try:
-            async with self._session.post(
+            async with self._session_of(sender).post(
                 self.url, json={"sender": sender, "message": text}
             ) as resp:
                 try:

@@ -1,7 +1,9 @@
-"""The pure parts of the chat benchmark's load generator (bot/ops/loadtest.py)."""
+"""The chat benchmark's load generator (bot/ops/loadtest.py): its pure parts, and its client
+against a small local HTTP server."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
 import os
@@ -9,9 +11,10 @@ import random
 import re
 
 import pytest
+from aiohttp import web
 
 from bot.ops import loadtest as lt
-from bot.ops.loadtest import Sample
+from bot.ops.loadtest import MAX_SOURCE_ADDRESSES, Client, Sample, new_sender, source_address
 
 
 def test_percentile_interpolates_like_numpy() -> None:
@@ -174,3 +177,68 @@ def test_proc_readers_see_this_process() -> None:
     assert lt.own_cpu_seconds() >= 0
     assert lt.machine_busy_seconds() > 0
     assert lt.rss_kib(2**22 + 1) == 0  # no such process
+
+
+def test_source_addresses_are_loopback_from_two() -> None:
+    assert source_address(0) == "127.0.0.2"
+    assert source_address(MAX_SOURCE_ADDRESSES - 1) == "127.0.0.251"
+    with pytest.raises(ValueError):
+        source_address(MAX_SOURCE_ADDRESSES)
+
+
+async def _recording_server() -> tuple[web.AppRunner, str, list[tuple[str, str]]]:
+    """A REST endpoint on 127.0.0.1 that answers every message and notes who sent it from
+    which address."""
+    seen: list[tuple[str, str]] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.json()
+        seen.append((body["sender"], request.remote or ""))
+        return web.json_response([{"recipient_id": body["sender"], "text": "Hej."}])
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"http://127.0.0.1:{port}/webhooks/rest/webhook", seen
+
+
+def test_a_spread_client_keeps_each_conversation_on_one_source_address() -> None:
+    async def run() -> list[tuple[str, str]]:
+        runner, url, seen = await _recording_server()
+        try:
+            async with Client(url, timeout=10, addresses=8) as client:
+                senders = [new_sender("spread") for _ in range(40)]
+                for turn in range(3):
+                    errors = await asyncio.gather(*(client.send(s, f"hej {turn}") for s in senders))
+                    assert errors == [None] * len(senders)
+        finally:
+            await runner.cleanup()
+        return seen
+
+    seen = asyncio.run(run())
+    by_sender: dict[str, set[str]] = {}
+    for sender, address in seen:
+        by_sender.setdefault(sender, set()).add(address)
+    assert len(seen) == 120
+    assert all(len(addresses) == 1 for addresses in by_sender.values())
+    used = set().union(*by_sender.values())
+    assert used <= {source_address(i) for i in range(8)}
+    assert len(used) >= 4  # 40 conversations over 8 addresses
+
+
+def test_an_unspread_client_sends_from_one_address() -> None:
+    async def run() -> list[tuple[str, str]]:
+        runner, url, seen = await _recording_server()
+        try:
+            async with Client(url, timeout=10) as client:
+                for _ in range(5):
+                    assert await client.send(new_sender("one"), "hej") is None
+        finally:
+            await runner.cleanup()
+        return seen
+
+    assert {address for _, address in asyncio.run(run())} == {"127.0.0.1"}
