@@ -57,6 +57,7 @@ from bot.ops.loadtest import (
     Sample,
     closed_loop,
     cpu_seconds,
+    descendants,
     error_counts,
     first_answer,
     flattened,
@@ -115,7 +116,7 @@ QUICK = Durations(8, 2, 20, 2, 105, 1)
 
 @dataclass
 class Running:
-    """A setup answering on ``url``: its processes (role → pids, each with its children) and
+    """A setup answering on ``url``: its processes by role (each process in one role only) and
     how long it took."""
 
     url: str
@@ -177,7 +178,7 @@ def start_stock(model: Path, env: dict[str, str]) -> Iterator[Running]:
         with running_stock(stack) as services:
             rasa = next(s for s in services if s.name == "Rasa server")
             running = _ready(t0, stack.rest_url, rasa.started_at, STARTUP_TIMEOUT_S)
-            running.pids = {s.name: [s.process.pid] for s in services if s.process}
+            running.pids = {s.name: descendants(s.process.pid) for s in services if s.process}
             yield running
 
 
@@ -192,7 +193,9 @@ def start_ours(model: Path, env: dict[str, str]) -> Iterator[Running]:
         with running_stack(cfg) as supervisor:
             rasa = next(s for s in supervisor.services if s.name == "Rasa server")
             running = _ready(t0, cfg.rest_url, rasa.started_at, STARTUP_TIMEOUT_S)
-            running.pids = {s.name: [s.process.pid] for s in supervisor.services if s.process}
+            running.pids = {
+                s.name: descendants(s.process.pid) for s in supervisor.services if s.process
+            }
             yield running
 
 
@@ -244,7 +247,9 @@ def warm_up(url: str, timeout: float, addresses: int) -> None:
 
 
 def cpu_by_service(pids: dict[str, list[int]]) -> dict[str, float]:
-    cpu = {name: sum(cpu_seconds(pid) for pid in group) for name, group in pids.items()}
+    cpu = {
+        name: sum(cpu_seconds(pid, children=False) for pid in group) for name, group in pids.items()
+    }
     return cpu | {"client": own_cpu_seconds()}
 
 
@@ -332,7 +337,8 @@ def run_round(
             result.other_cores = (busy - ours) / (time.monotonic() - wall0)
             print(f"  other processes on the machine used {result.other_cores:.2f} cores meanwhile")
         result.rss_mib = {
-            name: sum(rss_kib(pid) for pid in group) / 1024 for name, group in running.pids.items()
+            name: sum(rss_kib(pid, children=False) for pid in group) / 1024
+            for name, group in running.pids.items()
         }
         if result.rss_mib:
             print(

@@ -49,7 +49,9 @@ from bot.ops.topology import BALANCES
 def cpu_by_role(stack: ProductionStack) -> dict[str, float]:
     """CPU seconds so far of the topology's processes: the Rasa servers and all of them."""
     roles = stack.processes_by_role()
-    found = {role: sum(cpu_seconds(pid) for pid in pids) for role, pids in roles.items()}
+    found = {
+        role: sum(cpu_seconds(pid, children=False) for pid in pids) for role, pids in roles.items()
+    }
     return {"rasa": found.get("Rasa servers", 0.0), "stack": sum(found.values())}
 
 

@@ -412,10 +412,11 @@ def descendants(pid: int, proc: Path = Path("/proc")) -> list[int]:
     return found
 
 
-def rss_kib(pid: int, proc: Path = Path("/proc")) -> int:
-    """Resident memory (VmRSS, KiB) of ``pid`` and its descendants; 0 for a process gone."""
+def rss_kib(pid: int, proc: Path = Path("/proc"), children: bool = True) -> int:
+    """Resident memory (VmRSS, KiB) of ``pid`` (and its descendants unless ``children`` is
+    False); 0 for a process gone."""
     total = 0
-    for p in descendants(pid, proc):
+    for p in descendants(pid, proc) if children else [pid]:
         try:
             for line in (proc / str(p) / "status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -425,11 +426,12 @@ def rss_kib(pid: int, proc: Path = Path("/proc")) -> int:
     return total
 
 
-def cpu_seconds(pid: int, proc: Path = Path("/proc")) -> float:
-    """User + system CPU time of ``pid`` and its descendants so far, in seconds."""
+def cpu_seconds(pid: int, proc: Path = Path("/proc"), children: bool = True) -> float:
+    """User + system CPU time so far of ``pid`` (and its descendants unless ``children`` is
+    False), in seconds."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
-    for p in descendants(pid, proc):
+    for p in descendants(pid, proc) if children else [pid]:
         try:
             fields = (proc / str(p) / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:

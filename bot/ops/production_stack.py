@@ -56,8 +56,9 @@ class ProductionStack:
     started_at: float
 
     def processes_by_role(self) -> dict[str, list[int]]:
-        """The supervisor's children by role (``ROLES``; the supervisor itself as
-        "supervisor"), each with its own children (nginx's workers)."""
+        """Every process of the topology by role (``ROLES``; the supervisor itself as
+        "supervisor"): each child of the supervisor with its own descendants (nginx's
+        workers), so that each process is counted once."""
         found: dict[str, list[int]] = {"supervisor": [self.process.pid]}
         for pid in descendants(self.process.pid)[1:]:
             try:
@@ -66,9 +67,9 @@ class ProductionStack:
             except OSError:
                 continue
             if int(stat.rsplit(")", 1)[1].split()[1]) != self.process.pid:
-                continue  # a grandchild: counted with its parent
+                continue  # a grandchild: taken with its parent below
             role = next((name for key, name in ROLES if key in cmdline), "other")
-            found.setdefault(role, []).append(pid)
+            found.setdefault(role, []).extend(descendants(pid))
         return found
 
 

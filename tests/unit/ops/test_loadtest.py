@@ -9,6 +9,9 @@ import math
 import os
 import random
 import re
+import subprocess
+import sys
+import time
 
 import pytest
 from aiohttp import web
@@ -177,6 +180,22 @@ def test_proc_readers_see_this_process() -> None:
     assert lt.own_cpu_seconds() >= 0
     assert lt.machine_busy_seconds() > 0
     assert lt.rss_kib(2**22 + 1) == 0  # no such process
+
+
+def test_proc_readers_count_children_only_when_asked() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        deadline = time.monotonic() + 10
+        while lt.rss_kib(child.pid) < 1000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pid = os.getpid()
+        assert child.pid in lt.descendants(pid)
+        alone, with_child = lt.rss_kib(pid, children=False), lt.rss_kib(pid)
+        assert with_child - alone >= lt.rss_kib(child.pid) * 0.9  # memory moves a little
+        assert lt.cpu_seconds(pid) >= lt.cpu_seconds(pid, children=False)
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_source_addresses_are_loopback_from_two() -> None:
