@@ -19,7 +19,7 @@ its model is trained once (~10 min) and cached in var/benchmark/. ``ours``: what
 bot run`` starts (bot.ops.runner.isolated_stack + running_stack, with the model server), with
 the per-address / per-conversation rate limits and the turn cap raised for the load.
 ``production-N``: the production topology (``python -m bot run-production --replicas N``: nginx
-in front of N Rasa servers on PostgreSQL, Redis and RabbitMQ; bot/ops/production_stack.py) on
+in front of N Rasa servers on PostgreSQL, Redis and RabbitMQ; bot/testkit/production_stack.py) on
 its own database and queue. ``--target NAME=URL`` loads an already running endpoint instead;
 its rate limits must allow the load.
 
@@ -201,7 +201,7 @@ def start_ours(model: Path, env: dict[str, str]) -> Iterator[Running]:
 
 @contextmanager
 def start_production(replicas: int, env: dict[str, str]) -> Iterator[Running]:
-    from bot.ops.production_stack import production_stack
+    from bot.testkit.production_stack import production_stack
 
     with production_stack(replicas, env=env) as stack:
         running = _ready(stack.started_at, stack.url, None, STARTUP_TIMEOUT_S)

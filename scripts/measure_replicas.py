@@ -1,7 +1,7 @@
 """Throughput of the production topology for 1, 2, 3 Rasa replicas behind nginx.
 
 For each replica count, starts ``python -m bot run-production --replicas N`` on free ports
-(bot/ops/production_stack.py: its own tracker database and event queue, dropped afterwards),
+(bot/testkit/production_stack.py: its own tracker database and event queue, dropped afterwards),
 waits until it answers, then loads nginx's citizen endpoint with closed-loop clients sending
 back to back (bot.ops.loadtest, the chat benchmark's load: whole scripted conversations, a new
 conversation after each script) and prints messages per second at saturation, p50/p95 latency,
@@ -42,8 +42,8 @@ from bot.ops.loadtest import (
     table,
     throughput,
 )
-from bot.ops.production_stack import ProductionStack, production_stack
 from bot.ops.topology import BALANCES
+from bot.testkit.production_stack import ProductionStack, production_stack
 
 
 def cpu_by_role(stack: ProductionStack) -> dict[str, float]:
