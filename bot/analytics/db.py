@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import TIMEZONE
+from bot.sqlite_files import apply_sqlite_pragmas
 
 # SQL function registered on every SQLite connection: the Copenhagen calendar day
 # ('YYYY-MM-DD') of a stored naive-UTC timestamp. PostgreSQL uses AT TIME ZONE instead.
@@ -54,15 +55,8 @@ def get_engine(url: str | None = None) -> Engine:
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: object, _: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # WAL + NORMAL: a commit survives a crash of the process; only an OS crash or power loss
-    # can lose the last commits. Halves the time the recorder adds to each turn.
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+def _sqlite_pragmas(dbapi_connection: object, record: object) -> None:
+    apply_sqlite_pragmas(dbapi_connection, record)
     dbapi_connection.create_function(  # type: ignore[attr-defined]
         SQLITE_LOCAL_DAY, 1, copenhagen_day, deterministic=True
     )

@@ -36,6 +36,11 @@ Enable it in endpoints.yml with the same fields as ``type: SQL``::
       db: var/tracker.db
 
 ``BOT_TRACKER_CACHE_SIZE`` bounds the conversations kept (default 2000; 0 turns the cache off).
+
+On a SQLite file (the embedded default) the store keeps its connections open (Rasa's engine
+opens a new one for every ``retrieve`` and every ``save``) and gives them the settings of our
+other SQLite files (:mod:`bot.sqlite_files`: WAL, no disk flush on each commit): the turn no
+longer waits for the disk. PostgreSQL is left as Rasa configures it.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, cache_size: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._tune_sqlite_file()
         if cache_size is None:
             from bot.settings import get_settings
 
@@ -82,6 +88,29 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
         self.hits = 0
         self.misses = 0
+
+    def _tune_sqlite_file(self) -> None:
+        """On a SQLite file: an engine that keeps its connections, with our SQLite settings."""
+        import sqlalchemy as sa
+
+        from bot.sqlite_files import apply_sqlite_pragmas
+
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return
+        engine = sa.create_engine(
+            url,
+            poolclass=sa.pool.QueuePool,
+            pool_size=2,
+            max_overflow=8,
+            # Used from the event loop's thread; a pooled connection is checked out by one
+            # caller at a time, whichever thread returns it.
+            connect_args={"check_same_thread": False},
+        )
+        sa.event.listen(engine, "connect", apply_sqlite_pragmas)
+        self.engine.dispose()
+        self.engine = engine
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=engine)
 
     # -- the cache -------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
+from bot.sqlite_files import apply_sqlite_pragmas
+
 Base = declarative_base()
 
 # Modules that declare tables on Base; imported before the schema is created.
@@ -44,19 +46,10 @@ def get_engine(url: str | None = None) -> Engine:
     connect_args = {"connect_timeout": 3} if url.startswith("postgresql") else {}
     engine = sa.create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", apply_sqlite_pragmas)
     _import_tables()
     Base.metadata.create_all(engine)
     return engine
-
-
-def _sqlite_pragmas(dbapi_connection: object, _: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
 
 
 @contextmanager

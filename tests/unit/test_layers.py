@@ -1,7 +1,8 @@
 """The packages of ``bot`` are layers, and imports only point down.
 
-settings < knowledge < dialogue < analytics < review < web < ops < testkit (the test-data
-toolkit, which only the tests and the benchmark import). ``actions`` (the rasa-sdk action
+settings < sqlite_files (the connection settings of every SQLite file) < knowledge < dialogue <
+analytics < review < web < ops < testkit (the test-data toolkit, which only the tests and the
+benchmark import). ``actions`` (the rasa-sdk action
 package) sits on top of dialogue and may not import analytics, review, web, ops or testkit.
 """
 
@@ -15,6 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = [
     "bot.settings",
+    "bot.sqlite_files",
     "bot.knowledge",
     "bot.dialogue",
     "bot.analytics",

@@ -216,3 +216,33 @@ def test_a_database_error_forgets_the_tracker_and_is_raised(tmp_path: Path) -> N
     with pytest.raises(sa.exc.OperationalError):
         run(store.save(tracker))
     assert "k" not in store._kept
+
+
+def test_a_sqlite_file_keeps_its_connection_and_does_not_wait_for_the_disk(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "tracker.db"
+    store = cached(db)
+    opened = []
+    sa.event.listen(store.engine, "connect", lambda *_: opened.append(1))
+    tracker = run(store.get_or_create_tracker("w"))
+    for i in range(5):
+        turn(tracker, f"tur {i}", 9000.0 + i)
+        run(store.save(tracker))
+        tracker = run(store.retrieve("w"))
+    assert len(opened) <= 1  # Rasa's engine opens one for every retrieve and save
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    # Another process reads and writes the same file meanwhile (the purge, Rasa's tools).
+    assert dicts(run(rasas(db).retrieve("w"))) == dicts(tracker)
+    assert stored_rows(db) == len(tracker.events)
+
+
+def test_an_in_memory_sqlite_store_is_left_as_rasa_makes_it() -> None:
+    store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=":memory:")
+    assert not isinstance(store.engine.pool, sa.pool.QueuePool)
+    tracker = run(store.get_or_create_tracker("m"))
+    turn(tracker, "hej", 9500.0)
+    run(store.save(tracker))
+    assert run(store.retrieve("m")) is not None
