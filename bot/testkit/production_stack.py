@@ -124,14 +124,14 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
         process.wait()
 
 
-def _drop(name: str) -> None:
-    """Drop the measurement's tracker database, queue and exchange."""
+def drop_database_and_queue(database: str, queue: str) -> None:
+    """Drop a run's PostgreSQL tracker database and its RabbitMQ queue and exchange."""
     import sqlalchemy as sa
 
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     finally:
         admin.dispose()
 
@@ -141,13 +141,13 @@ def _drop(name: str) -> None:
         connection = await aio_pika.connect(RABBITMQ_URL)
         async with connection:
             channel = await connection.channel()
-            await channel.queue_delete(name)
-            await channel.exchange_delete(name)  # the queue broker's exchange has its name
+            await channel.queue_delete(queue)
+            await channel.exchange_delete(queue)  # the queue broker's exchange has its name
 
     try:
         asyncio.run(delete_queue())
     except Exception as exc:  # the queue was never declared
-        print(f"Could not delete the queue {name}: {type(exc).__name__}", file=sys.stderr)
+        print(f"Could not delete the queue {queue}: {type(exc).__name__}", file=sys.stderr)
 
 
 @contextmanager
@@ -163,4 +163,4 @@ def production_stack(
             yield stack
         finally:
             _stop(stack.process if stack else None)
-            _drop(name)
+            drop_database_and_queue(name, name)

@@ -36,6 +36,7 @@ from requests.adapters import HTTPAdapter
 from bot.ops.runner import ROOT, base_env
 from bot.testkit.databases import PG_ADMIN_URL, postgres_available
 from bot.testkit.ports import ports_in_a_row
+from bot.testkit.production_stack import RABBITMQ_URL, drop_database_and_queue
 from bot.testkit.senders import new_sender
 from tests.integration.conftest import FROZEN_NOW
 from tests.integration.supervised import alive, wait_until
@@ -44,7 +45,6 @@ pytestmark = pytest.mark.integration
 
 STARTUP_S = 300
 TECHNICAL = "Prøv igen om lidt"
-RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 REDIS = ("redis-cli", "-h", "127.0.0.1", "-p", "6379")
 CLIENTS = 4
 
@@ -200,30 +200,6 @@ class Production:
         )
 
 
-def _drop(database: str, queue: str) -> None:
-    import asyncio
-
-    import aio_pika
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-    admin.dispose()
-
-    async def delete() -> None:
-        connection = await aio_pika.connect(RABBITMQ_URL)
-        async with connection:
-            channel = await connection.channel()
-            await channel.queue_delete(queue)
-            await channel.exchange_delete(queue)
-
-    try:
-        asyncio.run(delete())
-    except Exception as exc:  # a queue the consumer never declared
-        print(f"could not delete the RabbitMQ queue {queue}: {type(exc).__name__}")
-
-
 @pytest.fixture(scope="module")
 def production(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[Production]:
     missing = _missing_service()
@@ -237,7 +213,7 @@ def production(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> It
         yield stack.start()
     finally:
         stack.stop()
-        _drop(stack.database, stack.queue)
+        drop_database_and_queue(stack.database, stack.queue)
         assert _stale_locks() == [], "lock keys outlived their tickets"
 
 
