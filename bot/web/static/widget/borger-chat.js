@@ -13,7 +13,8 @@
  * It talks to the assistant's REST channel: POST {assistant-url}/webhooks/rest/webhook with
  * {"sender", "message"} and gets back a list of
  * {"text", "buttons": [{"title", "payload"}], "metadata": {"language": "da" | "en"}}.
- * Bot text is always rendered as text (never as HTML); http(s) URLs become links.
+ * Bot text is always rendered as text (never as HTML); http(s) URLs become links, and a link
+ * written as [label](url) shows its label ("borger.dk: Flytning").
  *
  * The widget's own labels (LABELS: Danish and English) follow the conversation's language, which
  * each bot message carries in metadata.language (the assistant's "language" slot). The widget
@@ -31,7 +32,9 @@
 
   var MAX_CHARS = 500;
   var TIMEOUT_MS = 30000;
-  var URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
+  // A link the assistant wrote as [label](url) ("[borger.dk: Flytning](https://…/r/moving)"),
+  // or a bare http(s) URL.
+  var URL_PATTERN = /\[([^\[\]\n]+)\]\((https?:\/\/[^\s()<>"']+)\)|https?:\/\/[^\s<>"']+/g;
   var TRAILING_PUNCTUATION = /[.,;:!?)\]]+$/;
   // CPR numbers in the spellings the server's privacy guard knows (bot/dialogue/privacy.py): the number
   // is sent to the guard (which removes it and warns), but never shown or kept in this tab.
@@ -217,12 +220,12 @@
     return label;
   }
 
-  function makeLink(href) {
+  function makeLink(href, label) {
     var a = el("a", "bc-link");
     a.href = href;
     a.target = "_blank";
     a.rel = "noopener";
-    a.appendChild(document.createTextNode(linkLabel(href)));
+    a.appendChild(document.createTextNode(label || linkLabel(href)));
     a.appendChild(visuallyHidden(TEXT.newWindow));
     return a;
   }
@@ -234,18 +237,24 @@
     URL_PATTERN.lastIndex = 0;
     while ((match = URL_PATTERN.exec(line)) !== null) {
       var candidate = match[0];
-      var trailing = candidate.match(TRAILING_PUNCTUATION);
-      if (trailing) {
-        candidate = candidate.slice(0, candidate.length - trailing[0].length);
+      var label = match[1];
+      var href;
+      if (label) {
+        href = safeHttpUrl(match[2]);
+      } else {
+        var trailing = candidate.match(TRAILING_PUNCTUATION);
+        if (trailing) {
+          candidate = candidate.slice(0, candidate.length - trailing[0].length);
+        }
+        href = safeHttpUrl(candidate);
       }
-      var href = safeHttpUrl(candidate);
       if (!href) {
         continue;
       }
       if (match.index > last) {
         parent.appendChild(document.createTextNode(line.slice(last, match.index)));
       }
-      parent.appendChild(makeLink(href));
+      parent.appendChild(makeLink(href, label));
       last = match.index + candidate.length;
     }
     if (last < line.length) {
