@@ -4,12 +4,17 @@ It replaces Rasa's ``rest`` channel at the same path (``/webhooks/rest/webhook``
 contract: POST ``{"sender": "...", "message": "..."}`` and get back a JSON list of bot messages.
 Before Rasa sees anything, the guard
 
-* bounds the work per request: Sanic refuses bodies over 16 KB before reading them, metadata
-  is limited in size and depth, and every text scan is linear-time;
+* bounds the work per request: a body over 16 KB is read to its end without being kept (up to
+  16 MB, so the client gets its answer instead of a reset connection) and answered with a
+  413; metadata is limited in size and depth, and every text scan is linear-time;
 * refuses malformed requests with a clear 4xx JSON error (never a 500);
 * limits messages per client address and per conversation, and turns per conversation (429);
-* removes CPR numbers from the text, the metadata and (by refusing it) the sender id, also a
-  number split over two messages, and makes the assistant warn the citizen;
+* removes CPR numbers from the text and the metadata, also a number split over two messages,
+  and makes the assistant warn the citizen;
+* replaces the client's conversation id (``sender``) by a pseudonym, a keyed hash with the
+  server's secret (:func:`bot.dialogue.privacy.pseudonymous_sender`): Rasa, the tracker store,
+  the statistics, the review store and the logs only ever see the pseudonym; the reply's
+  ``recipient_id`` is the client's own id again;
 * accepts a ``/intent{...}`` message only when it is exactly a button payload the assistant
   offered in that conversation; anything else starting with ``/`` is plain text.
 
@@ -51,6 +56,7 @@ from bot.dialogue.privacy import (
     REDACTED,
     contains_cpr,
     install_log_redaction,
+    pseudonymous_sender,
     redact_value,
     remainder_after_cpr,
 )
@@ -59,6 +65,9 @@ from bot.dialogue.ratelimit import ExpiringLRU, TokenBucketLimiter, TurnCounter
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
+# A larger body is still read to its end (and dropped) up to this size, so that the client
+# reads the 413 instead of a connection reset; beyond it the connection is closed.
+MAX_DRAIN_BYTES = 16 * 1024 * 1024
 MAX_METADATA_BYTES = 2 * 1024
 MAX_METADATA_DEPTH = 4
 # A request whose body has not arrived whole in this time is dropped (slow clients).
@@ -141,6 +150,9 @@ def _check_metadata(value: Any, depth: int = 0) -> Any:
 def parse_request(body: bytes, max_chars: int) -> tuple[str, str, dict[str, Any] | None]:
     """Validate a raw request body; return (sender, text, metadata) or raise GuardError.
 
+    The sender is the client's id as sent (any id of the allowed syntax); the channel stores
+    and logs only its pseudonym (:func:`bot.dialogue.privacy.pseudonymous_sender`).
+
     The text and metadata come back cleaned of control characters; the metadata also of CPR
     numbers. The text still holds them: :func:`guard_text` decides what Rasa gets.
     """
@@ -165,10 +177,6 @@ def parse_request(body: bytes, max_chars: int) -> tuple[str, str, dict[str, Any]
             400,
             '"sender" must be a conversation id of 1-128 letters, digits, "_", "-", "." or ":".',
         )
-    if contains_cpr(sender):
-        # Refused rather than rewritten: an integration that uses CPR numbers as conversation
-        # ids must be fixed, and a refused id is never stored.
-        raise GuardError(400, '"sender" must not contain a CPR number; use a random id.')
     text = payload.get("message")
     if not isinstance(text, str):
         raise GuardError(400, '"message" must be a text string.')
@@ -280,15 +288,63 @@ def remember_languages(store: Any, languages: ExpiringLRU[str]) -> None:
     store.save = save_and_remember
 
 
-def with_language(messages: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+def with_language(
+    messages: list[dict[str, Any]], language: str, recipient_id: str | None = None
+) -> list[dict[str, Any]]:
     """The bot messages, each with ``"metadata": {"language": language}`` (added to any
-    metadata it has)."""
+    metadata it has) and, when given, ``recipient_id`` (the client's own conversation id
+    instead of its pseudonym)."""
     tagged = []
     for message in messages:
         metadata = message.get("metadata")
         metadata = dict(metadata) if isinstance(metadata, dict) else {}
-        tagged.append({**message, "metadata": {**metadata, "language": language}})
+        message = {**message, "metadata": {**metadata, "language": language}}
+        if recipient_id is not None and "recipient_id" in message:
+            message["recipient_id"] = recipient_id
+        tagged.append(message)
     return tagged
+
+
+class BodyTooLarge(Exception):
+    """The request body is over :data:`MAX_BODY_BYTES`; ``drained`` says whether it was read
+    to its end (the connection can answer cleanly) or not (over :data:`MAX_DRAIN_BYTES`)."""
+
+    def __init__(self, drained: bool) -> None:
+        super().__init__("request body too large")
+        self.drained = drained
+
+
+async def read_body(request: Request) -> bytes:
+    """The body of a streamed request, or :class:`BodyTooLarge`.
+
+    A body over :data:`MAX_BODY_BYTES` is read on to its end but not kept: a server that
+    answers while the client is still sending and then closes the connection makes the
+    client's kernel see a reset, and the client never reads the 413. A body that says (or
+    turns out) to be over :data:`MAX_DRAIN_BYTES` is not read on.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_DRAIN_BYTES:
+        raise BodyTooLarge(drained=False)
+    stream = request.stream
+    if stream is None:  # not a streamed route (a test app): Sanic read the body already
+        body = request.body or b""
+        if len(body) > MAX_BODY_BYTES:
+            raise BodyTooLarge(drained=True)
+        return body
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await stream.read()
+        if chunk is None:
+            break
+        size += len(chunk)
+        if size <= MAX_BODY_BYTES:
+            chunks.append(chunk)
+        elif size > MAX_DRAIN_BYTES:
+            raise BodyTooLarge(drained=False)
+    if size > MAX_BODY_BYTES:
+        raise BodyTooLarge(drained=True)
+    return b"".join(chunks)
 
 
 class GuardedRestInput(InputChannel):
@@ -298,6 +354,7 @@ class GuardedRestInput(InputChannel):
         from bot.settings import get_settings
 
         settings = get_settings()
+        self.secret_key = settings.secret_key
         self.max_chars = max_chars or settings.max_message_chars
         self.turn_timeout = float(settings.turn_timeout_seconds)
         self.proxies_count = settings.proxies_count
@@ -417,7 +474,8 @@ class GuardedRestInput(InputChannel):
 
         @webhook.listener("before_server_start")
         async def limits(app: Any, _: Any) -> None:
-            # Sanic refuses a larger body (413) before reading it into memory.
+            # Sanic refuses a larger body (413) on the other routes; the webhook streams its
+            # body and reads a larger one to its end before answering 413 (read_body).
             app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
             app.config.REQUEST_TIMEOUT = REQUEST_TIMEOUT_S
             if self.proxies_count:
@@ -451,24 +509,38 @@ class GuardedRestInput(InputChannel):
                 return response.json({"status": "no model loaded yet"}, status=503)
             return response.json({"status": "ok"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             try:
-                return await handle(request)
+                body = await asyncio.wait_for(read_body(request), REQUEST_TIMEOUT_S)
+            except BodyTooLarge as exc:
+                logger.info("Refused a request: body larger than %d bytes", MAX_BODY_BYTES)
+                headers = None if exc.drained else {"Connection": "close"}
+                return _error(413, f"Request body is larger than {MAX_BODY_BYTES} bytes.", headers)
+            except asyncio.TimeoutError:
+                logger.info("Refused a request: body not received within %d s", REQUEST_TIMEOUT_S)
+                return _error(
+                    408, "The request body did not arrive in time.", {"Connection": "close"}
+                )
+            try:
+                return await handle(request, body)
             except Exception as exc:
                 logger.error("Handling a request failed: %s", _where(exc))
                 return _error(503, "The assistant could not answer right now.")
 
-        async def handle(request: Request) -> HTTPResponse:
+        async def handle(request: Request, body: bytes) -> HTTPResponse:
             address = request.remote_addr or request.ip or "unknown"
             wait = self.per_address.hit(address)
             if wait:
                 return self._too_many(request, "utter_too_many_messages", wait)
             try:
-                sender, text, metadata = parse_request(request.body or b"", self.max_chars)
+                client_id, text, metadata = parse_request(body, self.max_chars)
             except GuardError as exc:
                 logger.info("Refused a request: %s", exc.message)
                 return _error(exc.status, exc.message)
+            # From here on the conversation is its pseudonym: Rasa, the stores, the logs, the
+            # limits and the links the actions build (?s=) all see only that.
+            sender = pseudonymous_sender(client_id, self.secret_key)
             limited = self._limit(request, sender)
             if limited is not None:
                 return limited
@@ -523,7 +595,7 @@ class GuardedRestInput(InputChannel):
                 logger.error("Handling a message failed: %s", _where(exc))
                 return _error(503, "The assistant could not answer right now.")
             language = await self._language(request, sender)
-            return response.json(with_language(collector.messages, language))
+            return response.json(with_language(collector.messages, language, client_id))
 
         return webhook
 

@@ -12,13 +12,18 @@ Detection is a linear scan over the characters, not a regular expression:
   superscript, ...);
 * invisible characters (format characters such as zero-width spaces, soft hyphens, bidi marks;
   combining marks such as the keycap in "1️⃣"; Hangul fillers) are ignored wherever they are;
-* digits joined by gaps of 1-4 separators (any space, any dash, minus, dot, slash and their
-  look-alikes) form a *chain*; the gaps split the chain into *groups*;
+* every other character that is not a letter is a *separator*: any whitespace (tabs and
+  newlines too) and every punctuation (P*) and symbol (S*) character, such as dashes, dots,
+  slashes, commas, colons, underscores, plus, asterisk, hash, quotes, brackets and pipes; the
+  rule is Unicode's categories, not a list (a letter ends a chain);
+* digits joined by gaps of 1-4 separators form a *chain*; the gaps split the chain into
+  *groups*;
 * a run of whole consecutive groups with 10 digits (DDMMYY SSSS) or 12 digits (DDMMYYYY SSSS,
   year 1858..this year, not all in one group) is a CPR number when DD/MM is a calendar day
   (29 February included; substitute numbers have day + 60) and the serial has only whitespace
-  gaps inside. A run with a split serial followed by ".MM" ("01.01.2026 10.00", where "26 10"
-  would be the serial) is a date and a time, not a CPR number.
+  gaps inside ("12.34" and "12:34" read as clock times). A run with a split serial followed by
+  one separator and two digits ("01.01.2026 10.00", "01.01.2026 10:00", where "26 10" would be
+  the serial) is a date and a time, not a CPR number.
 
 We do not use the modulus-11 check: numbers issued since 2007 may fail it. A false positive only
 costs a redacted number, which is the safe side.
@@ -26,6 +31,9 @@ costs a redacted number, which is the safe side.
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import hmac
 import logging
 import math
 import re
@@ -50,16 +58,9 @@ _DIGIT_PREFILTER = re.compile(
 _INVISIBLE = 10  # format characters (Cf) and fillers
 _MARK = 11  # combining marks (Mn, Me): invisible too, and part of the digit before them
 _SPACE = 12  # a whitespace separator
-_PUNCT = 13  # a dash, dot or slash separator
-_OTHER = 14
+_PUNCT = 13  # any other separator: punctuation, symbols, anything that is not a letter
+_OTHER = 14  # a letter: ends a chain
 
-_PUNCT_CHARS = frozenset(
-    "-./"
-    "\u2212"  # minus sign
-    "\uff0e\uff0f"  # full-width full stop and solidus
-    "\u2044\u2215"  # fraction slash, division slash
-    "\u2024\ufe52"  # one dot leader, small full stop
-)
 # Default-ignorable letters that render as nothing (Hangul fillers).
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
 _MARK_CATEGORIES = frozenset({"Mn", "Me"})
@@ -85,14 +86,19 @@ def _classify(ch: str) -> int:
         cls = value
     elif ch.isspace():
         cls = _SPACE
-    elif ch in _PUNCT_CHARS or unicodedata.category(ch) == "Pd":
-        cls = _PUNCT
-    elif unicodedata.category(ch) in _MARK_CATEGORIES:
-        cls = _MARK
-    elif unicodedata.category(ch) == "Cf" or ch in _FILLERS:
-        cls = _INVISIBLE
     else:
-        cls = _OTHER
+        category = unicodedata.category(ch)
+        if category in _MARK_CATEGORIES:
+            cls = _MARK
+        elif category == "Cf" or ch in _FILLERS:
+            cls = _INVISIBLE
+        elif category[0] == "L":
+            cls = _OTHER
+        else:
+            # Not a letter, digit, mark or invisible character: punctuation (P*), symbols
+            # (S*), spacing marks, numbers without a digit value (½, Ⅻ), controls, private
+            # use and unassigned code points. Any of them may separate the groups.
+            cls = _PUNCT
     if len(_class_cache) < _CACHE_LIMIT:
         _class_cache[ch] = cls
     return cls
@@ -271,6 +277,126 @@ def cpr_across(previous: str, current: str) -> list[tuple[int, int]]:
     ]
 
 
+# -- the second net: messages the NLU calls personal data ---------------------------------------
+
+PERSONAL_DATA_INTENT = "personal_data"
+MASKED_NUMBER = "[nummer fjernet]"
+MIN_MASKED_DIGITS = 6  # a run of this many digits or more is masked
+
+
+def mask_digit_runs(text: str, min_digits: int = MIN_MASKED_DIGITS) -> tuple[str, int]:
+    """``text`` with every run of ``min_digits`` or more digits replaced by
+    :data:`MASKED_NUMBER`, and how many runs were masked.
+
+    A run is digits (any script) with anything but letters between them, however much:
+    "991399 1234", "12-34-56", "1 2 3 4 5 6", "12, 34; 56" are each one run. A letter ends a
+    run. Unlike :func:`find_cpr` nothing is checked (no date, no group lengths): it is meant
+    for a message that the NLU already calls personal data. Linear in the text's length.
+    """
+    if not text or not has_digit(text):
+        return text, 0
+    parts: list[str] = []
+    last = 0
+    masked = 0
+    run_start = run_end = -1
+    count = 0
+    for i, ch in enumerate(text):
+        cls = _classify(ch)
+        if cls <= 9:
+            if count == 0:
+                run_start = i
+            count += 1
+            run_end = i + 1
+        elif cls == _MARK:
+            if count and run_end == i:
+                run_end = i + 1  # a keycap or other mark on the digit belongs to it
+        elif cls == _OTHER:  # a letter ends the run
+            if count >= min_digits:
+                parts += [text[last:run_start], MASKED_NUMBER]
+                last = run_end
+                masked += 1
+            count = 0
+    if count >= min_digits:
+        parts += [text[last:run_start], MASKED_NUMBER]
+        last = run_end
+        masked += 1
+    if not masked:
+        return text, 0
+    parts.append(text[last:])
+    return "".join(parts), masked
+
+
+def _mask_strings(value: Any, min_digits: int = MIN_MASKED_DIGITS) -> Any:
+    if isinstance(value, str):
+        return mask_digit_runs(value, min_digits)[0]
+    if isinstance(value, dict):
+        return {k: _mask_strings(v, min_digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_strings(v, min_digits) for v in value]
+    return value
+
+
+def is_personal_data_event(event: Mapping[str, Any]) -> bool:
+    """Whether ``event`` (a Rasa event as a dict) is a user message the NLU classified as
+    :data:`PERSONAL_DATA_INTENT`."""
+    if event.get("event") != "user":
+        return False
+    parse_data = event.get("parse_data")
+    intent = parse_data.get("intent") if isinstance(parse_data, Mapping) else None
+    return isinstance(intent, Mapping) and intent.get("name") == PERSONAL_DATA_INTENT
+
+
+def mask_personal_data_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The second net behind the CPR guard: a user message that the NLU classified as
+    personal data has every run of 6 or more digits masked (:func:`mask_digit_runs`) in its
+    text, the parsed text, the entities and the metadata. Other events come back as they are
+    (the same object); a masked event is a copy.
+
+    The tracker store applies it to every event it stores and publishes
+    (bot/dialogue/tracker_store.py), so the tracker store, the statistics, the review store
+    and the event queue get the masked text.
+    """
+    if not is_personal_data_event(event):
+        return event
+    masked = copy.deepcopy(event)
+    if isinstance(masked.get("text"), str):
+        masked["text"] = mask_digit_runs(masked["text"])[0]
+    if "metadata" in masked:
+        masked["metadata"] = _mask_strings(masked["metadata"])
+    parse_data = masked["parse_data"]
+    for key in ("text", "metadata"):
+        if key in parse_data:
+            parse_data[key] = _mask_strings(parse_data[key])
+    if "entities" in parse_data:
+        # An entity is a piece of the message: any digits in it go (a piece of a masked run
+        # can be short).
+        parse_data["entities"] = _mask_strings(parse_data["entities"], min_digits=1)
+    return masked
+
+
+# -- sender ids --------------------------------------------------------------------------------
+
+_PSEUDONYM_PREFIX = "p-"
+_PSEUDONYM_LETTERS = "abcdefghijklmnop"  # one letter per 4 bits: no digits, so no CPR-shaped id
+
+
+def pseudonymous_sender(sender: str, secret_key: str) -> str:
+    """The id a conversation is stored and logged under: ``p-`` and 32 letters, a keyed hash
+    (HMAC-SHA256, 128 bits kept) of the client's conversation id with the server's secret.
+
+    The same client id always gives the same pseudonym (the conversation continues); without
+    the secret the client id cannot be found from it, and nothing the client puts in the id
+    (a CPR number, an e-mail address) reaches a store or a log. Letters only: a pseudonym never
+    looks like a number.
+    """
+    digest = hmac.new(
+        secret_key.encode("utf-8"), b"sender-id\x00" + sender.encode("utf-8"), hashlib.sha256
+    ).digest()[:16]
+    return _PSEUDONYM_PREFIX + "".join(
+        _PSEUDONYM_LETTERS[b >> 4] + _PSEUDONYM_LETTERS[b & 15] for b in digest
+    )
+
+
 # -- the rest of a message --------------------------------------------------------------------
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")  # a word or one other visible character; linear
@@ -447,6 +573,10 @@ def _redact_record(record: logging.LogRecord) -> None:
         message = f"{record.msg} {record.args}"
     if has_digit(message):
         redacted, found = redact_cpr(message)
+        if PERSONAL_DATA_INTENT in redacted:
+            # Rasa's debug record of a message the NLU calls personal data (the second net).
+            redacted, masked = mask_digit_runs(redacted)
+            found += masked
         if found:
             record.msg, record.args = redacted, ()
     if record.exc_info:

@@ -20,6 +20,12 @@ before), but keeps the trackers of recent conversations in memory, in a bounded 
 - ``save`` knows how many events of the kept tracker are stored, inserts the rest, commits,
   and then publishes exactly those events to the event broker (only what is stored).
 
+Every event leaves the process through ``save``: it is stored and published as
+:func:`bot.dialogue.privacy.mask_personal_data_event` returns it (the second net behind the CPR
+guard: a user message that the NLU classifies as ``personal_data`` has every run of 6 or more
+digits masked), so the tracker store, the statistics, the review store and the event queue get
+the same masked text. The kept tracker in memory keeps the text as it was.
+
 A tracker that was changed in memory but not saved (a turn that failed half-way) is noticed
 (its length differs from what was stored) and read again. A tracker that starts a new
 session is read again on its next turn, so a kept tracker holds the latest session only, as
@@ -50,16 +56,14 @@ import json
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue.conversation_tracker import ConversationTracker
-
-if TYPE_CHECKING:
-    from rasa.shared.core.events import Event
+from bot.dialogue.privacy import mask_personal_data_event
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +191,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                     ).count()
                     last_id = None
                 new_events = list(itertools.islice(tracker.events, stored, None))
-                rows = [self._row(sender_id, event) for event in new_events]
+                # What leaves the process: the second net masks the digits of a message the
+                # NLU calls personal data, in the store and for the broker alike.
+                leaving = [mask_personal_data_event(event.as_dict()) for event in new_events]
+                rows = [self._row(sender_id, data) for data in leaving]
                 session.add_all(rows)
                 session.flush()  # the ids, before the commit expires the rows
                 if rows:
@@ -203,23 +210,23 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self.forget(sender_id)  # read the new session from the database next time
         else:
             self._keep(sender_id, _Kept(tracker, len(tracker.events), last_id))
-        self._publish(sender_id, new_events)
+        self._publish(sender_id, leaving)
         logger.debug("Stored %d events of a conversation.", len(new_events))
 
-    def _row(self, sender_id: str, event: Event) -> Any:
-        data = event.as_dict()
+    def _row(self, sender_id: str, data: dict[str, Any]) -> Any:
         return self.SQLEvent(
             sender_id=sender_id,
-            type_name=event.type_name,
+            type_name=data.get("event"),
             timestamp=data.get("timestamp"),
             intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
             action_name=data.get("name"),
             data=json.dumps(data),
         )
 
-    def _publish(self, sender_id: str, new_events: list[Event]) -> None:
-        """The stored events to the event broker, in the form Rasa's ``stream_events`` sends."""
+    def _publish(self, sender_id: str, stored: list[dict[str, Any]]) -> None:
+        """The stored events (as stored) to the event broker, in the form Rasa's
+        ``stream_events`` sends."""
         if self.event_broker is None:
             return
-        for event in new_events:
-            self.event_broker.publish({"sender_id": sender_id, **event.as_dict()})
+        for data in stored:
+            self.event_broker.publish({"sender_id": sender_id, **data})

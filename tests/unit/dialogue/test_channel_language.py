@@ -34,6 +34,7 @@ from bot.dialogue.channel import (
 from bot.dialogue.ratelimit import ExpiringLRU
 from bot.settings import get_settings
 from bot.testkit.profile import SYNTHETIC_PROFILE_PATH
+from bot.testkit.senders import stored_sender
 
 DOMAIN = Domain.from_yaml(
     """
@@ -134,14 +135,15 @@ def test_the_language_comes_from_the_saved_tracker_without_reading_it_back() -> 
     endpoint.store.retrieve = counted  # type: ignore[method-assign]
     endpoint.post("w-one", "hello")
     endpoint.post("w-one", "ok")
-    assert reads == ["w-one", "w-one"]  # the turns' own (Rasa's), none by the channel
-    assert endpoint.channel.languages.get("w-one") == "en"
+    # The turns' own (Rasa's), none by the channel; under the conversation's pseudonym.
+    assert reads == [stored_sender("w-one")] * 2
+    assert endpoint.channel.languages.get(stored_sender("w-one")) == "en"
 
 
 def test_without_a_save_the_language_is_read_once_from_the_store() -> None:
     """A turn that saved nothing in this process (e.g. it timed out): one tracker read."""
     endpoint = Endpoint(saves=False)
-    asyncio.run(endpoint.store.save(tracker("w-old", "en")))
+    asyncio.run(endpoint.store.save(tracker(stored_sender("w-old"), "en")))
     assert [m["metadata"] for m in endpoint.post("w-old", "ok")[1]] == [{"language": "en"}]
     assert [m["metadata"] for m in endpoint.post("w-new", "ok")[1]] == [{"language": "da"}]
 

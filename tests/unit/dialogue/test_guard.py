@@ -35,7 +35,6 @@ def test_valid_request() -> None:
         (b"[1, 2]", 400),
         (body(message="hej"), 400),  # no sender
         (body(sender="a b", message="hej"), 400),  # bad sender id
-        (body(sender="0101901234", message="hej"), 400),  # CPR as sender id
         (body(sender="a", message=5), 400),
         (body(sender="a", message=None), 400),
         (body(sender="a", message="   "), 400),
@@ -93,8 +92,6 @@ def test_message_without_cpr_is_unchanged() -> None:
         (b'{"sender": "a", "message": "hej", "metadata": {"x": NaN}}', 400, "JSON"),
         (b'{"sender": "a", "message": "hej", "metadata": {"x": 1e999999}}', 400, "JSON"),
         (body(sender="a", message="\u0000\u0001"), 400, "empty"),
-        (body(sender="01.01.90.1234", message="hej"), 400, "CPR"),
-        (body(sender="0101901234", message="hej"), 400, "CPR"),
     ],
 )
 def test_bounded_and_odd_requests(raw: bytes, status: int, says: str) -> None:
@@ -102,6 +99,13 @@ def test_bounded_and_odd_requests(raw: bytes, status: int, says: str) -> None:
         parse_request(raw, 500)
     assert err.value.status == status
     assert says in err.value.message
+
+
+@pytest.mark.parametrize("sender", ["0101901234", "01.01.90.1234", "a0101901234", "w-abc"])
+def test_any_sender_id_of_the_allowed_syntax_is_accepted(sender: str) -> None:
+    # A CPR-shaped id (a UUID-using widget makes one now and then) is not refused: the channel
+    # stores only its pseudonym (tests/unit/dialogue/test_pseudonyms.py).
+    assert parse_request(body(sender=sender, message="hej"), 500) == (sender, "hej", None)
 
 
 def test_text_and_metadata_are_cleaned_for_every_store() -> None:

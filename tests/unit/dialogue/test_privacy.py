@@ -155,8 +155,14 @@ def test_gaps_of_up_to_four_separators() -> None:
     assert contains_cpr("010190 -- 1234")  # four separators
     assert not contains_cpr("010190 --- 1234")  # five: two numbers
     assert contains_cpr("010190 \u200b\u200b\u200b- \u200b1234")  # invisible ones do not count
-    assert not contains_cpr("010190, 1234")  # a comma ends the number
-    assert not contains_cpr("010190:1234")
+    # Any character that is not a letter separates: comma, colon, underscore, quotes, ...
+    assert contains_cpr("010190, 1234")
+    assert contains_cpr("010190:1234")
+    assert contains_cpr("010190_1234")
+    assert contains_cpr("01|01|90 | 1234")
+    assert not contains_cpr("010190,,,,,1234")  # five separators: two numbers
+    assert not contains_cpr("010190x1234")  # a letter ends the number
+    assert not contains_cpr("010190-12:34")  # "12:34" in the serial reads as a clock time
 
 
 def test_several_numbers_and_lead_in_words() -> None:
