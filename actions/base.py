@@ -17,7 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.dialogue.outcome import Kind
+from bot.dialogue.outcome import Kind, answer_id
 from bot.dialogue.redirects import through_redirect
 from bot.dialogue.replies import Answer, Question
 from bot.dialogue.thread import Thread
@@ -70,7 +70,10 @@ class TopicAction(Action, ABC):
             )
         outcome = topic.outcome(answer)
         if outcome.kind.is_answer:
-            dispatcher.utter_message(response="utter_ask_helpful")
+            # The buttons name the answer they judge (domain.yml: {answer_id} in the payload).
+            dispatcher.utter_message(
+                response="utter_ask_helpful", answer_id=answer_id_of_turn(tracker)
+            )
         # For the statistics: what this turn did (recorded by the event broker).
         events = [SlotSet("turn_outcome", outcome.to_slot())]
         if any(reply.response == OTHERWISE_QUESTION for reply in answer.replies):
@@ -82,6 +85,16 @@ class TopicAction(Action, ABC):
 
 
 def thread_after(topic: Topic, answer: Answer) -> Thread | None:
+def answer_id_of_turn(tracker: Tracker) -> str:
+    """The id of the answer this turn gives: from the citizen message's Rasa message id (the
+    statistics and the review inbox compute the same from the ``user`` event)."""
+    message_id = (tracker.latest_message or {}).get("message_id")
+    if not message_id:  # not from a channel; the latest user event has one
+        users = [e for e in tracker.events if e.get("event") == "user"]
+        message_id = users[-1].get("message_id") if users else None
+    return answer_id(str(message_id or ""))
+
+
     """What a follow-up to this turn continues: the answer's own thread, else the entry's
     topic alone; None (keep the thread) after a greeting, help, feedback or a miss."""
     if answer.thread is not None:

@@ -99,7 +99,12 @@ class Conversation(Base):
     first_topic = sa.Column(sa.String(64))
     first_area = sa.Column(sa.String(64))
     referred_channel = sa.Column(sa.String(32))
+    # The verdict ("did it help?") on the conversation's latest answer that has one: what the
+    # outcome reads (bot/analytics/stats.py). Each answer's own verdict is on its turn.
     helpful = sa.Column(sa.Boolean)
+    # How many of its answers the citizen judged helpful / not helpful (one verdict each).
+    n_helpful_yes = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    n_helpful_no = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
     otherwise = sa.Column(sa.String(32))
     # The language of the conversation's last citizen turn: the ``language`` slot's value after
     # it (one of LANGUAGES; the code only, never the text).
@@ -129,6 +134,11 @@ class Turn(Base):
     topic = sa.Column(sa.String(64))
     area = sa.Column(sa.String(64))
     kind = sa.Column(sa.String(32))
+    # The id of the answer given to this message (bot.dialogue.outcome.answer_id of the Rasa
+    # message id; a random value, nothing of the text), which the "did it help?" buttons
+    # name; and the citizen's verdict on that answer (the last one given counts).
+    answer_id = sa.Column(sa.String(16))
+    helpful = sa.Column(sa.Boolean)
 
     conversation = relationship("Conversation", back_populates="turns")
 
@@ -177,6 +187,10 @@ class DailyCount(Base):
         sa.String(2), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE
     )
     n = sa.Column(sa.Integer, nullable=False, default=0)
+    # The answers of these conversations the citizens judged helpful / not helpful (the staff
+    # figure "Hjalp svaret?" counts answers, not conversations).
+    helpful_yes = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    helpful_no = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
 
     # The columns that identify a row (everything but the count).
     KEY = (

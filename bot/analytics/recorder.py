@@ -27,11 +27,22 @@ the language detector tells a message's language; a message it cannot tell keeps
 the conversation has. A conversation is Danish until a slot event says otherwise (a new
 conversation of a sender starts Danish, as the slot does in a new Rasa session); a slot event
 changes only an open conversation and never starts one.
+
+Feedback belongs to the answer it judges. Each turn keeps the id of the answer given to its
+message (:func:`bot.dialogue.outcome.answer_id` of the ``user`` event's ``message_id``); the
+"Ja"/"Nej" buttons after an answer carry that id (``/feedback{"helpful": "nej", "answer":
+"<id>"}``). A verdict is recorded on the answer turn of the sender's open conversation that has
+the id, once: a later verdict on the same answer replaces it (the last one counts), the same
+verdict again changes nothing, and a verdict never touches another answer. An id that is no
+answer of the open conversation (a click from another conversation, a made-up id, or one from a
+conversation that has ended) is recorded against nothing. Typed feedback ("nej, det hjalp
+ikke"), which names no answer, judges the conversation's latest answer. The conversation counts
+its judged answers (``n_helpful_yes``, ``n_helpful_no``: the staff figure "Hjalp svaret?"), and
+its ``helpful`` (what the outcome reads) is the verdict on its latest judged answer.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -48,8 +59,8 @@ from bot.analytics.models import (
     LinkEvent,
     Turn,
 )
-from bot.analytics.summary import Key, adjust_counts, conversation_keys
-from bot.dialogue.outcome import ANSWER_KINDS, Kind, Outcome
+from bot.analytics.summary import Counts, Key, adjust_counts, conversation_rows
+from bot.dialogue.outcome import ANSWER_KINDS, Kind, Outcome, answer_id, judged_answer
 from bot.dialogue.topics import get_registry
 
 
@@ -109,6 +120,11 @@ def record_events(
         return 0
     state = _Batch(session, municipality, idle)
     state.load({event["sender_id"] for event, _ in batch}, min(at for _, at in batch))
+    judging = {
+        e["sender_id"] for e, _ in batch if e["event"] == "user" and feedback_verdict(e) is not None
+    }
+    if judging:
+        state.load_answers(judging)
     if any(event["event"] != "user" and not is_language_event(event) for event, _ in batch):
         state.load_latest_turns()
     meta = get_registry().intents_of(Kind.META)
@@ -143,6 +159,8 @@ _CHANGING = (
     "first_area",
     "referred_channel",
     "helpful",
+    "n_helpful_yes",
+    "n_helpful_no",
     "otherwise",
     "language",
 )
@@ -168,6 +186,23 @@ _SELECT_LATEST_TURNS = (
     .where(_TURNS.c.conversation_id.in_(sa.bindparam("ids", expanding=True)))
     .group_by(_TURNS.c.conversation_id)
 )
+# The answer turns of some conversations (what a verdict may judge), oldest first.
+_SELECT_ANSWERS = (
+    sa.select(
+        _TURNS.c.id,
+        _TURNS.c.conversation_id,
+        _TURNS.c.kind,
+        _TURNS.c.topic,
+        _TURNS.c.area,
+        _TURNS.c.answer_id,
+        _TURNS.c.helpful,
+    )
+    .where(
+        _TURNS.c.conversation_id.in_(sa.bindparam("ids", expanding=True)),
+        _TURNS.c.kind.in_(sorted(ANSWER_KINDS)),
+    )
+    .order_by(_TURNS.c.id)
+)
 # The ids of the conversations of some senders started since a time (to find the new ones').
 _SELECT_STARTED = (
     sa.select(_CONVERSATIONS.c.id, _CONVERSATIONS.c.sender_id, _CONVERSATIONS.c.started_at)
@@ -181,12 +216,23 @@ _SELECT_STARTED = (
 # Executed with a list of rows: the SET clause is the columns each row gives besides b_id.
 _UPDATE_CONVERSATION = _CONVERSATIONS.update().where(_CONVERSATIONS.c.id == sa.bindparam("b_id"))
 _UPDATE_TURN = _TURNS.update().where(_TURNS.c.id == sa.bindparam("b_id"))
+_UPDATE_VERDICT = _TURNS.update().where(_TURNS.c.id == sa.bindparam("b_id"))
 
 
 class _Turn:
     """A turn the batch sets the outcome of: one in the database (``id``) or a new one."""
 
-    __slots__ = ("area", "at", "conversation", "id", "intent", "kind", "topic")
+    __slots__ = (
+        "answer_id",
+        "area",
+        "at",
+        "conversation",
+        "helpful",
+        "id",
+        "intent",
+        "kind",
+        "topic",
+    )
 
     def __init__(
         self,
@@ -195,6 +241,7 @@ class _Turn:
         at: datetime | None = None,
         intent: str | None = None,
         kind: str | None = None,
+        answer_id: str | None = None,
     ) -> None:
         self.conversation = conversation
         self.id = id
@@ -203,12 +250,15 @@ class _Turn:
         self.kind = kind
         self.topic: str | None = None
         self.area: str | None = None
+        self.answer_id = answer_id
+        self.helpful: bool | None = None
 
 
 class _Conversation:
     """A conversation as the batch has it (the attributes are Conversation's columns)."""
 
     __slots__ = (
+        "answers",
         "first_area",
         "first_topic",
         "helpful",
@@ -220,6 +270,8 @@ class _Conversation:
         "loaded",
         "n_answers",
         "n_fallbacks",
+        "n_helpful_no",
+        "n_helpful_yes",
         "n_links",
         "n_referrals",
         "n_turns",
@@ -241,9 +293,13 @@ class _Conversation:
         self.first_area: str | None = None
         self.referred_channel: str | None = None
         self.helpful: bool | None = None
+        self.n_helpful_yes = self.n_helpful_no = 0
         self.otherwise: str | None = None
         self.language = DEFAULT_LANGUAGE
         self.latest_turn: _Turn | None = None
+        # Its answer turns, oldest first: those of the batch, and those in the database when
+        # the batch has a verdict of the sender (:meth:`_Batch.load_answers`).
+        self.answers: list[_Turn] = []
         # The changing columns as read from the database (None: new in this batch).
         self.loaded: tuple[Any, ...] | None = None
         # Which of two conversations is newer: (0, id) in the database, (1, n) the batch's nth.
@@ -268,6 +324,8 @@ class _Batch:
         self.new: list[_Conversation] = []
         self.new_turns: list[_Turn] = []
         self.changed_turns: dict[int, _Turn] = {}  # turns in the database, by id
+        self.judged_turns: dict[int, _Turn] = {}  # turns in the database with a new verdict
+        self.db_turns: dict[int, _Turn] = {}  # every turn read from the database, by id
         self.links: list[tuple[_Conversation, str, datetime]] = []
 
     # -- reading -------------------------------------------------------------------------
@@ -300,7 +358,22 @@ class _Batch:
         rows = self.session.execute(_SELECT_LATEST_TURNS, {"ids": sorted(self.loaded)})
         for conversation_id, turn_id in rows:
             conversation = self.loaded[conversation_id]
-            conversation.latest_turn = _Turn(conversation, turn_id)
+            conversation.latest_turn = self.db_turns.get(turn_id) or _Turn(conversation, turn_id)
+            self.db_turns[turn_id] = conversation.latest_turn
+
+    def load_answers(self, senders: set[str]) -> None:
+        """The answer turns of the loaded conversations of ``senders`` (one SELECT): what a
+        verdict of the batch may judge. Before :meth:`load_latest_turns`."""
+        ids = sorted(c.id for s in senders for c in self.by_sender.get(s, ()) if c.id is not None)
+        if not ids:
+            return
+        rows = self.session.execute(_SELECT_ANSWERS, {"ids": ids})
+        for turn_id, conversation_id, kind, topic, area, answer, helpful in rows:
+            conversation = self.loaded[conversation_id]
+            turn = _Turn(conversation, turn_id, kind=kind, answer_id=answer)
+            turn.topic, turn.area, turn.helpful = topic, area, helpful
+            self.db_turns[turn_id] = turn
+            conversation.answers.append(turn)
 
     # -- applying events -----------------------------------------------------------------
 
@@ -343,10 +416,40 @@ class _Batch:
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         conversation.n_turns += 1
         turn_kind = Kind.META.value if intent in meta else None
-        turn = _Turn(conversation, None, at, intent, turn_kind)
+        message_id = event.get("message_id")
+        answer = answer_id(message_id) if isinstance(message_id, str) and message_id else None
+        turn = _Turn(conversation, None, at, intent, turn_kind, answer)
         conversation.latest_turn = turn
         self.new_turns.append(turn)
-        _record_feedback(conversation, event)
+        _record_otherwise(conversation, event)
+        verdict = feedback_verdict(event)
+        if verdict is not None:
+            judged = judged_answer(_entities(event))
+            target = _judged_turn(conversation, judged)
+            if target is not None:
+                self.judge(target, verdict)
+
+    def judge(self, turn: _Turn, verdict: bool) -> None:
+        """The citizen's verdict on one answer: it replaces an earlier verdict on the same
+        answer (the last one counts; the same one again changes nothing). The conversation's
+        ``helpful`` is the verdict on its latest judged answer."""
+        if turn.helpful is verdict:
+            return
+        conversation = turn.conversation
+        if turn.helpful is True:
+            conversation.n_helpful_yes -= 1
+        elif turn.helpful is False:
+            conversation.n_helpful_no -= 1
+        if verdict:
+            conversation.n_helpful_yes += 1
+        else:
+            conversation.n_helpful_no += 1
+        turn.helpful = verdict
+        if turn.id is not None:
+            self.judged_turns[turn.id] = turn
+        conversation.helpful = next(
+            (t.helpful for t in reversed(conversation.answers) if t.helpful is not None), None
+        )
 
     def outcome(self, sender_id: str, outcome: Outcome, at: datetime) -> None:
         """Record what the dialogue says the turn did; nothing is re-derived here."""
@@ -358,6 +461,11 @@ class _Batch:
             turn.kind, turn.topic, turn.area = kind, topic, area
             if turn.id is not None:
                 self.changed_turns[turn.id] = turn
+            is_listed = any(t is turn for t in conversation.answers)
+            if kind in ANSWER_KINDS and not is_listed:
+                conversation.answers.append(turn)
+            elif kind not in ANSWER_KINDS and is_listed:
+                conversation.answers = [t for t in conversation.answers if t is not turn]
         if kind == "meta":
             return
         if kind in ANSWER_KINDS:
@@ -383,7 +491,7 @@ class _Batch:
         (one SELECT each)."""
         session = self.session
         changed = [c for c in self.loaded.values() if c.values() != c.loaded]
-        before = conversation_keys(session, (c.id for c in changed))  # type: ignore[misc]
+        before = conversation_rows(session, (c.id for c in changed))  # type: ignore[misc]
         if changed:
             session.execute(_UPDATE_CONVERSATION, [{"b_id": c.id, **c.row()} for c in changed])
         if self.new:
@@ -394,6 +502,14 @@ class _Batch:
                 [
                     {"b_id": t.id, "kind": t.kind, "topic": t.topic, "area": t.area}
                     for _, t in sorted(self.changed_turns.items())
+                ],
+            )
+        if self.judged_turns:
+            session.execute(
+                _UPDATE_VERDICT,
+                [
+                    {"b_id": t.id, "helpful": t.helpful}
+                    for _, t in sorted(self.judged_turns.items())
                 ],
             )
         if self.new_turns:
@@ -407,6 +523,8 @@ class _Batch:
                         "kind": t.kind,
                         "topic": t.topic,
                         "area": t.area,
+                        "answer_id": t.answer_id,
+                        "helpful": t.helpful,
                     }
                     for t in self.new_turns
                 ],
@@ -426,13 +544,14 @@ class _Batch:
                 ],
             )
         touched = [c.id for c in changed] + [c.id for c in self.new]
-        after = conversation_keys(session, touched)  # type: ignore[arg-type]
-        moves: Counter[Key] = Counter()
+        after = conversation_rows(session, touched)  # type: ignore[arg-type]
+        moves: dict[Key, Counts] = {}
         for conversation_id in touched:
-            if conversation_id in before:
-                moves[before[conversation_id]] -= 1
-            if conversation_id in after:
-                moves[after[conversation_id]] += 1
+            for rows, sign in ((before, -1), (after, 1)):
+                if conversation_id in rows:
+                    key, counts = rows[conversation_id]
+                    old = moves.get(key, (0, 0, 0))
+                    moves[key] = tuple(a + sign * b for a, b in zip(old, counts, strict=True))  # type: ignore[assignment]
         adjust_counts(session, moves)
 
     def _insert_new(self) -> None:
@@ -484,13 +603,32 @@ class _Batch:
                 conversation.id = conversation_id
 
 
-def _record_feedback(conversation: _Conversation, event: dict[str, Any]) -> None:
-    """Feedback buttons send /feedback{"helpful": ...} or /feedback{"otherwise": ...}."""
+def _entities(event: dict[str, Any]) -> list[dict[str, Any]]:
     entities = (event.get("parse_data") or {}).get("entities") or []
-    for entity in entities:
+    return [e for e in entities if isinstance(e, dict)]
+
+
+def feedback_verdict(event: dict[str, Any]) -> bool | None:
+    """The verdict a citizen message gives ("did it help?": True, False), or None."""
+    for entity in _entities(event):
+        value = entity.get("value")
+        if entity.get("entity") == "helpful" and isinstance(value, (bool, str)):
+            return value in (True, "true", "ja", "yes")
+    return None
+
+
+def _judged_turn(conversation: _Conversation, judged: str | None) -> _Turn | None:
+    """The answer a verdict judges: the one its button names (None if that is no answer of
+    this conversation: a click from elsewhere or a made-up id), or, for typed feedback that
+    names none, the conversation's latest answer."""
+    if judged is None:
+        return conversation.answers[-1] if conversation.answers else None
+    return next((t for t in reversed(conversation.answers) if t.answer_id == judged), None)
+
+
+def _record_otherwise(conversation: _Conversation, event: dict[str, Any]) -> None:
+    """The otherwise-channel buttons send /feedback{"otherwise": <channel>}."""
+    for entity in _entities(event):
         name, value = entity.get("entity"), entity.get("value")
-        if name == "helpful" and isinstance(value, (bool, str)):
-            conversation.helpful = value in (True, "true", "ja", "yes")
-        elif name == "otherwise" and isinstance(value, str):
-            if value in OTHERWISE_CHANNELS:
-                conversation.otherwise = value
+        if name == "otherwise" and isinstance(value, str) and value in OTHERWISE_CHANNELS:
+            conversation.otherwise = value

@@ -216,9 +216,17 @@ def overview(session: Session, profile: Profile, period: Period) -> Overview:
     where = _summary_where(municipality, period)
     english_n = sa.func.sum(sa.case((D.language == ENGLISH, D.n), else_=0))
     rows = session.execute(
-        sa.select(D.day, D.outcome, D.helpful, D.otherwise, sa.func.sum(D.n), english_n)
+        sa.select(
+            D.day,
+            D.outcome,
+            sa.func.sum(D.helpful_yes),
+            sa.func.sum(D.helpful_no),
+            D.otherwise,
+            sa.func.sum(D.n),
+            english_n,
+        )
         .where(*where)
-        .group_by(D.day, D.outcome, D.helpful, D.otherwise)
+        .group_by(D.day, D.outcome, D.otherwise)
     ).all()
     outcomes: Counter[str] = Counter()
     helpful: Counter[str] = Counter()
@@ -226,11 +234,13 @@ def overview(session: Session, profile: Profile, period: Period) -> Overview:
     resolved_by_otherwise: Counter[str | None] = Counter()
     answers_by_channel: Counter[str] = Counter()
     english = 0
-    for day_value, outcome, was_helpful, otherwise, n, n_english in rows:
+    for day_value, outcome, judged_yes, judged_no, otherwise, n, n_english in rows:
         n = int(n or 0)
         english += int(n_english or 0)
         outcomes[outcome] += n
-        helpful[was_helpful] += n
+        # "Hjalp svaret?" counts answers (each judged once, the last verdict counting).
+        helpful["yes"] += int(judged_yes or 0)
+        helpful["no"] += int(judged_no or 0)
         d = _date(day_value)
         week = weekly.setdefault(d - timedelta(days=d.weekday()), [0, 0])
         week[0] += n

@@ -7,7 +7,9 @@ never re-derives it from response names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -72,3 +74,33 @@ class Outcome:
             area=str(value.get("area") or "")[:64],
             links=tuple(str(link)[:64] for link in links) if isinstance(links, list) else (),
         )
+
+
+# The entity a "did it help?" button names the answer it judges by (domain.yml).
+ANSWER_ENTITY = "answer"
+# Length of an answer id: 16 hex characters (64 bits of a digest).
+ANSWER_ID_CHARS = 16
+
+
+def answer_id(message_id: str) -> str:
+    """The id of the answer the assistant gave to one citizen message: a digest of the
+    message's Rasa ``message_id`` (a random UUID per message), so it is unique per answer,
+    the same wherever it is computed (the action that asks "did it help?", the statistics,
+    the review inbox) and carries nothing of the conversation."""
+    digest = hashlib.sha256(f"answer\x00{message_id}".encode()).hexdigest()
+    return digest[:ANSWER_ID_CHARS]
+
+
+def judged_answer(entities: Iterable[Mapping[str, Any]]) -> str | None:
+    """The answer id a feedback message names (its ``answer`` entity), or None when it names
+    none (typed feedback, or a button from before answer ids). A value that is not a
+    well-formed id comes back as "", which is no answer's id."""
+    for entity in entities:
+        if not isinstance(entity, Mapping) or entity.get("entity") != ANSWER_ENTITY:
+            continue
+        value = entity.get("value")
+        return value if isinstance(value, str) and _ANSWER_ID.fullmatch(value) else ""
+    return None
+
+
+_ANSWER_ID = re.compile(f"[0-9a-f]{{{ANSWER_ID_CHARS}}}")

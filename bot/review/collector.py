@@ -9,7 +9,11 @@ when a citizen's turn is over, decides whether the message is a review item:
   kind fallback); ``out_of_scope``: it was predicted out of scope;
 * ``low_confidence``: the top intent's confidence is below ``review_low_confidence``;
 * ``not_helped``: the citizen answered "Nej" to "Fik du svar på dit spørgsmål?" (the item is the
-  question that got the unhelpful answer);
+  question that got the unhelpful answer: the one whose answer id the button names, see
+  :func:`bot.dialogue.outcome.answer_id`, also when the click comes after later answers; typed
+  feedback names none and judges the latest answer; an id that is no answer of this
+  conversation files nothing; each question is filed once, and a later "Ja" does not take it
+  back: the web team looks at it anyway);
 * ``sample``: a deterministic pseudo-random share (``review_sample_rate``) of the rest.
 
 Only then does anything of the conversation leave memory: :meth:`ReviewCollector.feed` returns
@@ -30,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from bot.dialogue.outcome import Kind, Outcome
+from bot.dialogue.outcome import Kind, Outcome, answer_id, judged_answer
 from bot.dialogue.privacy import redact_cpr
 from bot.review.records import MAX_TEXT, REASON_RANK, normalize_text
 
@@ -95,7 +99,9 @@ class _Turn:
     confidence: float
     ranking: tuple[tuple[str, float], ...]
     helpful: str | None = None  # the feedback entity "helpful" ("ja" / "nej")
+    judged: str | None = None  # the answer id the feedback names (None: typed, names none)
     kind: Kind | None = None  # from the turn_outcome slot
+    answer_id: str | None = None  # the id of the answer to this message
 
 
 @dataclass
@@ -111,6 +117,9 @@ class _Conversation:
     pending: _Turn | None = None
     recent: deque[_Turn] = field(default_factory=lambda: deque(maxlen=RECENT_TURNS))
     buttons: dict[str, str] = field(default_factory=dict)  # payload -> title, last offered
+    # The citizen's questions that got an answer, by answer id (the latest MAX_MESSAGES).
+    answers: OrderedDict[str, _Turn] = field(default_factory=OrderedDict)
+    not_helped: set[int] = field(default_factory=set)  # seqs already filed as not_helped
 
 
 def event_time(event: dict[str, Any]) -> datetime:
@@ -251,6 +260,8 @@ class ReviewCollector:
             text, citizen_text = clean(raw), True
         seq = conversation.next_seq
         self._add(conversation, Message(seq, at, "user", text, intent or None, confidence))
+        message_id = event.get("message_id")
+        entities = [e for e in parse_data.get("entities") or [] if isinstance(e, dict)]
         conversation.pending = _Turn(
             seq=seq,
             at=at,
@@ -260,6 +271,8 @@ class ReviewCollector:
             confidence=confidence,
             ranking=_ranking(parse_data),
             helpful=_helpful(parse_data) if intent == FEEDBACK_INTENT else None,
+            judged=judged_answer(entities),
+            answer_id=answer_id(message_id) if isinstance(message_id, str) and message_id else None,
         )
 
     def _bot(self, conversation: _Conversation, event: dict[str, Any], at: datetime) -> None:
@@ -303,10 +316,16 @@ class ReviewCollector:
         if reason is not None:
             items.append(self._item(turn, reason))
         if turn.helpful == "nej":
-            question = next((t for t in reversed(conversation.recent) if t.citizen_text), None)
-            if question is not None:
+            question = self._judged_question(conversation, turn.judged)
+            if question is not None and question.seq not in conversation.not_helped:
+                conversation.not_helped.add(question.seq)
                 items.append(self._item(question, "not_helped"))
         conversation.recent.append(turn)
+        if turn.kind is not None and turn.kind.is_answer:
+            # (a message without a Rasa message id can only be judged by typed feedback)
+            conversation.answers[turn.answer_id or f"seq:{turn.seq}"] = turn
+            while len(conversation.answers) > MAX_MESSAGES:
+                conversation.answers.popitem(last=False)
         if items:
             conversation.persisted = True
         if not conversation.persisted:
@@ -328,6 +347,17 @@ class ReviewCollector:
                 items=tuple(sorted(items, key=lambda i: REASON_RANK[i.reason])),
             )
         ]
+
+    @staticmethod
+    def _judged_question(conversation: _Conversation, judged: str | None) -> _Turn | None:
+        """The citizen's question whose answer a "Nej" judges: the one its button names, or
+        for typed feedback the latest answered one (a typed question: buttons have no text
+        to review)."""
+        if judged is None:
+            question = next(reversed(conversation.answers.values()), None)
+        else:
+            question = conversation.answers.get(judged)
+        return question if question is not None and question.citizen_text else None
 
     @staticmethod
     def _item(turn: _Turn, reason: str) -> ItemData:

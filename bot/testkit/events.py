@@ -31,7 +31,7 @@ from bot.analytics.clicks import record_click
 from bot.analytics.db import session_scope
 from bot.analytics.recorder import record_event
 from bot.dialogue.answers.self_service import self_service_task, task_of_topic
-from bot.dialogue.outcome import Outcome
+from bot.dialogue.outcome import Outcome, answer_id
 from bot.dialogue.replies import Answer
 from bot.dialogue.topics import get_registry
 from bot.knowledge.profile import Profile
@@ -75,10 +75,15 @@ def outcome_of(
 
 
 def user_event(
-    sender: str, intent: str, at: datetime, entities: Mapping[str, object] | None = None
+    sender: str,
+    intent: str,
+    at: datetime,
+    entities: Mapping[str, object] | None = None,
+    message_id: str | None = None,
 ) -> Event:
-    """A citizen's message as the broker receives it: intent and entities, no text."""
-    return {
+    """A citizen's message as the broker receives it: intent and entities, no text (and
+    Rasa's message id, when given: what the answer to it is known by)."""
+    event: Event = {
         "event": "user",
         "sender_id": sender,
         "timestamp": _aware(at, "user_event").timestamp(),
@@ -88,6 +93,9 @@ def user_event(
         },
     }
 
+    if message_id is not None:
+        event["message_id"] = message_id
+    return event
 
 def outcome_event(sender: str, outcome: Outcome, at: datetime) -> Event:
     """The ``turn_outcome`` slot event the answering action sets."""
@@ -115,6 +123,8 @@ class Chat:
         self._last_intent: str | None = None
         self._last_at: datetime | None = None
 
+        # The answer id of each message, in order (bot.dialogue.outcome.answer_id).
+        self.answer_ids: list[str] = []
     @property
     def municipality(self) -> str:
         """The id of the profile's municipality: what :func:`feed` records it under."""
@@ -129,7 +139,9 @@ class Chat:
         """The citizen's next message: ``intent`` (and ``entities``) at ``at``."""
         if at is None:
             at = datetime.now(timezone.utc) if self._last_at is None else self._last_at + TURN_GAP
-        self.events.append(user_event(self.sender, intent, at, entities))
+        message_id = f"{self.sender}-{len(self.answer_ids)}"
+        self.answer_ids.append(answer_id(message_id))
+        self.events.append(user_event(self.sender, intent, at, entities, message_id))
         self._last_intent, self._last_at = intent, at
         return self
 
@@ -155,14 +167,21 @@ class Chat:
         otherwise: str | None = None,
         at: datetime | None = None,
     ) -> Chat:
-        """The feedback buttons: /feedback{"helpful": ...} and/or {"otherwise": <channel>}.
+        answer: int | str | None = None,
+        """The feedback buttons: /feedback{"helpful": ..., "answer": <id>} and/or
+        {"otherwise": <channel>}.
 
-        Only the message: follow with :meth:`answered` for the outcome the feedback action
-        reports (e.g. ``answered("contact")`` after "no, it did not help").
+        ``answer`` is the answer the verdict judges: the number of the message it answered
+        (0: this chat's first message), an answer id as it is, or None for feedback that names
+        no answer (typed: it judges the latest answer). Only the message: follow with
+        :meth:`answered` for the outcome the feedback action reports (e.g.
+        ``answered("contact")`` after "no, it did not help").
         """
         entities = {
+        if isinstance(answer, int):
+            answer = self.answer_ids[answer]
             name: value
-            for name, value in (("helpful", helpful), ("otherwise", otherwise))
+            for name, value in (("helpful", helpful), ("answer", answer), ("otherwise", otherwise))
             if value is not None
         }
         if not entities:

@@ -2,12 +2,14 @@
 statistics recording them one at a time did, in a handful of SQL statements per batch.
 
 A seeded random stream of events (senders interleaved, idle gaps that split conversations,
-language switches, meta intents, outcomes with links, feedback, events of senders with no open
-conversation, events that change nothing, now and then an event later than the next) is
-recorded by the old per-event recorder (tests/unit/analytics/legacy_recorder.py, one
-transaction per event) and by the batch recorder cut into batches of several sizes; the
-conversations, turns, link events and daily summary must come out the same, ids included, and
-the summary must equal a rebuild. Every database test runs on SQLite and PostgreSQL.
+language switches, meta intents, outcomes with links, feedback naming an earlier answer, a
+made-up one or none, events of senders with no open conversation, events that change nothing,
+now and then an event later than the next) is recorded one event per transaction and by the
+batch recorder cut into batches of several sizes; the conversations, turns, link events and
+daily summary must come out the same, ids included, and the summary must equal a rebuild. The
+same stream without verdicts ("did it help?", which now belong to an answer) gives what the old
+per-event recorder (tests/unit/analytics/legacy_recorder.py) gave. Every database test runs on
+SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import OTHERWISE_CHANNELS, Conversation, DailyCount, LinkEvent, Turn
 from bot.analytics.recorder import record_event, record_events
 from bot.analytics.summary import conversation_key, conversation_keys, rebuild
-from bot.dialogue.outcome import Kind, Outcome
+from bot.dialogue.outcome import Kind, Outcome, answer_id
 from bot.dialogue.topics import get_registry
 from bot.settings import TIMEZONE
 from bot.testkit.databases import fresh_database
@@ -78,6 +80,14 @@ def _sender_events(rng: random.Random, sender: str, start: datetime, n: int) -> 
         events.append(_language(sender, "en", at))
     elif first < 0.25:
         events.append(outcome_event(sender, _outcome(rng), at))
+    answers: list[str] = []  # the answer ids of the sender's messages so far
+    answered: list[str] = []  # of those, the ones an answer outcome followed
+
+    def message(intent: str, at: datetime, entities: dict[str, Any] | None = None) -> Event:
+        message_id = f"{sender}-m{len(events)}"
+        answers.append(answer_id(message_id))
+        return user_event(sender, intent, at, entities, message_id)
+
     while len(events) < n:
         gap = rng.random()
         if gap < 0.12:  # the idle time passed: a new conversation
@@ -85,7 +95,7 @@ def _sender_events(rng: random.Random, sender: str, start: datetime, n: int) -> 
         elif gap < 0.14 and events:  # a message just at the edge of the idle time
             last = datetime.fromtimestamp(events[-1]["timestamp"], TIMEZONE)
             at = max(at, last + IDLE + timedelta(microseconds=rng.choice([-1, 0, 1])))
-            events.append(user_event(sender, rng.choice(other), at))
+            events.append(message(rng.choice(other), at))
             continue
         else:
             at += timedelta(seconds=rng.uniform(0.5, 240))
@@ -93,21 +103,29 @@ def _sender_events(rng: random.Random, sender: str, start: datetime, n: int) -> 
         if rng.random() < 0.03:  # delivered after what Rasa stamped later
             stamp = at - timedelta(minutes=rng.uniform(0, 45))
         roll = rng.random()
-        if roll < 0.1:
+        if roll < 0.16:
             helpful = rng.choice([True, False, "ja", "nej", "true", 1])
             otherwise = rng.choice([*OTHERWISE_CHANNELS, "pigeon", None])
-            entities = {"helpful": helpful} if rng.random() < 0.7 else {}
+            entities: dict[str, Any] = {"helpful": helpful} if rng.random() < 0.7 else {}
+            judged = rng.random()
+            if judged < 0.6 and answered:  # a button: an earlier answer, often a stale one
+                entities["answer"] = rng.choice(answered[-4:])
+            elif judged < 0.7:  # a made-up id, or one of another sender
+                entities["answer"] = rng.choice(["0" * 16, answer_id("sender-0-m1"), "x"])
             if otherwise is not None:
                 entities["otherwise"] = otherwise
-            events.append(user_event(sender, "feedback", stamp, entities))
+            events.append(message("feedback", stamp, entities))
         elif roll < 0.45:
             intent = rng.choice(meta if rng.random() < 0.3 else other)
-            events.append(user_event(sender, intent, stamp))
+            events.append(message(intent, stamp))
             if rng.random() < 0.4:
                 value = rng.choice(["da", "en", "en", None, "de"])
                 events.append(_language(sender, value, stamp + timedelta(milliseconds=10)))
         elif roll < 0.8:
-            events.append(outcome_event(sender, _outcome(rng), stamp + timedelta(milliseconds=90)))
+            outcome = _outcome(rng)
+            if outcome.kind.is_answer and answers:
+                answered.append(answers[-1])
+            events.append(outcome_event(sender, outcome, stamp + timedelta(milliseconds=90)))
         elif roll < 0.88:
             events.append(_language(sender, rng.choice(["da", "en"]), stamp))
         elif roll < 0.93:  # changes no statistics
@@ -180,6 +198,18 @@ def rebuilt_summary(url: str) -> list[tuple]:
 STREAM = event_stream(seed=20261123)
 
 
+def without_verdicts(events: list[Event]) -> list[Event]:
+    """The stream without "did it help?" verdicts (feedback keeps its other entities)."""
+    out = []
+    for event in events:
+        entities = (event.get("parse_data") or {}).get("entities")
+        if entities:
+            kept = [e for e in entities if e["entity"] not in ("helpful", "answer")]
+            event = {**event, "parse_data": {**event["parse_data"], "entities": kept}}
+        out.append(event)
+    return out
+
+
 def _legacy(url: str, events: list[Event]) -> None:
     for event in events:
         with session_scope(url) as session:
@@ -235,11 +265,32 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def reference(kind: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple]]:
-    """The tables the old recorder makes of the stream, one event per transaction."""
+    """The tables the recorder makes of the stream, one event per transaction."""
     get_engine.cache_clear()
     with fresh_database(kind, tmp_path_factory.mktemp("reference")) as url:
-        _legacy(url, STREAM)
+        _one_by_one(url, STREAM)
         return tables(url)
+
+
+def test_without_verdicts_the_old_recorder_recorded_the_same(kind: str, tmp_path: Path) -> None:
+    stream = without_verdicts(STREAM)
+    results = []
+    for name, record in (("legacy", _legacy), ("batches", _random_sizes)):
+        get_engine.cache_clear()
+        with fresh_database(kind, tmp_path / name) as url:
+            record(url, stream)
+            results.append(tables(url))
+    legacy, batched = results
+    # The old recorder knew no answer ids; everything else is the same, ids included.
+    strip = [{**row, "answer_id": None} for row in _dicts(batched["turns"])]
+    assert strip == _dicts(legacy["turns"])
+    for name in ("conversations", "link_events", "daily_counts"):
+        assert batched[name] == legacy[name], name
+
+
+def _dicts(turns: list[tuple]) -> list[dict[str, Any]]:
+    names = [c.name for c in Turn.__table__.c]
+    return [dict(zip(names, row, strict=True)) for row in turns]
 
 
 def test_the_stream_exercises_what_it_should(reference: dict[str, list[tuple]]) -> None:
@@ -250,6 +301,9 @@ def test_the_stream_exercises_what_it_should(reference: dict[str, list[tuple]]) 
     assert languages == {"da", "en"}
     assert any(row[13] for row in conversations)  # referred channels
     assert any(row[14] is not None for row in conversations)  # feedback
+    assert any(row[15] > 0 for row in conversations)  # answers judged helpful
+    assert any(row[16] > 0 for row in conversations)  # and not helpful
+    assert sum(row[-1] is not None for row in reference["turns"]) > 5  # verdicts on answers
     assert any(row[5] == 0 for row in conversations)  # started by an outcome: no turn
     assert len(reference["link_events"]) > 20
     days = {row[1] for row in reference["daily_counts"]}
@@ -257,7 +311,7 @@ def test_the_stream_exercises_what_it_should(reference: dict[str, list[tuple]]) 
 
 
 @pytest.mark.parametrize("way", list(WAYS))
-def test_batches_record_what_the_old_recorder_did(
+def test_batches_record_what_one_event_at_a_time_did(
     way: str, kind: str, reference: dict[str, list[tuple]], tmp_path: Path
 ) -> None:
     get_engine.cache_clear()
@@ -292,7 +346,7 @@ def test_an_outcome_sets_the_turn_of_a_message_in_the_same_batch(database_url: s
     with session_scope(database_url) as session:
         assert record_events(session, batch, MUNICIPALITY, IDLE) == len(batch)
     got = tables(database_url)
-    assert [row[3:] for row in got["turns"]] == [
+    assert [row[3:7] for row in got["turns"]] == [
         ("opening_hours", "opening_hours", "Borgerservice", "information"),
         ("contact", "contact", "Borgerservice", "referral_phone"),
     ]
@@ -301,7 +355,7 @@ def test_an_outcome_sets_the_turn_of_a_message_in_the_same_batch(database_url: s
     assert (first[5], first[6], first[8], first[-1]) == (2, 1, 1, "da")  # turns, answers, refs
     assert (second[5], second[6], second[-1]) == (0, 1, "en")
     assert [(row[1], row[3]) for row in got["link_events"]] == [(1, "hours"), (2, "hours")]
-    assert sum(row[-1] for row in got["daily_counts"]) == 2
+    assert sum(row[-3] for row in got["daily_counts"]) == 2
     assert rebuilt_summary(database_url) == got["daily_counts"]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.dialogue.outcome import answer_id
+
 T0 = 1_795_000_000.0  # a fixed epoch second
 
 
@@ -14,6 +16,8 @@ class Stream:
         self.sender = sender
         self.t = start
         self.events: list[dict[str, Any]] = []
+        # The answer id of each citizen message, in order (from its Rasa message id).
+        self.answer_ids: list[str] = []
         self._add({"event": "session_started"})
         self._add({"event": "action", "name": "action_listen"})
 
@@ -33,9 +37,12 @@ class Stream:
         buttons: list[dict[str, str]] | None = None,
     ) -> Stream:
         ranking = ranking or [(intent, confidence)]
+        message_id = f"{self.sender}-m{len(self.answer_ids)}"
+        self.answer_ids.append(answer_id(message_id))
         self._add(
             {
                 "event": "user",
+                "message_id": message_id,
                 "text": text,
                 "parse_data": {
                     "text": text,
@@ -65,7 +72,8 @@ class Stream:
     def answered(
         self, text: str, intent: str = "opening_hours", confidence: float = 0.99
     ) -> Stream:
-        """A confident answer followed by the "did it help?" buttons."""
+        """A confident answer followed by the "did it help?" buttons (naming the answer)."""
+        answer = answer_id(f"{self.sender}-m{len(self.answer_ids)}")
         return self.turn(
             text,
             intent,
@@ -73,17 +81,40 @@ class Stream:
             ranking=[(intent, confidence), ("contact", 0.005), ("greet", 0.003)],
             replies=("Borgerservice har åbent 10-15.", "Fik du svar på dit spørgsmål?"),
             buttons=[
-                {"title": "Ja", "payload": '/feedback{"helpful": "ja"}'},
-                {"title": "Nej", "payload": '/feedback{"helpful": "nej"}'},
+                {"title": "Ja", "payload": feedback_payload("ja", answer)},
+                {"title": "Nej", "payload": feedback_payload("nej", answer)},
+            ],
+        )
+
+    def said(self, verdict: str, answer: int | str | None = -1) -> Stream:
+        """A click on "Ja"/"Nej" of the ``answer``-th message's answer (an index of the
+        messages, default the latest; or an answer id as it is), or typed feedback (None)."""
+        if answer is None:
+            text, entities = verdict, [{"entity": "helpful", "value": verdict}]
+            return self.turn(text, "feedback", 0.95, kind="meta", entities=entities)
+        if isinstance(answer, int):
+            answer = self.answer_ids[answer]
+        return self.turn(
+            feedback_payload(verdict, answer),
+            "feedback",
+            1.0,
+            replies=(
+                ("Det er jeg ked af. Her kan du få hjælp:",)
+                if verdict == "nej"
+                else ("Godt. Tak for din tilbagemelding.",)
+            ),
+            kind="referral_phone" if verdict == "nej" else "meta",
+            entities=[
+                {"entity": "helpful", "value": verdict},
+                {"entity": "answer", "value": answer},
             ],
         )
 
     def said_no(self) -> Stream:
-        return self.turn(
-            '/feedback{"helpful": "nej"}',
-            "feedback",
-            1.0,
-            replies=("Det er jeg ked af. Her kan du få hjælp:",),
-            kind="referral_phone",
-            entities=[{"entity": "helpful", "value": "nej"}],
-        )
+        """ "Nej" to the latest answer (the latest message's)."""
+        return self.said("nej")
+
+
+def feedback_payload(verdict: str, answer: str) -> str:
+    """The payload of a "did it help?" button (domain.yml, utter_ask_helpful)."""
+    return f'/feedback{{"helpful": "{verdict}", "answer": "{answer}"}}'

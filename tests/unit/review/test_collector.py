@@ -87,6 +87,42 @@ def test_no_after_an_answer_makes_the_question_an_item() -> None:
     assert writes[0].items[0].runners_up == (("contact", 0.005), ("greet", 0.003))
 
 
+def test_a_stale_no_files_the_question_whose_answer_it_judges() -> None:
+    stream = Stream().answered("hvor melder jeg flytning", "self_service", 0.97)
+    stream.said("ja")
+    stream.answered("hvornår har i åbent")
+    stream.answered("hvor er rådhuset", "place", 0.96)
+    stream.said("nej", answer=0)  # the first answer's "Nej", after two later answers
+    assert items(run(stream)) == [("not_helped", "hvor melder jeg flytning")]
+
+
+def test_a_double_or_repeated_no_files_the_question_once() -> None:
+    stream = Stream().answered("hvor melder jeg flytning", "self_service", 0.97)
+    stream.said("nej").said("nej", answer=0).said("ja", answer=0).said("nej", answer=0)
+    assert items(run(stream)) == [("not_helped", "hvor melder jeg flytning")]
+
+
+def test_a_no_naming_another_conversations_answer_files_nothing() -> None:
+    theirs = Stream(sender="w-other").answered("hvor melder jeg flytning", "self_service", 0.97)
+    stream = Stream().answered("hvornår har i åbent")
+    stream.said("nej", answer=theirs.answer_ids[0])
+    stream.said("nej", answer="0123456789abcdef")
+    assert run(stream) == []
+
+
+def test_a_typed_no_files_the_latest_answered_question() -> None:
+    stream = Stream().answered("hvor melder jeg flytning", "self_service", 0.97)
+    stream.answered("hvornår har i åbent")
+    stream.said("nej", answer=None)
+    assert items(run(stream)) == [("not_helped", "hvornår har i åbent")]
+
+
+def test_a_no_to_an_answer_of_a_button_question_files_nothing() -> None:
+    # A question asked with a quick-reply button has no text of the citizen's to review.
+    stream = Stream().turn("/opening_hours", "opening_hours", 1.0).said("nej")
+    assert run(stream) == []
+
+
 def test_yes_after_an_answer_is_no_item() -> None:
     stream = Stream().answered("hvor melder jeg flytning", "self_service", 0.97)
     stream.turn(
