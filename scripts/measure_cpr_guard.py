@@ -15,7 +15,10 @@ Results: docs/cpr-guard.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import random
+import sys
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,6 +33,10 @@ ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u200e"]
 NARROW_SPACES = ["\u00a0", "\u2009", "\u202f"]  # no-break, thin, narrow no-break
 DASHES = ["–", "−", "‑", "—"]  # en dash, minus sign, non-breaking hyphen, em dash
+# Separators beyond dashes, dots, slashes and spaces (the guard takes any non-letter).
+OTHER_SEPARATORS = [
+    *[",", ", ", ":", ";", "_", "+", "*", "#", "'", '"', "|", " | ", "(", ")", "•", "·"]
+]
 
 CPR_SENTENCES = [
     "Mit CPR-nummer er {}.",
@@ -108,8 +115,28 @@ CPR_SPELLINGS: dict[str, Callable[[random.Random], str]] = {
     ),
     "soft hyphens": lambda r: _join(_date(r) + _serial(r), {2: "\u00ad", 4: "\u00ad", 6: "\u00ad"}),
     "substitute number (day + 60)": lambda r: f"{_date(r, substitute=True)}-{_serial(r)}",
+    "comma, colon, _, +, *, #, quotes, brackets, pipes, bullets": lambda r: (
+        lambda s: (
+            _join(_date(r) + _serial(r), {2: s, 4: s, 6: s})
+            if r.random() < 0.5
+            else f"{_date(r)}{s}{_serial(r)}"
+        )
+    )(r.choice(OTHER_SEPARATORS)),
+    "any Unicode punctuation or symbol": lambda r: (
+        f"{_date(r)}{r.choice(_unicode_separators())}{_serial(r)}"
+    ),
     "random mix of the above": _random_mix,
 }
+
+
+@functools.cache
+def _unicode_separators() -> list[str]:
+    """Every punctuation (P*) and symbol (S*) code point."""
+    return [
+        chr(cp)
+        for cp in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(cp))[0] in "PS" and unicodedata.digit(chr(cp), None) is None
+    ]
 
 
 def _split_message(rng: random.Random) -> tuple[str, str]:
@@ -130,7 +157,9 @@ def _three_messages(rng: random.Random) -> tuple[str, str, str]:
 # Spellings the guard does not catch (docs/cpr-guard.md says why); measured to show it.
 KNOWN_GAPS: dict[str, Callable[[random.Random], str]] = {
     "digits written as words": lambda r: " ".join(WORDS[int(c)] for c in _date(r) + _serial(r)),
-    "comma or colon as separator": lambda r: f"{_date(r)}{r.choice([',', ':', ', '])}{_serial(r)}",
+    "serial split by punctuation (12.34, 12:34)": lambda r: (
+        lambda n: f"{n[:6]}-{n[6:8]}{r.choice(['.', ':', ','])}{n[8:]}"
+    )(_date(r) + _serial(r)),
     "twelve digits in one group": lambda r: f"{_date(r, True)}{_serial(r)}",
 }
 
@@ -213,6 +242,9 @@ NON_CPR: dict[str, Callable[[random.Random], str]] = {
         ["Ring på {}{}", "Mit nummer er {}{}", "tlf: {}{}"]
     ).format(r.choice(["+45 ", "+45", "0045 ", "(+45) "]), _phone(r)),
     "two phone numbers": lambda r: f"Ring {_phone(r)} eller {_phone(r)}",
+    "two phone numbers with a comma or slash": lambda r: (
+        f"Ring {_phone(r)}{r.choice([', ', ',', ' / ', '; '])}{_phone(r)}"
+    ),
     "date in words": lambda r: _date_in_words(r),
     "numeric date": lambda r: f"Jeg har fået tid {_numeric_date(r)}, passer det?",
     "date range": _date_range,
@@ -221,6 +253,15 @@ NON_CPR: dict[str, Callable[[random.Random], str]] = {
         _numeric_date(r), _clock(r)
     ),
     "date and opening hours": lambda r: f"Åbent {_numeric_date(r)} {_clock(r)}-{_clock(r)}",
+    "date and time with a colon": lambda r: r.choice(
+        ["Min tid er {} {}", "Mødet er {} kl. {}", "{}, {}", "{} ({})"]
+    ).format(_numeric_date(r), _clock(r).replace(".", ":")),
+    "opening hours with a colon": lambda r: r.choice(
+        ["Åbent kl. {}-{}", "mandag-fredag {} - {}", "{}–{}, lørdag lukket"]
+    ).format(_clock(r).replace(".", ":"), _clock(r).replace(".", ":")),
+    "list of numbers (order lines, amounts)": lambda r: r.choice(
+        ["Varer: {}, {}, {}, {}", "Beløb {} + {} + {} = i alt", "Nr. {} | {} | {} | {}"]
+    ).format(*(r.randint(1, 99) for _ in range(4))),
     "opening hours": lambda r: r.choice(
         ["Åbent kl. {}-{}", "mandag-fredag {} - {}", "Har I åbent {}-{} på lørdag?"]
     ).format(_clock(r), _clock(r)),
