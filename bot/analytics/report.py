@@ -10,13 +10,25 @@ import csv
 import io
 from datetime import date
 
+from bot.analytics.formats import csv_cell
 from bot.analytics.stats import Overview
 from bot.analytics.texts import dkk, iso_week, text_templates
 from bot.dialogue.answers.self_service import task_of_topic
 from bot.dialogue.topics import get_registry
 from bot.knowledge.profile import Profile
 
-__all__ = ["OUTCOME_LABELS", "dkk", "iso_week", "komhen_csv", "overview_text", "topic_label"]
+__all__ = [
+    "OUTCOME_LABELS",
+    "dkk",
+    "iso_week",
+    "komhen_csv",
+    "komhen_csv_bytes",
+    "overview_text",
+    "topic_label",
+]
+
+# Danish Excel reads a CSV file as UTF-8 only when it starts with the byte order mark.
+UTF8_BOM = "\ufeff"
 
 OUTCOME_LABELS = {
     "resolved": "løst",
@@ -54,10 +66,17 @@ def overview_text(o: Overview, profile: Profile) -> str:
 
 
 def komhen_csv(rows: list[tuple[date, str, str, int]]) -> str:
-    """The KOMHEN-style table as CSV (semicolon-separated, as Danish spreadsheets expect)."""
+    """The KOMHEN-style table as CSV the way Danish spreadsheets expect it: separated by
+    semicolons, numbers with a decimal comma (bot.analytics.formats.csv_cell)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
     writer.writerow(["uge", "mandag", "område", "kanal", "henvendelser"])
     for monday, area, channel, n in rows:
-        writer.writerow([iso_week(monday), monday.isoformat(), area, channel, n])
+        writer.writerow([csv_cell(v) for v in (iso_week(monday), monday, area, channel, n)])
     return buffer.getvalue()
+
+
+def komhen_csv_bytes(rows: list[tuple[date, str, str, int]]) -> bytes:
+    """The CSV file staff download: :func:`komhen_csv` in UTF-8 after a byte order mark, so
+    Danish Excel shows "Boligstøtte" and not "BoligstÃ¸tte"."""
+    return (UTF8_BOM + komhen_csv(rows)).encode("utf-8")

@@ -74,6 +74,12 @@ class Period:
         """The first instant after the period: Copenhagen midnight after ``end``, in UTC."""
         return copenhagen_midnight(self.end + timedelta(days=1))
 
+    def mondays(self) -> list[date]:
+        """The Monday of every week the period touches, in order (a week without
+        conversations is still a week of the period: the trend shows it as zero)."""
+        first = self.start - timedelta(days=self.start.weekday())
+        return [first + timedelta(weeks=i) for i in range((self.end - first).days // 7 + 1)]
+
 
 def copenhagen_midnight(day: date) -> datetime:
     """The instant a Copenhagen calendar day begins, timezone-aware in UTC.
@@ -97,10 +103,24 @@ class Savings:
     mix_source: str  # "answers" | "default"
     answers: int  # how many "otherwise" answers the period has
     assumptions: list[str] = field(default_factory=list)
+    # The inputs of the estimate that are still the profile's EXAMPLE values, of
+    # EXAMPLE_INPUTS: while there is one, the figure is an estimate on example values.
+    example_inputs: tuple[str, ...] = ()
 
     @property
     def deflected(self) -> float:
         return self.deflected_known + self.deflected_estimated
+
+    @property
+    def on_examples(self) -> bool:
+        """True while any input of the estimate is an EXAMPLE value of the profile."""
+        return bool(self.example_inputs)
+
+
+# The inputs of the savings estimate that a profile may mark EXAMPLE: the channel prices, the
+# default channel mix (used while the period has too few answers from citizens) and the
+# assistant's cost per conversation.
+EXAMPLE_INPUTS = ("channel_prices", "default_mix", "assistant_cost")
 
 
 @dataclass(frozen=True)
@@ -115,7 +135,8 @@ class Overview:
     links_clicked: int
     helpful_yes: int
     helpful_no: int
-    weekly: list[tuple[date, int, int]]  # (monday, conversations, resolved)
+    # (monday, conversations, resolved) for every week of the period, zeros included
+    weekly: list[tuple[date, int, int]]
     english: int = 0  # conversations whose last citizen turn was in English
 
     def rate(self, outcome: str) -> float:
@@ -154,6 +175,11 @@ def estimate_savings(
     gross_estimated = unanswered * sum(mix[ch] * price[ch] for ch in PAID_CHANNELS)
     cost = conversations * stats.assistant_cost_per_conversation.dkk
     gross = gross_known + gross_estimated
+    examples = {
+        "channel_prices": prices.example,
+        "default_mix": mix_source == "default" and stats.default_mix.example,
+        "assistant_cost": stats.assistant_cost_per_conversation.example,
+    }
 
     # The sentences are in templates/assumptions.txt; here only the figures.
     assumptions = render_lines(
@@ -176,6 +202,7 @@ def estimate_savings(
         mix_source=mix_source,
         answers=answers,
         assumptions=assumptions,
+        example_inputs=tuple(key for key in EXAMPLE_INPUTS if examples[key]),
     )
 
 
@@ -198,6 +225,12 @@ def day_of(column: sa.sql.ColumnElement, dialect: str) -> sa.sql.ColumnElement:
 
 def _date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _week(weekly: Mapping[date, list[int]], monday: date) -> tuple[int, int]:
+    """(conversations, resolved) of one week; (0, 0) for a week without conversations."""
+    n, resolved = weekly.get(monday, (0, 0))
+    return n, resolved
 
 
 def _summary_where(municipality: str, period: Period) -> list[sa.sql.ColumnElement]:
@@ -284,7 +317,7 @@ def overview(session: Session, profile: Profile, period: Period) -> Overview:
         links_clicked=int(links.get("clicked", 0)),
         helpful_yes=helpful["yes"],
         helpful_no=helpful["no"],
-        weekly=[(w, n, r) for w, (n, r) in sorted(weekly.items()) if n],
+        weekly=[(w, *_week(weekly, w)) for w in period.mondays()],
         english=english,
     )
 

@@ -6,37 +6,17 @@ Python; the code hands them figures.
 
 from __future__ import annotations
 
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from bot.knowledge.formatting import Number, format_dkk
+from bot.analytics.formats import FILTERS, dkk, iso_week
+
+__all__ = ["dkk", "iso_week", "render_lines", "text_templates"]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-
-
-def iso_week(monday: date) -> str:
-    """The ISO week of a day as KOMHEN writes it: "2026-U48" (year of the ISO week)."""
-    year, week, _ = monday.isocalendar()
-    return f"{year}-U{week:02d}"
-
-
-def dkk(amount: Number) -> str:
-    """Whole Danish kroner: "121.450 kr." (bot.knowledge.formatting.format_dkk)."""
-    return format_dkk(amount)
-
-
-def _plain_number(value: Number, decimals: int) -> str:
-    """ "3.5": the overview's figures with a decimal point, as the CLI has always printed them."""
-    return f"{value:.{decimals}f}"
-
-
-def _plain_percent(share: Number, decimals: int) -> str:
-    """ "12.5%": a share with a decimal point and no space, as the CLI has always printed it."""
-    return f"{share:.{decimals}%}"
 
 
 @lru_cache(maxsize=1)
@@ -49,12 +29,8 @@ def text_templates() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(FILTERS)  # the staff's Danish formats (bot.analytics.formats)
     env.filters.update(
-        dkk=dkk,
-        iso_week=iso_week,
-        number=_plain_number,
-        g=lambda value: f"{value:g}",
-        percent=_plain_percent,
         ljust=lambda value, width: str(value).ljust(width),
         rjust=lambda value, width: str(value).rjust(width),
     )

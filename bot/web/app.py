@@ -37,6 +37,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.analytics.db import get_engine
+from bot.analytics.formats import FILTERS as STAFF_FORMATS
 from bot.knowledge.profile import get_profile
 from bot.settings import get_settings
 from bot.web.auth import LoginRateLimiter, RevokedSessions, SessionCodec
@@ -83,6 +84,8 @@ def create_app(db_url: str | None = None) -> Sanic:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # The one way pages write numbers and dates: Danish, "57,1 %", "6. dec. 2026 kl. 04.25".
+    app.ctx.templates.filters.update(STAFF_FORMATS)
 
     app.blueprint(public)
     app.blueprint(staff)

@@ -26,6 +26,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, file_stream, redirect, text
 
+from bot.analytics.formats import moment, number, percent
 from bot.review.db import session_scope
 from bot.review.versions import (
     IN_SERVICE,
@@ -42,7 +43,6 @@ from bot.review.versions import (
     rollback,
     rollback_target,
 )
-from bot.settings import TIMEZONE
 from bot.web.auth import StaffSession
 from bot.web.security import StaffIdentity, in_thread, render, staff_only
 
@@ -132,11 +132,12 @@ class VersionView:
 
 
 def _local(value: datetime | None) -> str:
-    return value.astimezone(TIMEZONE).strftime("%d.%m.%Y kl. %H.%M") if value else ""
+    """A stored time in the staff's one date format (bot.analytics.formats.moment)."""
+    return moment(value)
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}".replace(".", ",") + " %"
+    return "–" if value is None else percent(value, 1)
 
 
 def _page_data(url: str, tolerance: float) -> dict[str, Any]:
@@ -192,7 +193,7 @@ async def _page(
         session=session,
         user=user,
         pct=_pct,
-        tolerance=_pct(settings.promotion_tolerance).replace(" %", " procentpoint"),
+        tolerance=number(settings.promotion_tolerance * 100, 1) + " procentpoint",
         poll_seconds=settings.model_poll_seconds,
         done=done,
         error=error,

@@ -25,6 +25,7 @@ import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, overload
+from urllib.parse import unquote, urlencode, urlsplit
 
 from sanic.request import Request
 from sanic.response import HTTPResponse, html, redirect
@@ -39,8 +40,12 @@ SESSION_COOKIE = "borger_staff"
 COOKIE_PATH = "/"
 CSRF_FIELD = "csrf_token"
 LOGIN_URL = "/staff/login"
-# Staff pages the login may send the user back to (no other "next" is accepted).
-STAFF_PAGES = ("/staff/", "/staff/examples", "/staff/komhen")
+# The protected areas: a login may send the user back to any page under them ("next"), and
+# to nothing else (no open redirect).
+PROTECTED_PREFIXES = ("/staff", "/webteam")
+# Addresses under them that are never a page to return to.
+NOT_NEXT = (LOGIN_URL, "/staff/logout")
+MAX_NEXT = 2000
 MESSAGES_TEMPLATE = "messages.html"
 # No scripts anywhere, except on the demo page ("/"), which sets its own policy (widget_csp).
 DEFAULT_CSP = (
@@ -185,10 +190,17 @@ async def logged_in(request: Request) -> tuple[StaffSession, StaffIdentity] | No
 
 
 async def to_login(request: Request) -> HTTPResponse:
-    """A redirect to the login page, which returns to the page asked for when it may."""
+    """A redirect to the login page with ``next``: the page asked for (path and query), which
+    the login returns to. Only for GET (a form sent without a login is not sent again); the
+    overview without a period, where the login lands anyway, needs no ``next``."""
     target = LOGIN_URL
-    if request.method == "GET" and request.path in STAFF_PAGES and request.path != "/staff/":
-        target += f"?next={request.path}"
+    asked = request.path + (f"?{request.query_string}" if request.query_string else "")
+    if (
+        request.method in ("GET", "HEAD")
+        and asked not in ("/staff", "/staff/")
+        and safe_next(asked) is not None
+    ):
+        target += "?" + urlencode({"next": asked}, safe="/")
     response = redirect(target, status=302)
     if request.cookies.get(SESSION_COOKIE) and await read_session(request) is None:
         clear_session_cookie(request, response)  # expired or revoked: drop it
@@ -238,8 +250,22 @@ def staff_only(
 
 
 def safe_next(value: str | None) -> str | None:
-    """A staff page to return to after login, only from a fixed list (no open redirect)."""
-    return value if value in STAFF_PAGES else None
+    """A page to return to after login: a relative path on this site under ``/staff`` or
+    ``/webteam`` (with its query), never another site (no open redirect), never the login."""
+    if not value or len(value) > MAX_NEXT or not value.startswith("/"):
+        return None
+    if any(c == "\\" or ord(c) < 0x21 or ord(c) == 0x7F for c in value):
+        return None  # backslashes, spaces and control characters: browsers read them oddly
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or value.startswith("//"):
+        return None
+    path = parts.path
+    if any(unquote(segment) in (".", "..") for segment in path.split("/")):
+        return None  # "/staff/../r/x" is not under /staff
+    protected = any(path == p or path.startswith(p + "/") for p in PROTECTED_PREFIXES)
+    if not protected or path.rstrip("/") in NOT_NEXT:
+        return None
+    return value
 
 
 # -- headers -----------------------------------------------------------------

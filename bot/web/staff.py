@@ -7,15 +7,16 @@ from datetime import date, timedelta
 
 from sanic import Blueprint
 from sanic.request import Request
-from sanic.response import HTTPResponse, redirect, text
+from sanic.response import HTTPResponse, raw, redirect
 
 from bot.analytics.db import session_scope
-from bot.analytics.report import OUTCOME_LABELS, dkk, iso_week, komhen_csv, topic_label
+from bot.analytics.report import OUTCOME_LABELS, komhen_csv_bytes, topic_label
 from bot.analytics.stats import Overview, Period, komhen_table, overview
-from bot.knowledge.profile import example_facts, get_profile
+from bot.knowledge.profile import get_profile
 from bot.settings import get_settings
 from bot.web.auth import StaffSession, authenticate, csrf_ok, password_fingerprint
 from bot.web.charts import weekly_chart
+from bot.web.examples import example_rows
 from bot.web.security import (
     CSRF_FIELD,
     LOGIN_URL,
@@ -160,8 +161,6 @@ async def overview_page(
         weekly_chart=weekly_chart,
         labels=OUTCOME_LABELS,
         topic_label=lambda topic: topic_label(get_profile(), topic),
-        iso_week=iso_week,
-        dkk=dkk,
     )
 
 
@@ -182,7 +181,6 @@ async def komhen_page(request: Request, session: StaffSession, user: StaffIdenti
         rows=rows,
         period=period,
         period_error=error,
-        iso_week=iso_week,
     )
 
 
@@ -194,8 +192,8 @@ async def komhen_csv_download(
     period, _ = parse_period(request)
     rows = await in_thread(_komhen_rows, request.app.ctx.db_url, period)
     filename = f"komhen-{period.start}-{period.end}.csv"
-    return text(
-        komhen_csv(rows),
+    return raw(
+        komhen_csv_bytes(rows),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -204,8 +202,8 @@ async def komhen_csv_download(
 @staff.get("/staff/examples")
 @staff_only
 async def examples(request: Request, session: StaffSession, user: StaffIdentity) -> HTTPResponse:
-    facts = example_facts(get_profile())
-    return render(request, "examples.html", session=session, user=user, facts=facts)
+    rows = example_rows(get_profile())
+    return render(request, "examples.html", session=session, user=user, rows=rows)
 
 
 @staff.route("/staff/<rest:path>", methods=["GET", "POST"])

@@ -23,6 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json, redirect
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.analytics.formats import moment, percent
 from bot.review import jobs
 from bot.review.db import session_scope
 from bot.settings import TIMEZONE
@@ -61,7 +62,8 @@ def review_url(request: Request) -> str:
 
 
 def _local(value: Any) -> str:
-    return value.astimezone(TIMEZONE).strftime("%d.%m.%Y kl. %H:%M") if value else ""
+    """A stored time in the staff's one date format (bot.analytics.formats.moment)."""
+    return moment(value)
 
 
 def _waiting(url: str) -> dict[str, Any] | None:
@@ -252,7 +254,7 @@ def _version(url: str, version_id: int) -> dict[str, Any] | None:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}".replace(".", ",") + " %"
+    return "–" if value is None else percent(value, 1)
 
 
 def _points(value: float | None) -> str:

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -311,7 +311,7 @@ def test_login_with_cli_user_and_pages(web: WebApp, staff_user: tuple[str, str])
 
     examples = browser.get(web.base + "/staff/examples", allow_redirects=False, timeout=30)
     assert examples.status_code == 200
-    assert "<code>contact.phone</code>" in examples.text
+    assert '<th scope="row">Telefonnummer</th>' in examples.text
     assert "32 76 11 00" in examples.text
 
     unknown = browser.get(web.base + "/staff/nope", allow_redirects=False, timeout=30)
@@ -343,6 +343,76 @@ def test_login_returns_to_the_page_asked_for(web: WebApp, staff_user: tuple[str,
     # "next" never leads off the staff pages.
     form = browser.get(web.base + "/staff/login?next=https://evil.example", timeout=30)
     assert "evil.example" not in form.text
+
+
+# A page of every protected area, with a query, and how the login page's address carries it.
+DEEP_LINKS = {
+    "/webteam/inbox/29": "/staff/login?next=/webteam/inbox/29",
+    "/staff/komhen?fra=2026-11-02&til=2026-11-22": (
+        "/staff/login?next=/staff/komhen%3Ffra%3D2026-11-02%26til%3D2026-11-22"
+    ),
+    "/staff/examples": "/staff/login?next=/staff/examples",
+}
+
+
+@pytest.mark.parametrize("page", sorted(DEEP_LINKS))
+def test_a_deep_link_survives_the_login(
+    web: WebApp, staff_user: tuple[str, str], page: str
+) -> None:
+    """An anonymous request to any protected page goes to the login with ``next``; the login
+    lands on that page (for a user without the role, its 403 page says so)."""
+    browser = requests.Session()
+    first = browser.get(web.base + page, allow_redirects=False, timeout=30)
+    assert first.status_code == 302
+    assert first.headers["Location"] == DEEP_LINKS[page]
+    form = browser.get(web.base + first.headers["Location"], timeout=30)
+    assert f'name="next" value="{page.replace("&", "&amp;")}"' in form.text
+    response = browser.post(
+        web.base + "/staff/login",
+        data={
+            "username": staff_user[0],
+            "password": staff_user[1],
+            "csrf_token": csrf_of(form),
+            "next": page,
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == page
+
+
+@pytest.mark.parametrize(
+    "next_page",
+    [
+        "https://evil.example/staff/",
+        "//evil.example/staff/",
+        "/\\evil.example",
+        "/staff/../r/moving",
+        "/staff/%2e%2e/r/moving",
+        "/r/moving",
+        "/staff/login",
+        "javascript:alert(1)",
+    ],
+)
+def test_next_never_leaves_the_protected_pages(
+    web: WebApp, staff_user: tuple[str, str], next_page: str
+) -> None:
+    browser = requests.Session()
+    form = browser.get(web.base + "/staff/login", timeout=30)
+    response = browser.post(
+        web.base + "/staff/login",
+        data={
+            "username": staff_user[0],
+            "password": staff_user[1],
+            "csrf_token": csrf_of(form),
+            "next": next_page,
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/staff/"
 
 
 @pytest.mark.parametrize(
@@ -590,7 +660,7 @@ def test_overview_and_komhen_pages_show_the_figures(
     web: WebApp, staff_user: tuple[str, str]
 ) -> None:
     from bot.analytics.db import session_scope
-    from bot.analytics.report import komhen_csv
+    from bot.analytics.report import komhen_csv_bytes
     from bot.analytics.stats import Period, komhen_table, overview
 
     _seed_conversations(web.db_url)
@@ -614,7 +684,162 @@ def test_overview_and_komhen_pages_show_the_figures(
     csv_response = browser.get(web.base + f"/staff/komhen.csv?fra={today}&til={today}", timeout=30)
     assert csv_response.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in csv_response.headers["Content-Disposition"]
-    assert csv_response.text == komhen_csv(rows)
+    assert csv_response.content == komhen_csv_bytes(rows)
 
     bad = browser.get(web.base + "/staff/?fra=igår&til=2026-13-40", timeout=30)
     assert bad.status_code == 200 and "Perioden er ugyldig" in bad.text
+
+
+# -- the staff figures in Danish ---------------------------------------------------
+
+# Three weeks: ISO week 45 with four resolved conversations (one about housing benefit, area
+# "Boligstøtte"), week 46 without any, week 47 with three the assistant did not understand.
+WEEK_45 = datetime(2026, 11, 3, 10, 0, tzinfo=TIMEZONE)
+WEEK_47 = datetime(2026, 11, 18, 10, 0, tzinfo=TIMEZONE)
+THREE_WEEKS = "fra=2026-11-02&til=2026-11-22"
+NBSP = "\u00a0"  # CLDR's space before "%" keeps the sign on its number's line
+
+
+@pytest.fixture(scope="module")
+def three_weeks(web: WebApp) -> str:
+    taarnby = get_profile("taarnby")
+    chats = [
+        Chat(f"fig-r{i}", taarnby).ask("opening_hours", at=WEEK_45 + timedelta(minutes=i))
+        for i in range(3)
+    ]
+    chats = [chat.answered() for chat in chats]
+    chats.append(
+        Chat("fig-bolig", taarnby)
+        .ask("self_service", at=WEEK_45 + timedelta(hours=1))
+        .answered("self_service:housing_benefit")
+    )
+    chats += [
+        Chat(f"fig-f{i}", taarnby).ask("nlu_fallback", at=WEEK_47 + timedelta(minutes=i)).answered()
+        for i in range(3)
+    ]
+    feed(web.db_url, chats)
+    return THREE_WEEKS
+
+
+def test_the_overview_writes_danish_figures(
+    web: WebApp, staff_user: tuple[str, str], three_weeks: str
+) -> None:
+    browser = login(web.base, *staff_user)
+    page = browser.get(f"{web.base}/staff/?{three_weeks}", timeout=30)
+    assert page.status_code == 200
+    text = page.text
+    assert "2. nov. 2026 til 22. nov. 2026" in text
+    assert "Udfald af 7 samtaler" in text
+    assert f"<td>4</td><td>57,1{NBSP}%</td>" in text  # resolved: 4 of 7
+    assert f"<td>3</td><td>42,9{NBSP}%</td>" in text  # not understood
+    assert f"0 af 7 (0,0{NBSP}%)" in text
+    # No decimal point and no ISO date outside the period form's own fields.
+    visible = re.sub(r'<input[^>]*>|href="[^"]*"', "", text)
+    assert not re.search(r"\d\.\d\s?%|\d{4}-\d{2}-\d{2}", visible), re.findall(
+        r".{30}(?:\d\.\d\s?%|\d{4}-\d{2}-\d{2}).{30}", visible
+    )
+    # Savings: 4 resolved without an answer, spread by the profile's EXAMPLE mix; whole numbers.
+    assert "4 (0 oplyst af borgeren, 4 skønnet)" in text
+    assert "158 kr." in text  # 4 × (0,6 × 37 + 0,15 × 45 + 0,15 × 70) kr. = 157,8 kr.
+    assert "Skøn på eksempelværdier." in text
+    assert "assistentens omkostning pr. samtale" in text
+    assert 'href="#forudsaetninger"' in text and 'id="forudsaetninger"' in text
+    assert 'href="/staff/examples"' in text
+    assert "3,6" not in text and "157,8" not in text
+
+    # The chart: every week of the period, the empty one as zero, with a legend.
+    assert (
+        '<title id="chart-title">Samtaler og løste samtaler pr. uge, 3 uger. '
+        "Tallene står i tabellen under grafen.</title>"
+    ) in text
+    svg = text[text.index("<svg") : text.index("</svg>")]
+    assert (
+        'class="legend"' in svg
+        and ">Alle samtaler</text>" in svg
+        and ">Løste samtaler</text>" in svg
+    )
+    assert [w for w in ("U45", "U46", "U47") if f">{w}</text>" in svg] == ["U45", "U46", "U47"]
+    weeks = re.findall(r'<th scope="row">(\d{4}-U\d\d) .*?</th><td>(\d+)</td><td>(\d+)</td>', text)
+    assert weeks == [("2026-U45", "4", "4"), ("2026-U46", "0", "0"), ("2026-U47", "3", "0")]
+
+    one_week = browser.get(f"{web.base}/staff/?fra=2026-11-02&til=2026-11-08", timeout=30)
+    assert "Samtaler og løste samtaler pr. uge, 1 uge. " in one_week.text
+
+
+def test_the_komhen_csv_opens_in_danish_excel(
+    web: WebApp, staff_user: tuple[str, str], three_weeks: str
+) -> None:
+    browser = login(web.base, *staff_user)
+    response = browser.get(f"{web.base}/staff/komhen.csv?{three_weeks}", timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    body = response.content
+    assert body.startswith(b"\xef\xbb\xbf")  # the UTF-8 byte order mark Excel looks for
+    assert "Boligstøtte".encode() in body and "Boligstøtte".encode("latin-1") not in body
+    lines = body.decode("utf-8-sig").splitlines()
+    assert lines[0] == "uge;mandag;område;kanal;henvendelser"
+    assert "2026-U45;2026-11-02;Boligstøtte;selvbetjening;1" in lines
+    assert all(len(line.split(";")) == 5 for line in lines)
+    table = browser.get(f"{web.base}/staff/komhen?{three_weeks}", timeout=30)
+    assert "Henvendelser 2. nov. 2026 til 22. nov. 2026" in table.text
+
+
+def test_the_example_values_are_all_shown_with_danish_labels(
+    web: WebApp, staff_user: tuple[str, str]
+) -> None:
+    browser = login(web.base, *staff_user)
+    page = browser.get(f"{web.base}/staff/examples", timeout=30)
+    assert page.status_code == 200
+    text = page.text
+    assert "(ugeskema)" not in text
+    assert "places.1.address" not in text and "<code>" not in text  # every field has a label
+    assert '<th scope="row">Rådhuset: Adresse</th>' in text
+    assert "Amager Landevej 76, 2770 Kastrup" in text
+    assert '<th scope="row">Borgerservice: Åbningstider</th>' in text
+    assert "<li>mandag: 09.00–15.00</li>" in text and "<li>lørdag: lukket</li>" in text
+    assert "Lukket hvert år: 5. jun., 24. dec., 31. dec." in text
+    # The savings' inputs, hidden before: the channel mix and the cost per conversation.
+    assert f"<li>telefon: 60{NBSP}%</li>" in text and f"<li>e-mail: 15{NBSP}%</li>" in text
+    assert f"<li>ville ikke have kontaktet kommunen: 10{NBSP}%</li>" in text
+    assert "0 kr. pr. samtale" in text
+    assert '<th scope="row">Selvbetjening: Lægevalg</th>' in text
+
+
+def test_staff_pages_in_a_browser(
+    web: WebApp, backend: Backend, staff_user: tuple[str, str], three_weeks: str
+) -> None:
+    """The overview and the EKSEMPEL page in Chromium, as a manager sees them (screenshots in
+    test-artifacts/)."""
+    if backend.name != "sqlite":
+        pytest.skip("the pages are the same on PostgreSQL; one browser run is enough")
+    from playwright.sync_api import sync_playwright
+
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK")
+        page = context.new_page()
+        page.goto(f"{web.base}/staff/?{three_weeks}")
+        # The period survives the login.
+        assert page.url == (
+            f"{web.base}/staff/login?next=/staff/%3Ffra%3D2026-11-02%26til%3D2026-11-22"
+        )
+        page.get_by_label("Brugernavn").fill(staff_user[0])
+        page.get_by_label("Adgangskode").fill(staff_user[1])
+        page.get_by_role("button", name="Log ind").click()
+        page.wait_for_url(f"{web.base}/staff/?{three_weeks}")
+        legend = page.locator("svg.chart .legend")
+        assert legend.count() == 2 and legend.first.is_visible()
+        assert page.locator("#skoen-eksempel").is_visible()
+        page.screenshot(path=str(artifacts / "staff-overview.png"), full_page=True)
+        page.get_by_role("link", name="EKSEMPEL-værdier").first.click()
+        page.wait_for_url("**/staff/examples")
+        assert page.get_by_role("rowheader", name="Standardfordeling", exact=False).is_visible()
+        page.screenshot(path=str(artifacts / "staff-examples.png"), full_page=True)
+        chromium.close()
+    finally:
+        playwright.stop()

@@ -135,7 +135,7 @@ def test_the_overview_counts_conversations_in_english(database_url: str, testrup
     assert elsewhere.conversations == 0 and elsewhere.english_rate == 0.0
 
     lines = overview_text(o, testrup).splitlines()
-    assert lines[1:3] == ["Samtaler: 5", "Samtaler på engelsk: 2 (40.0%)"]
+    assert lines[1:3] == ["Samtaler: 5", "Samtaler på engelsk: 2 (40,0\u00a0%)"]
 
 
 # -- migration 0004 ---------------------------------------------------------------------------

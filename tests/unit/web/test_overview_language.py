@@ -67,8 +67,8 @@ def test_the_overview_shows_the_share_in_english(app: Sanic, sqlite_url: str) ->
 
     cookie, _ = signed_in_cookie(app, "anna.staff", "en lang nok adgangskode", "staff")
     assert english_share(overview_html(app, cookie, "fra=2026-11-23&til=2026-11-23")) == (
-        "1 af 4 (25.0 %)"
+        "1 af 4 (25,0\u00a0%)"
     )
     assert english_share(overview_html(app, cookie, "fra=2026-11-24&til=2026-11-24")) == (
-        "0 af 0 (0.0 %)"
+        "0 af 0 (0,0\u00a0%)"
     )

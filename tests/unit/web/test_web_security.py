@@ -89,6 +89,30 @@ def test_anonymous_requests_go_to_the_login_page(app: Sanic) -> None:
         assert response.headers["Location"] == "/staff/login?next=/staff/examples"
 
 
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/webteam/inbox/29", "/staff/login?next=/webteam/inbox/29"),
+        ("/webteam/conversations/3", "/staff/login?next=/webteam/conversations/3"),
+        ("/webteam/models", "/staff/login?next=/webteam/models"),
+        (
+            "/staff/?fra=2026-11-02&til=2026-11-22",
+            "/staff/login?next=/staff/%3Ffra%3D2026-11-02%26til%3D2026-11-22",
+        ),
+        ("/staff/", "/staff/login"),  # the login lands there anyway
+    ],
+)
+def test_every_protected_page_keeps_next(app: Sanic, path: str, location: str) -> None:
+    response = call(staff_only(role="webteam")(page), request(app, path))
+    assert response.status == 302
+    assert response.headers["Location"] == location
+
+
+def test_a_form_sent_without_a_login_is_not_next(app: Sanic) -> None:
+    response = call(staff_only(page), request(app, "/webteam/inbox/29", method="POST"))
+    assert response.headers["Location"] == "/staff/login"
+
+
 def test_any_logged_in_user_passes_without_a_role(app: Sanic) -> None:
     cookie, _ = login_cookie(app, "anna.staff", "staff")
     response = call(staff_only(page), request(app, "/staff/x", cookie=cookie))
@@ -173,9 +197,35 @@ def test_security_headers(app: Sanic) -> None:
 
 
 def test_the_login_only_returns_to_staff_pages() -> None:
-    assert safe_next("/staff/examples") == "/staff/examples"
-    for value in (None, "", "https://evil.example", "//evil.example", "/staff/../x", "/r/moving"):
-        assert safe_next(value) is None
+    for value in (
+        "/staff/examples",
+        "/staff/komhen?fra=2026-11-02&til=2026-11-22",
+        "/webteam/inbox/29",
+        "/webteam/inbox?grund=fallback&side=2",
+        "/webteam",
+    ):
+        assert safe_next(value) == value
+    for value in (
+        None,
+        "",
+        "https://evil.example",
+        "//evil.example",
+        "///evil.example",
+        "/\\evil.example",
+        "/staff/\\..\\r",
+        "/staff/../x",
+        "/staff/%2e%2e/r/moving",
+        "/r/moving",
+        "/staffevil",
+        "/staff/login",
+        "/staff/login?next=/staff/",
+        "/staff/logout",
+        "javascript:alert(1)",
+        "/staff/\tx",
+        "/staff/ x",
+        "/staff/" + "x" * 3000,
+    ):
+        assert safe_next(value) is None, value
 
 
 # -- the Danish texts ----------------------------------------------------------
