@@ -63,8 +63,9 @@ class TopicAction(Action, ABC):
             topic = get_registry().get("technical_error")
             answer = topic.ask(profile, Question(now=now))  # needs nothing of the turn
         for reply in answer.replies:
-            if settings.link_redirects:
-                reply = through_redirect(reply, profile, settings.public_url, tracker.sender_id)
+            # Links read "borger.dk: Flytning"; they go through the click counter if it is on.
+            public_url = settings.public_url if settings.link_redirects else None
+            reply = through_redirect(reply, profile, public_url, tracker.sender_id)
             dispatcher.utter_message(
                 response=reply.response, buttons=reply.buttons or None, **reply.variables
             )

@@ -53,6 +53,11 @@ class TextFact(Fact):
 
 class UrlFact(Fact):
     value: str
+    # The page's title, in the page's own language: a link reads "borger.dk: <title>". Not for
+    # a front page (the host says it). A self-service task's page defaults to the task's name.
+    title: str | None = Field(None, min_length=1)
+    # A general page stands in because no checked deep link exists: staff must confirm it.
+    needs_confirmation: bool = False
 
     @validator("value")
     def _http_url(cls, v: str) -> str:
@@ -218,7 +223,10 @@ class DigitalPost(_Model):
     read_on: list[str] = Field(..., min_items=1)
     read_on_en: list[str] | None = None
     info_link: UrlFact
+    # A checked English page for ``info_link`` (English readers; see :func:`english_page`).
+    info_link_en: UrlFact | None = None
     age15_link: UrlFact
+    age15_link_en: UrlFact | None = None
     mitdk_support_phone: PhoneFact
     exemption_grounds: list[str] = Field(..., min_items=1)
     exemption_grounds_en: list[str] | None = None
@@ -247,6 +255,7 @@ class Contact(_Model):
     email: EmailFact | None = None
     secure_mail_authorities: EmailFact | None = None
     digital_post_link: UrlFact
+    digital_post_link_en: UrlFact | None = None
     social_media_note: TextFact
     mitid_support_phone: PhoneFact | None = None
 
@@ -408,7 +417,8 @@ def missing_english(profile: Profile) -> list[str]:
     def walk(obj: object, path: str) -> None:
         if isinstance(obj, BaseModel):
             for k in obj.__fields__:
-                if k + ENGLISH_SUFFIX in obj.__fields__ and k != "link":
+                is_link = isinstance(getattr(obj, k), UrlFact)  # a link's English page: optional
+                if k + ENGLISH_SUFFIX in obj.__fields__ and not is_link:
                     if getattr(obj, k) is not None and getattr(obj, k + ENGLISH_SUFFIX) is None:
                         missing.append(f"{path}.{k}" if path else k)
                 walk(getattr(obj, k), f"{path}.{k}" if path else k)

@@ -49,7 +49,8 @@ class Assistant:
         return [p for p in self.workdir.rglob("*") if p.is_file()]
 
 
-REDIRECT = re.compile(r"http://localhost:\d+/r/[^\s]+")
+# A redirect URL, bare or as the href of a [label](href) link.
+REDIRECT = re.compile(r"http://localhost:\d+/r/[^\s)]+")
 
 
 def link_targets(messages: list[dict]) -> list[str]:

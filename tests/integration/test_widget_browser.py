@@ -158,7 +158,7 @@ def test_demo_page_embeds_the_widget_with_one_tag_and_its_csp(taarnby: Assistant
     assert f'data-assistant-url="{rasa}"' in tags[0]
     assert 'data-municipality="Tårnby Kommune"' in tags[0]
     assert 'data-phone="32 76 11 00"' in tags[0]
-    assert 'data-digital-post="https://lifeindenmark.borger.dk/' in tags[0]
+    assert 'data-digital-post="https://www.borger.dk"' in tags[0]  # a Danish page
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "style-src 'self'" in csp
     assert f"connect-src 'self' {rasa}" in csp
@@ -213,7 +213,7 @@ def test_keyboard_open_privacy_notice_typing_and_answer(widget: Widget) -> None:
     expect(notice).to_be_visible()
     assert "Digital Post" in notice.inner_text()
     digital_post = widget.panel.get_by_role("link", name=re.compile("Digital Post"))
-    assert digital_post.get_attribute("href").startswith("https://lifeindenmark.borger.dk/")
+    assert digital_post.get_attribute("href").startswith("https://www.borger.dk")
     assert widget.log.get_attribute("aria-live") == "polite"
 
     # Hold the request until the typing indicator has been seen, then let it through.

@@ -57,4 +57,6 @@ def test_links_go_through_the_redirect() -> None:
     replies = self_service.self_service(profile, Question(NOW, "jeg skal flytte")).replies
     redirected = [through_redirect(r, profile, "http://x.test", "abc") for r in replies]
     assert redirected[0] == replies[0]  # no link in the task text
-    assert redirected[1].variables["link"] == "http://x.test/r/moving?s=abc"
+    assert redirected[1].variables["link"] == (
+        "[testrup.example: Flytning](http://x.test/r/moving?s=abc)"
+    )

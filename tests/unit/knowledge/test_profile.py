@@ -6,6 +6,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
+from bot.knowledge.links import profile_links
 from bot.knowledge.profile import PROFILE_DIR, ProfileError, example_facts, load_profile_file
 from bot.ops.runner import ROOT
 from bot.testkit.profile import (
@@ -53,17 +54,26 @@ def test_example_marks_are_kept() -> None:
 @pytest.mark.skipif(not FACTS.exists(), reason="shared facts file not beside the repo")
 @pytest.mark.parametrize("name", ["taarnby", "ishoj"])
 def test_every_link_is_one_of_the_facts(name: str) -> None:
-    """No invented URL: every link in the profile appears in the facts file."""
+    """No invented URL: every link in the profile, in both languages, appears in the facts
+    file."""
     facts = FACTS.read_text(encoding="utf-8")
     profile = load_profile_file(PROFILE_DIR / f"{name}.yml")
-    links = {t.link.value for t in profile.self_service} | {
-        profile.contact.website.value,
-        profile.contact.digital_post_link.value,
-        profile.digital_post.info_link.value,
-        profile.digital_post.age15_link.value,
+    links = {
+        link.url for language in ("da", "en") for link in profile_links(profile, language).values()
     }
+    assert profile.digital_post.info_link_en is not None
+    assert profile.digital_post.info_link_en.value in links
     for link in links:
         assert link in facts, link
+
+
+def test_a_general_page_standing_in_for_a_deep_link_is_to_be_confirmed() -> None:
+    """The Danish Digital Post page is borger.dk's front page until a checked one exists: it
+    is listed for staff to confirm, like the self-service tasks' general pages."""
+    taarnby = load_profile_file(PROFILE_DIR / "taarnby.yml")
+    paths = dict(example_facts(taarnby))
+    assert paths["digital_post.info_link"] == "https://www.borger.dk"
+    assert paths["contact.digital_post_link"] == "https://www.borger.dk"
 
 
 def test_the_synthetic_profile_is_valid_and_all_example() -> None:
