@@ -29,6 +29,7 @@ from typing import Any
 
 from bot.analytics.clicks import record_click
 from bot.analytics.db import session_scope
+from bot.analytics.models import LinkEvent
 from bot.analytics.recorder import record_event
 from bot.dialogue.answers.self_service import self_service_task, task_of_topic
 from bot.dialogue.outcome import Outcome, answer_id
@@ -231,6 +232,12 @@ def click(
     sender: str | None = None,
     municipality: str = SYNTHETIC_MUNICIPALITY,
 ) -> None:
-    """A click on a link's redirect, through the real :func:`record_click` (without a sender,
-    or with one that has no conversation, the click belongs to no conversation)."""
-    record_click(url, municipality, link_id, sender, at)
+    """A click on a link's redirect. With a sender: through the real :func:`record_click`
+    (counted only for a link shown in one of the sender's conversations, once). Without one:
+    a click stored without a conversation, as the redirect recorded any click before clicks
+    had to match a link the assistant gave (such rows stay in older databases)."""
+    if sender is not None:
+        record_click(url, municipality, link_id, sender, at)
+        return
+    with session_scope(url) as db:
+        db.add(LinkEvent(municipality=municipality, link_id=link_id, event="clicked", at=at))

@@ -43,7 +43,7 @@ from bot.settings import get_settings
 from bot.web.auth import LoginRateLimiter, RevokedSessions, SessionCodec
 from bot.web.inbox import inbox
 from bot.web.models import models
-from bot.web.public import public
+from bot.web.public import link_not_found_page, public
 from bot.web.security import in_thread, message_page, security_headers
 from bot.web.staff import staff
 from bot.web.training import training
@@ -118,8 +118,9 @@ def _register_error_pages(app: Sanic) -> None:
 
     @app.exception(NotFound)
     async def not_found(request: Request, exc: Exception) -> HTTPResponse:
-        key = "link_not_found" if request.path.startswith("/r/") else "page_not_found"
-        return message_page(request, key, 404)
+        if request.path.startswith("/r/"):  # a citizen's link: the citizen page
+            return link_not_found_page(request)
+        return message_page(request, "page_not_found", 404)
 
     @app.exception(MethodNotSupported)
     async def method_not_allowed(request: Request, exc: Exception) -> HTTPResponse:

@@ -15,7 +15,7 @@ from bot.analytics.clicks import record_click
 from bot.knowledge.links import known_links
 from bot.knowledge.profile import get_profile
 from bot.settings import get_settings
-from bot.web.security import message_page, render
+from bot.web.security import render
 
 SENDER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 # A click is recorded before redirecting, but a slow or locked database may delay the
@@ -47,14 +47,23 @@ def _record_click_safely(
         )
 
 
+def link_not_found_page(request: Request) -> HTTPResponse:
+    """The 404 page of a link that does not exist, for citizens: what happened and the way on
+    (the municipality's front page, the assistant)."""
+    website = get_profile().contact.website.value
+    return render(request, "link_not_found.html", status=404, website=website)
+
+
 @public.get("/r/<link_id:str>")
 async def link_redirect(request: Request, link_id: str) -> HTTPResponse:
-    """Count a click on a link of the profile and redirect to it; unknown ids get a 404 page."""
+    """Count a click on a link of the profile and redirect to it (the click counts only for a
+    link the assistant gave the sender, once: bot/analytics/clicks.py); an unknown id gets a
+    citizen page with the way on."""
     profile = get_profile()
     language = "en" if request.args.get("lang") == "en" else "da"
     target = known_links(profile, language).get(link_id)
     if target is None:
-        return message_page(request, "link_not_found", 404)
+        return link_not_found_page(request)
     sender_id = request.args.get("s")
     if sender_id is not None and not SENDER_ID.fullmatch(sender_id):
         sender_id = None
