@@ -93,10 +93,10 @@ def user_event(
             "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()],
         },
     }
-
     if message_id is not None:
         event["message_id"] = message_id
     return event
+
 
 def outcome_event(sender: str, outcome: Outcome, at: datetime) -> Event:
     """The ``turn_outcome`` slot event the answering action sets."""
@@ -123,9 +123,9 @@ class Chat:
         self.events: list[Event] = []
         self._last_intent: str | None = None
         self._last_at: datetime | None = None
-
         # The answer id of each message, in order (bot.dialogue.outcome.answer_id).
         self.answer_ids: list[str] = []
+
     @property
     def municipality(self) -> str:
         """The id of the profile's municipality: what :func:`feed` records it under."""
@@ -167,8 +167,8 @@ class Chat:
         helpful: bool | str | None = None,
         otherwise: str | None = None,
         at: datetime | None = None,
-    ) -> Chat:
         answer: int | str | None = None,
+    ) -> Chat:
         """The feedback buttons: /feedback{"helpful": ..., "answer": <id>} and/or
         {"otherwise": <channel>}.
 
@@ -178,9 +178,9 @@ class Chat:
         :meth:`answered` for the outcome the feedback action reports (e.g.
         ``answered("contact")`` after "no, it did not help").
         """
-        entities = {
         if isinstance(answer, int):
             answer = self.answer_ids[answer]
+        entities = {
             name: value
             for name, value in (("helpful", helpful), ("answer", answer), ("otherwise", otherwise))
             if value is not None
