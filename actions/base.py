@@ -85,7 +85,6 @@ class TopicAction(Action, ABC):
         return events
 
 
-def thread_after(topic: Topic, answer: Answer) -> Thread | None:
 def answer_id_of_turn(tracker: Tracker) -> str:
     """The id of the answer this turn gives: from the citizen message's Rasa message id (the
     statistics and the review inbox compute the same from the ``user`` event)."""
@@ -96,6 +95,7 @@ def answer_id_of_turn(tracker: Tracker) -> str:
     return answer_id(str(message_id or ""))
 
 
+def thread_after(topic: Topic, answer: Answer) -> Thread | None:
     """What a follow-up to this turn continues: the answer's own thread, else the entry's
     topic alone; None (keep the thread) after a greeting, help, feedback or a miss."""
     if answer.thread is not None:
