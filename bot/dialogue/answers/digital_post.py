@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.dialogue.answers.common import link_reply
+from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.dialogue.thread import Thread
 from bot.knowledge.formatting import format_list
@@ -24,6 +25,24 @@ def asks_about_age(text: str) -> bool:
     return bool(_AN_AGE_15.search(text.lower()))
 
 
+# A question asked for a parent or grandparent ("skal min mor på 92 have Digital Post?",
+# "does my grandmother need digital post"): the asker's own parent or grandparent, perhaps with
+# a few words before it ("my 92 year old mother"). Such a question gets the rule, then how they
+# can be exempted and how the asker can apply for them.
+_PARENT = re.compile(
+    r"\b(?:min|mit|mine|vores|my|our)\s+(?:[\w-]+\s+){0,3}"
+    r"(?:mor|far|mormor|morfar|farmor|farfar|bedstemor|bedstefar|bedsteforældre|bedsteforaeldre"
+    r"|forældre|foraeldre|oldemor|oldefar|svigermor|svigerfar|svigerforældre|svigerforaeldre"
+    r"|mother|mum|mom|father|dad|parents|grandmother|grandma|granny|grandfather|grandpa"
+    r"|grandparents|great-grandmother|great-grandfather|mother-in-law|father-in-law)\b"
+)
+
+
+def asks_for_parent(text: str) -> bool:
+    """Whether a message asks about a parent's or grandparent's Digital Post."""
+    return bool(_PARENT.search(text.lower()))
+
+
 def digital_post_info(profile: Profile, q: Question) -> Answer:
     """What Digital Post is and who must have it; the page for 15-year-olds if they ask.
 
@@ -32,6 +51,8 @@ def digital_post_info(profile: Profile, q: Question) -> Answer:
     """
     dp, language = profile.digital_post, q.language
     age = bool(_AGE_15.search(q.text.lower())) or "age" in q.entity_values("aspect")
+    if not age and asks_for_parent(q.text):
+        return for_parent(profile, q)
     if age:
         more = link_reply(
             "utter_digital_post_age15", dp, "age15_link", language, links=("digital_post_15",)
@@ -70,6 +91,31 @@ def digital_post_write(profile: Profile, q: Question) -> Answer:
             {"contact_form": profile.contact.contact_form.value},
             links=("contact_form",),
         ),
+    )
+
+
+def for_parent(profile: Profile, q: Question) -> Answer:
+    """For a relative asking about a parent: the rule, who can be exempted, how, and that the
+    asker can apply for them. Continues as an exemption thread ("hvad skal hun have med?")."""
+    dp = profile.digital_post
+    who = Reply(
+        "utter_digital_post_who",
+        {
+            "who_must": localized(dp, "who_must", q.language),
+            "since": localized(dp, "mandatory_since", q.language),
+        },
+    )
+    grounds = localized(dp, "exemption_grounds", q.language)
+    return Answer.of(
+        who,
+        Reply("utter_exemption_grounds", {"grounds": "\n".join(f"- {g}" for g in grounds)}),
+        Reply("utter_exemption_proxy_relative"),
+        Reply("utter_exemption_how"),
+        Reply("utter_exemption_not_by_phone"),
+        Reply("utter_exemption_paper"),
+        topic="digital_post_exemption",
+        kind=Kind.REFERRAL_ATTENDANCE,
+        thread=Thread(topic="digital_post_exemption", place=profile.default_place.id),
     )
 
 
