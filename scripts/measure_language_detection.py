@@ -46,6 +46,10 @@ _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 
 Scorer = Callable[[str], float]
 
+# Rule 4's English-word check (bot.knowledge.language.common_english_word) for every detector;
+# None with --no-english-word-check.
+IS_ENGLISH_WORD: Callable[[str], bool] | None = language.common_english_word
+
 
 @dataclass
 class Result:
@@ -188,7 +192,11 @@ def evaluate(
     for texts in data.values():  # warm-up: lingua loads its n-gram models as it meets them
         for text in texts:
             language.classify(
-                text, scorer, min_confidence=min_confidence, word_confidence=word_confidence
+                text,
+                scorer,
+                min_confidence=min_confidence,
+                word_confidence=word_confidence,
+                is_english_word=IS_ENGLISH_WORD,
             )
     count = 0
     start = time.perf_counter()
@@ -196,7 +204,11 @@ def evaluate(
         expected = EXPECTED[section]
         for text in texts:
             got = language.classify(
-                text, scorer, min_confidence=min_confidence, word_confidence=word_confidence
+                text,
+                scorer,
+                min_confidence=min_confidence,
+                word_confidence=word_confidence,
+                is_english_word=IS_ENGLISH_WORD,
             )
             count += 1
             if got == expected:
@@ -245,10 +257,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-confidence", type=float, default=language.MIN_CONFIDENCE)
     parser.add_argument("--word-confidence", type=float, default=language.WORD_CONFIDENCE)
     parser.add_argument("--no-mixed-rule", action="store_true", help="switch the mixed rule off")
+    parser.add_argument(
+        "--no-english-word-check",
+        action="store_true",
+        help="switch off rule 4's check for a common English word",
+    )
     parser.add_argument("--sweep", action="store_true", help="accuracy at other thresholds")
     parser.add_argument("--errors", action="store_true", help="print misclassified messages")
     args = parser.parse_args(argv)
     word_confidence = None if args.no_mixed_rule else args.word_confidence
+    global IS_ENGLISH_WORD
+    if args.no_english_word_check:
+        IS_ENGLISH_WORD = None
 
     data = load_eval_set()
     print(
@@ -257,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"rules: min letters {language.MIN_LETTERS}, min confidence {args.min_confidence}, "
-        f"mixed rule word confidence {word_confidence}\n"
+        f"mixed rule word confidence {word_confidence}, "
+        f"English word check {'off' if IS_ENGLISH_WORD is None else 'on'}\n"
     )
     all_texts = {t for texts in data.values() for t in texts}
     scorers: dict[str, tuple[Scorer, float]] = {}

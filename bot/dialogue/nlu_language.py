@@ -53,7 +53,9 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
     ) -> LanguageDetector:
         component = cls(config)
-        language_confidence("hvornår åbner i")  # load the language models now, not mid-chat
+        # Load the language models and the English word table now, not mid-chat.
+        language_confidence("hvornår åbner i")
+        language_confidence("when are you open")
         return component
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -5,8 +5,9 @@ English: the most accurate of the libraries measured (langid, langdetect) on sho
 messages. A classifier on the NLU's own character features scored higher still, but needs
 language-labelled training data that Rasa's training does not provide yet; figures, method and
 the reasons: docs/language-detection.md, ``scripts/measure_language_detection.py``. There is
-no hand-written word list: the library scores the text, and the rules below only decide what
-counts as too little to go on.
+no hand-written word list: the library scores the text, a word-frequency table checks that an
+"English" message has English words in it, and the rules below decide what counts as too
+little to go on.
 
 Rules, in order (:func:`classify`):
 
@@ -16,11 +17,16 @@ Rules, in order (:func:`classify`):
 2. Fewer than :data:`MIN_LETTERS` letters left -> ``None`` ("ok", "1881", "?").
 3. Mixed: one word scores at least :data:`WORD_CONFIDENCE` Danish and another at least that
    English -> ``"da"`` (Danish is the default language).
-4. The whole message scores at least :data:`MIN_CONFIDENCE` for one language -> that language.
+4. The whole message scores at least :data:`MIN_CONFIDENCE` for one language -> that language,
+   except that English also needs at least one common English word (:func:`common_english_word`:
+   the :data:`ENGLISH_WORDS_LOG_PROB` most frequent words of spaCy's English word-frequency
+   table). Typed nonsense ("fghfgh", "nnnn", "asdf qwerty") often scores as English with high
+   confidence, and must not switch a Danish conversation to English.
 5. Otherwise ``None``: the conversation keeps the language it has.
 
-Nothing heavy happens at import: the lingua detector is built, and its language models are
-loaded, on the first call of :func:`detect_language`, and then cached for the process.
+Nothing heavy happens at import: the lingua detector is built, its language models and the
+English word table are loaded, on the first call of :func:`detect_language`, and then cached
+for the process.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 DANISH: Literal["da"] = "da"
@@ -46,8 +53,15 @@ WORD_CONFIDENCE = 0.95
 MIN_WORD_LETTERS = 3
 """Words shorter than this are not scored alone for the mixed rule ("i", "a", "en", "du")."""
 
+ENGLISH_WORDS_LOG_PROB = -14.0
+"""A word counts as common English when spaCy's English table gives it at least this log
+probability: about 28,000 words ("hello", "passport", "municipality"; not "qwerty", "asdf")."""
+
 EnglishProbability = Callable[[str], float]
 """Scores a text: the probability, 0..1, that it is English rather than Danish."""
+
+IsEnglishWord = Callable[[str], bool]
+"""Whether a (lower-case) word is a known English word."""
 
 _ADDRESS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\b\S+\.(?:dk|com|org|net|eu)\b", re.I)
 _TOKEN = re.compile(r"\S+")
@@ -78,11 +92,13 @@ def classify(
     *,
     min_confidence: float = MIN_CONFIDENCE,
     word_confidence: float | None = WORD_CONFIDENCE,
+    is_english_word: IsEnglishWord | None = None,
 ) -> str | None:
     """The language of ``text`` by the rules above, with ``english_probability`` as scorer.
 
-    ``word_confidence=None`` switches the mixed rule off. The measurement script calls this
-    with other scorers, so every detector is compared under the same rules.
+    ``word_confidence=None`` switches the mixed rule off; ``is_english_word=None`` switches
+    off the need for a known English word (rule 4). The measurement script calls this with
+    other scorers, so every detector is compared under the same rules.
     """
     words = content_words(text)
     if sum(len(w) for w in words) < MIN_LETTERS:
@@ -95,6 +111,8 @@ def classify(
             return DANISH
     p_en = english_probability(" ".join(words))
     if p_en >= min_confidence:
+        if is_english_word is not None and not any(is_english_word(w.lower()) for w in words):
+            return None  # scored as English, but not one English word: nonsense
         return ENGLISH
     if 1.0 - p_en >= min_confidence:
         return DANISH
@@ -116,7 +134,24 @@ def language_confidence(text: str) -> tuple[str | None, float]:
 
 def detect_language(text: str) -> str | None:
     """``"en"``, ``"da"``, or ``None`` when the message cannot tell (see the module rules)."""
-    return classify(text, lingua_english_probability)
+    return classify(text, lingua_english_probability, is_english_word=common_english_word)
+
+
+def common_english_word(word: str) -> bool:
+    """Whether ``word`` (lower case) is one of the common English words (rule 4)."""
+    return word in _english_words()
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """The common English words of spaCy's word-frequency table (spacy-lookups-data, a
+    dependency): read once (about a second), kept as a set of about 28,000 words."""
+    import spacy_lookups_data
+    import srsly
+
+    table = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
+    log_probs: dict[str, float] = srsly.read_gzip_json(table)
+    return frozenset(w for w, p in log_probs.items() if p >= ENGLISH_WORDS_LOG_PROB and w.isalpha())
 
 
 def lingua_english_probability(text: str) -> float:

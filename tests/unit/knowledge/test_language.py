@@ -113,3 +113,21 @@ def test_importing_loads_no_detector() -> None:
         "assert l._lingua_detector.cache_info().currsize == 0"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["fghfgh", "jkhkjh", "nnnn", "qwerty", "hjkl", "asdf", "sdf sdf sdf", "fghfgh jkhkjh"],
+)
+def test_typed_nonsense_is_never_english(text: str) -> None:
+    """Nonsense that lingua scores as English (some at 0.9 or more) has no English word in it:
+    it must not switch a Danish conversation to English."""
+    assert detect_language(text) != ENGLISH
+
+
+def test_english_needs_an_english_word() -> None:
+    scorer = _fixed({"zzq qqz": 0.99, "zzq hello": 0.99})
+    assert classify("zzq qqz", scorer) == ENGLISH  # the rule is off unless asked for
+    known = {"hello"}.__contains__
+    assert classify("zzq qqz", scorer, is_english_word=known) is None
+    assert classify("zzq hello", scorer, is_english_word=known) == ENGLISH
