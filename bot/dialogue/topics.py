@@ -128,10 +128,23 @@ class Topic(BaseModel):
         )
 
 
+class IntentText(BaseModel):
+    """An intent as the web team reads it in the inbox: a Danish label and one line about it."""
+
+    label: str = Field(..., min_length=1, max_length=60)
+    description: str = Field(..., min_length=1, max_length=160)
+
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
 class TopicRegistry(BaseModel):
     """All entries of the registry file, looked up by id, action, intent and topic."""
 
     topics: tuple[Topic, ...]
+    # Every intent, also those without an entry of their own (nlu_fallback), by its name.
+    intents: dict[str, IntentText] = {}
 
     class Config:
         extra = Extra.forbid
@@ -231,6 +244,10 @@ class TopicRegistry(BaseModel):
             for t in self.topics
             if t.button
         ]
+
+    def intent_text(self, intent: str) -> IntentText | None:
+        """The Danish label and description of ``intent`` (None when the registry has none)."""
+        return self.intents.get(intent)
 
     def label(self, topic: str) -> str:
         """A topic id as staff read it (the id itself if the registry does not know it)."""

@@ -218,6 +218,24 @@ def predicted_intents(session: Session) -> list[str]:
     )
 
 
+def next_open_item(session: Session, skip: int | None = None) -> int | None:
+    """The item "Gem og næste" goes to: the first open line of the inbox (the list's order:
+    most frequent first, then newest), other than item ``skip``; None when nothing is open."""
+    conditions = [ReviewItem.status == "open"]
+    if skip is not None:
+        skipped = session.get(ReviewItem, skip)
+        if skipped is not None:
+            conditions.append(ReviewItem.normalized != skipped.normalized)
+    row = session.execute(
+        sa.select(sa.func.count().label("n"), sa.func.max(ReviewItem.id).label("latest"))
+        .where(*conditions)
+        .group_by(ReviewItem.normalized)
+        .order_by(sa.desc("n"), sa.desc("latest"))
+        .limit(1)
+    ).first()
+    return None if row is None else int(row.latest)
+
+
 # -- one item ------------------------------------------------------------------------
 
 

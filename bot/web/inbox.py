@@ -4,7 +4,10 @@
   reason, and a paged list where the same message from many citizens is one line with its
   count;
 - ``GET /webteam/inbox/<id>``: one item (text, prediction and runners-up, the reply, the
-  messages before it) and the decision form; ``POST`` records the decision;
+  messages before it) and the decision form, every intent with its Danish label and
+  description from the topic registry; ``POST`` records the decision and shows the item again,
+  or, with "Gem og næste" (``?videre=1``), the next open item;
+- ``GET /webteam/inbox/naeste``: the next open item (the first line of the open inbox);
 - ``GET /webteam/conversations/<id>``: the whole conversation, its tags, "mark as reviewed";
   ``POST /webteam/conversations/<id>/tags`` and ``/reviewed``.
 
@@ -15,7 +18,6 @@ login). The queries are in :mod:`bot.review.inbox`; the texts come from the revi
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
 from bot.dialogue.privacy import redact_cpr
+from bot.dialogue.topics import IntentText, get_registry
 from bot.knowledge.profile import get_profile
 from bot.review.db import session_scope
 from bot.review.domain import domain_intents
@@ -38,13 +41,14 @@ from bot.review.inbox import (
     get_item,
     list_groups,
     mark_reviewed,
+    next_open_item,
     parse_filters,
     predicted_intents,
     public_phone_numbers,
     reason_counts,
     remove_tag,
 )
-from bot.settings import TIMEZONE, get_settings
+from bot.settings import get_settings
 from bot.web.auth import StaffSession
 from bot.web.security import StaffIdentity, in_thread, message_page, render, staff_only
 
@@ -55,21 +59,31 @@ PER_PAGE = 50
 BAD_FILTER = "Filteret er ugyldigt. Skriv datoer som 2026-11-30. Hele indbakken vises."
 
 
-def local(moment: datetime | None) -> str:
-    """A stored time as the web team reads it (Copenhagen)."""
-    return f"{moment.astimezone(TIMEZONE):%d-%m-%Y %H:%M}" if moment else ""
+def intent_texts() -> dict[str, IntentText]:
+    """Every intent's Danish label and description (the topic registry's ``intents``)."""
+    return get_registry().intents
 
 
-def percent(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.0f} %"
+def intent_by_label(typed: str, intents: tuple[str, ...]) -> str:
+    """The intent a member of the web team chose: its name, or its Danish label as the page
+    shows it ("Digital Post: læse post"); anything else is returned as typed (and refused)."""
+    typed = typed.strip()
+    if typed in intents:
+        return typed
+    texts = intent_texts()
+    for name in intents:
+        text = texts.get(name)
+        if text is not None and text.label.casefold() == typed.casefold():
+            return name
+    return typed
 
 
 def _common() -> dict[str, Any]:
+    # Times and shares are written by the template filters (bot.analytics.formats).
     return {
         "reason_labels": REASON_LABELS,
         "status_labels": STATUS_LABELS,
-        "local": local,
-        "percent": percent,
+        "intent_texts": intent_texts(),
     }
 
 
@@ -128,6 +142,7 @@ async def inbox_page(request: Request, session: StaffSession, user: StaffIdentit
         raw=raw,
         filter_error=error,
         page_link=page_link,
+        nothing_open=args.get("tom") == "1",  # "Gem og næste" found nothing more to do
         **data,
         **_common(),
     )
@@ -141,6 +156,11 @@ def _item_data(url: str, item_id: int) -> dict[str, Any] | None:
         detail = get_item(db, item_id, public_phone_numbers())
         db.expunge_all()
     return None if detail is None else {"d": detail}
+
+
+def _next_item(url: str, skip: int | None) -> int | None:
+    with session_scope(url) as db:
+        return next_open_item(db, skip)
 
 
 async def _item_page(
@@ -166,10 +186,27 @@ async def _item_page(
         tasks=[(t.id, t.name) for t in get_profile().self_service],
         error=error,
         saved=request.args.get("gemt") == "1",
+        previous_saved=request.args.get("forrige", "").isdigit(),
         form=form or {},
         **data,
         **_common(),
     )
+
+
+async def _to_next(request: Request, skip: int | None) -> HTTPResponse:
+    """A redirect to the next open item, or to the inbox (with a note) when none is open."""
+    found = await in_thread(_next_item, request.app.ctx.review_db_url, skip)
+    if found is None:
+        return redirect("/webteam/inbox?tom=1", status=303)
+    suffix = f"?forrige={skip}" if skip is not None else ""
+    return redirect(f"/webteam/inbox/{found}{suffix}", status=303)
+
+
+@inbox.get("/webteam/inbox/naeste")
+@staff_only(role="webteam")
+async def next_item(request: Request, session: StaffSession, user: StaffIdentity) -> HTTPResponse:
+    after = request.args.get("efter", "")
+    return await _to_next(request, int(after) if after.isdigit() else None)
 
 
 @inbox.get("/webteam/inbox/<item_id:int>")
@@ -214,7 +251,7 @@ async def item_decide(
 ) -> HTTPResponse:
     form = {
         "action": request.form.get("action", ""),
-        "intent": request.form.get("intent", ""),
+        "intent": intent_by_label(request.form.get("intent", ""), domain_intents()),
         "text": request.form.get("text", ""),
         "task": request.form.get("task", ""),
         "task_words": request.form.get("task_words", ""),
@@ -239,6 +276,8 @@ async def item_decide(
         return await _item_page(
             request, session, user, item_id, status=400, error=exc.danish, form=form
         )
+    if request.args.get("videre") == "1":  # "Gem og næste"
+        return await _to_next(request, item_id)
     return redirect(f"/webteam/inbox/{item_id}?gemt=1", status=303)
 
 

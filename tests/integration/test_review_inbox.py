@@ -26,8 +26,10 @@ from pathlib import Path
 import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
+from bot.analytics.formats import percent
+from bot.dialogue.topics import get_registry
 from bot.ops.runner import ROOT, base_env
 from bot.settings import TIMEZONE
 from bot.testkit.project import copy_project
@@ -230,8 +232,11 @@ def test_annotating_in_the_web_app_writes_valid_training_data(
     pung_id = found["kan du bage en kage"][0]
     page = webteam.get(f"{base}/webteam/inbox/{pung_id}", timeout=30)
     assert page.status_code == 200
-    assert '<datalist id="domain-intents">' in page.text and '<option value="contact">' in page.text
-    assert "nlu_fallback" in page.text and "Se hele samtalen" in page.text
+    assert '<datalist id="domain-intents">' in page.text
+    assert '<option value="contact" label="Kontakt kommunen: ' in page.text
+    assert "Se hele samtalen" in page.text
+    # A fallback's confidence is the threshold: the page shows the best real intent instead.
+    assert "Ikke forstået. Bedste bud: " in page.text and "nlu_fallback (70" not in page.text
     token = form_token(page.text)
 
     # Personal data in the text: refused with a clear Danish message, nothing changes.
@@ -529,5 +534,75 @@ def test_inbox_in_a_browser(
         ]
         assert violations == [], violations
         page.screenshot(path=str(ARTIFACTS / f"inbox-item{suffix}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_deep_link_danish_intents_and_save_and_next_in_a_browser(
+    taarnby: Assistant,
+    conversations: dict[str, str],
+    webteam: requests.Session,
+    browser: Browser,
+) -> None:
+    """An anonymous link to an item goes through the login and lands on the item; the item
+    shows the best real intent of a fallback and every intent with its Danish label and
+    description; "Gem og næste" saves and opens the next open line of the inbox."""
+    base = taarnby.cfg.web_url
+    found = wait_for_items(taarnby, set(conversations.values()), 6)
+    item_id = found["skal jeg betale"][0]
+    ((best, best_confidence, status),) = rows(
+        taarnby,
+        "SELECT runner_up_1, runner_up_1_confidence, status FROM review_items WHERE id = ?",
+        item_id,
+    )
+    assert best and status == "open"
+    texts = get_registry().intents
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK")
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/webteam/inbox/{item_id}")
+        assert page.url == f"{base}/staff/login?next=/webteam/inbox/{item_id}"
+        page.get_by_label("Brugernavn").fill(WEBTEAM[0])
+        page.get_by_label("Adgangskode").fill(WEBTEAM[1])
+        page.get_by_role("button", name="Log ind").click()
+        page.wait_for_url(f"{base}/webteam/inbox/{item_id}")
+
+        prediction = page.locator("#forudsigelse").inner_text().replace("\u00a0", " ")
+        assert prediction == (
+            f"Ikke forstået. Bedste bud: {texts[best].label} {best} "
+            f"({percent(best_confidence, 0).replace(chr(0xA0), ' ')})"
+        )
+        received = page.locator("dl.figures").inner_text()
+        assert re.search(r"Modtaget\s+\d{1,2}\. [a-zæøå]{3}\.? \d{4} kl\. \d{2}\.\d{2}", received)
+        label = page.locator('#domain-intents option[value="digital_post_read"]')
+        assert label.get_attribute("label") == (
+            f"Digital Post: læse post: {texts['digital_post_read'].description}"
+        )
+        page.get_by_text("Se alle intents med forklaring").click()
+        listing = page.locator("#intent-forklaringer")
+        expect(listing).to_be_visible()
+        for intent in ("digital_post_read", "bot_challenge", "greet"):
+            expect(listing).to_contain_text(f"{texts[intent].label} {intent}")
+            expect(listing).to_contain_text(texts[intent].description)
+        page.screenshot(path=str(ARTIFACTS / "inbox-item-intents.png"), full_page=True)
+
+        # The Danish label is enough to choose the intent.
+        page.get_by_label("Rigtig intent").fill("Kontakt kommunen")
+        page.get_by_role("button", name="Gem og næste").click()
+        page.wait_for_url(re.compile(rf"/webteam/inbox/\d+\?forrige={item_id}$"))
+        next_id = int(re.search(r"/webteam/inbox/(\d+)\?", page.url).group(1))  # type: ignore[union-attr]
+        assert next_id != item_id
+        assert rows(
+            taarnby, "SELECT status, decided_intent FROM review_items WHERE id = ?", item_id
+        ) == [("accepted", "contact")]
+        assert rows(taarnby, "SELECT status FROM review_items WHERE id = ?", next_id) == [("open",)]
+        expect(page.get_by_role("status")).to_contain_text("Den forrige besked er gemt")
+        expect(page.get_by_role("heading", name="Besked fra en borger")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "inbox-next-item.png"), full_page=True)
+        # It is the first line of the open inbox.
+        page.goto(f"{base}/webteam/inbox")
+        first = page.locator(".inbox-list .inbox-text a").first.get_attribute("href")
+        assert first == f"/webteam/inbox/{next_id}"
     finally:
         context.close()
