@@ -7,7 +7,8 @@ statistics' text templates and the KOMHEN CSV, built on Babel's CLDR data (da_DK
 * :func:`dkk`: whole kroner, "10.139 kr.";
 * :func:`day`: a date, "9. nov. 2026" (a datetime gives its Copenhagen date); :func:`day_month`
   a day of the year, "5. jun.";
-* :func:`moment`: a point in time in Copenhagen, "6. dec. 2026 kl. 04.25";
+* :func:`moment`: a point in time in Copenhagen, "6. dec. 2026 kl. 04.25"; :func:`clock` its
+  time of day with seconds, "04.25.13" (a log line);
 * :func:`iso_week`: a week as KOMHEN writes it, "2026-U48".
 
 :data:`FILTERS` registers them as Jinja2 filters (``{{ share|percent(1) }}``); no page or
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 
 from bot.knowledge.formatting import LOCALE, Number, format_dkk, format_number, format_percent
 from bot.settings import TIMEZONE
@@ -31,6 +32,9 @@ DATE_PATTERN = "d. MMM y"
 
 DAY_MONTH_PATTERN = "d. MMM"
 """CLDR pattern of :func:`day_month`: "5. jun."."""
+
+CLOCK_PATTERN = "HH.mm.ss"
+"""CLDR pattern of :func:`clock`: "04.25.13"."""
 
 MOMENT_PATTERN = "d. MMM y 'kl.' HH.mm"
 """CLDR pattern of :func:`moment`: "6. dec. 2026 kl. 04.25" (Danish writes the clock with a dot)."""
@@ -84,6 +88,13 @@ def moment(value: datetime | None) -> str:
     return format_datetime(_local(value), MOMENT_PATTERN, tzinfo=TIMEZONE, locale=LOCALE)
 
 
+def clock(value: datetime | None) -> str:
+    """The time of day in Copenhagen with seconds, as a log line shows it: "04.25.13"."""
+    if value is None:
+        return ""
+    return format_time(_local(value), CLOCK_PATTERN, tzinfo=TIMEZONE, locale=LOCALE)
+
+
 def iso_week(monday: date) -> str:
     """The ISO week of a day as KOMHEN writes it: "2026-U48" (year of the ISO week)."""
     year, week, _ = monday.isocalendar()
@@ -112,6 +123,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "day": day,
     "day_month": day_month,
     "moment": moment,
+    "clock": clock,
     "iso_week": iso_week,
 }
 """The formats as Jinja2 filters, for every template environment that shows staff figures."""

@@ -23,10 +23,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json, redirect
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.analytics.formats import moment, percent
+from bot.analytics.formats import clock, moment, percent
 from bot.review import jobs
 from bot.review.db import session_scope
-from bot.settings import TIMEZONE
 from bot.web.auth import StaffSession
 from bot.web.security import StaffIdentity, in_thread, message_page, render, staff_only
 
@@ -111,7 +110,7 @@ def _clock(iso: str) -> str:
     from datetime import datetime
 
     try:
-        return datetime.fromisoformat(iso).astimezone(TIMEZONE).strftime("%H:%M:%S")
+        return clock(datetime.fromisoformat(iso))
     except ValueError:
         return ""
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.analytics.formats import (
     FILTERS,
+    clock,
     csv_cell,
     day,
     day_month,
@@ -46,7 +47,8 @@ def test_times_are_copenhagen_and_danish() -> None:
     assert day(date(2026, 5, 9)) == "9. maj 2026"
     assert day(datetime(2026, 11, 8, 23, 30, tzinfo=timezone.utc)) == "9. nov. 2026"
     assert day_month(date(2000, 6, 5)) == "5. jun."
-    assert moment(None) == "" and day(None) == ""
+    assert clock(datetime(2026, 12, 6, 3, 25, 13, tzinfo=timezone.utc)) == "04.25.13"
+    assert moment(None) == "" and day(None) == "" and clock(None) == ""
     assert iso_week(date(2026, 12, 28)) == "2026-U53"
 
 
