@@ -71,6 +71,8 @@ def utc_time(timestamp: float | None) -> datetime:
     return datetime.fromtimestamp(timestamp, timezone.utc)
 
 
+# The registry entry whose intents carry the "did it help?" verdicts.
+FEEDBACK_TOPIC = "feedback"
 # The slot the dialogue keeps the conversation's language in (domain.yml).
 LANGUAGE_SLOT = "language"
 
@@ -609,7 +611,13 @@ def _entities(event: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def feedback_verdict(event: dict[str, Any]) -> bool | None:
-    """The verdict a citizen message gives ("did it help?": True, False), or None."""
+    """The verdict a citizen message gives ("did it help?": True, False), or None. Only a
+    message of the feedback intent gives one (a button, or typed feedback): an entity the
+    model found in another message (e.g. the text of a button from another conversation,
+    which the channel passes on as plain text) is no verdict."""
+    intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+    if intent not in get_registry().get(FEEDBACK_TOPIC).intents:
+        return None
     for entity in _entities(event):
         value = entity.get("value")
         if entity.get("entity") == "helpful" and isinstance(value, (bool, str)):

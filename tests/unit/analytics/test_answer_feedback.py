@@ -181,3 +181,15 @@ def test_a_verdict_after_the_conversation_ended_is_not_recorded(
     record(database_url, [chat])
     assert verdicts(database_url, "late") == [("opening_hours", None)]
     assert figures(database_url, testrup)[:2] == (0, 0)
+
+
+def test_a_helpful_entity_outside_feedback_is_no_verdict(
+    database_url: str, testrup: Profile, record: Callable[[str, list[Chat]], None]
+) -> None:
+    """A button of another conversation reaches the model as plain text; whatever it makes of
+    it, only a message of the feedback intent gives a verdict."""
+    chat = Chat("text", profile=testrup).ask("opening_hours", at=AT).answered()
+    chat.ask("nlu_fallback", entities={"helpful": "nej"}).answered("fallback")
+    record(database_url, [chat])
+    assert verdicts(database_url, "text") == [("opening_hours", None)]
+    assert figures(database_url, testrup)[:2] == (0, 0)
