@@ -38,6 +38,7 @@ import logging
 import math
 import re
 import traceback
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,18 +119,25 @@ def _finite_float(raw: str) -> float:
 
 
 def clean_text(text: str) -> str:
-    """``text`` without control characters (but newline and tab) and with lone surrogates
-    replaced, so that every store and log can take it (PostgreSQL refuses NUL)."""
+    """``text`` that every store and log can take (PostgreSQL refuses NUL): lone surrogates
+    replaced, invisible format characters (zero-width space, soft hyphen, bidi marks) removed,
+    and every other character that is not printable (controls but newline and tab, spaces
+    other than the plain one, private-use and unassigned code points) turned into a space.
+
+    A space, not nothing: such a character may separate the groups of a CPR number, and
+    removing it would join "22<nbsp>08<nbsp>1957<nbsp>8432" into one 12-digit group, which the
+    guard rightly takes for an account number.
+    """
     if text.isprintable():
         return text
     return "".join(
         "\ufffd"
         if "\ud800" <= ch <= "\udfff"
         else ch
-        if ch.isprintable() or ch in "\n\t "
-        else " "
-        if ch in "\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+        if ch.isprintable() or ch in "\n\t"
         else ""
+        if unicodedata.category(ch) == "Cf"
+        else " "
         for ch in text
     )
 

@@ -111,9 +111,14 @@ def test_any_sender_id_of_the_allowed_syntax_is_accepted(sender: str) -> None:
 def test_text_and_metadata_are_cleaned_for_every_store() -> None:
     raw = b'{"sender": "a", "message": "hej\\u0000 med\\ud800 dig", "metadata": {"k": "v\\u0000"}}'
     _, text, meta = parse_request(raw, 500)
-    assert text == "hej med\ufffd dig"
-    assert meta == {"k": "v"}
+    assert text == "hej  med\ufffd dig"
+    assert meta == {"k": "v "}
     assert clean_text("linje 1\nlinje 2\ttab") == "linje 1\nlinje 2\ttab"
+    # Spaces other than the plain one (and other invisible separators) stay separators;
+    # format characters go.
+    assert clean_text("22\u00a008\u20091957\u30008432") == "22 08 1957 8432"
+    assert clean_text("22\ue00008\x0119") == "22 08 19"
+    assert clean_text("01\u200b01\u00ad90") == "010190"
 
 
 def test_metadata_numbers_with_a_cpr_are_removed() -> None:
