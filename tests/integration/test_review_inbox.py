@@ -604,5 +604,15 @@ def test_a_deep_link_danish_intents_and_save_and_next_in_a_browser(
         page.goto(f"{base}/webteam/inbox")
         first = page.locator(".inbox-list .inbox-text a").first.get_attribute("href")
         assert first == f"/webteam/inbox/{next_id}"
+
+        # After "Gem med valgt intent" the page offers the next open message too.
+        page.goto(f"{base}/webteam/inbox/{next_id}")
+        page.get_by_role("button", name="Uden for emnet").click()
+        expect(page.get_by_role("status")).to_contain_text("Gemt.")
+        page.get_by_role("link", name="Næste åbne besked").click()
+        page.wait_for_url(re.compile(rf"/webteam/inbox/\d+\?forrige={next_id}$"))
+        third = int(re.search(r"/webteam/inbox/(\d+)\?", page.url).group(1))  # type: ignore[union-attr]
+        assert third not in (item_id, next_id)
+        assert rows(taarnby, "SELECT status FROM review_items WHERE id = ?", third) == [("open",)]
     finally:
         context.close()
