@@ -18,6 +18,7 @@ login). The queries are in :mod:`bot.review.inbox`; the texts come from the revi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -78,12 +79,23 @@ def intent_by_label(typed: str, intents: tuple[str, ...]) -> str:
     return typed
 
 
+# A link in an assistant's message as the review store keeps it: "[taarnby.dk](http://…/r/…)".
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]]+)\]\((?:https?://|/)[^()\s]*\)")
+
+
+def link_labels(text: str) -> str:
+    """An assistant's message as the citizen saw it: a link by its label, "taarnby.dk (link)",
+    not the click-counting address with the conversation's id."""
+    return _MARKDOWN_LINK.sub(r"\1 (link)", text)
+
+
 def _common() -> dict[str, Any]:
     # Times and shares are written by the template filters (bot.analytics.formats).
     return {
         "reason_labels": REASON_LABELS,
         "status_labels": STATUS_LABELS,
         "intent_texts": intent_texts(),
+        "link_labels": link_labels,
     }
 
 

@@ -585,6 +585,9 @@ def test_a_deep_link_danish_intents_and_save_and_next_in_a_browser(
         for intent in ("digital_post_read", "bot_challenge", "greet"):
             expect(listing).to_contain_text(f"{texts[intent].label} {intent}")
             expect(listing).to_contain_text(texts[intent].description)
+        # The assistant's links read as the citizen saw them, without the click address.
+        reply = page.locator("ul.messages").first.inner_text()
+        assert "(link)" in reply and "/r/" not in reply and "?s=" not in reply
         page.screenshot(path=str(ARTIFACTS / "inbox-item-intents.png"), full_page=True)
 
         # The Danish label is enough to choose the intent.

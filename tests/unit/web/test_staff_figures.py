@@ -22,7 +22,7 @@ from bot.testkit.staff import signed_in_cookie
 from bot.web.app import create_app
 from bot.web.charts import weekly_chart
 from bot.web.examples import example_rows
-from bot.web.inbox import intent_by_label
+from bot.web.inbox import intent_by_label, link_labels
 from bot.web.security import SESSION_COOKIE
 from bot.web.staff import examples
 
@@ -90,3 +90,14 @@ def test_a_danish_label_chooses_its_intent() -> None:
     assert intent_by_label("  kontakt kommunen ", intents) == "contact"
     assert intent_by_label("contact", intents) == "contact"
     assert intent_by_label("kontakt", intents) == "kontakt"  # refused later, as typed
+
+
+def test_an_assistant_link_shows_its_label_not_its_address() -> None:
+    text = (
+        "Mange ting kan du klare selv på [taarnby.dk](http://localhost:8000/r/website?s=p-abc) "
+        "og [borger.dk: Flytning](/r/moving?s=p-abc). Vælg et emne: [Åbningstider] [Hjælp]"
+    )
+    assert link_labels(text) == (
+        "Mange ting kan du klare selv på taarnby.dk (link) og borger.dk: Flytning (link). "
+        "Vælg et emne: [Åbningstider] [Hjælp]"
+    )
