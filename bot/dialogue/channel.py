@@ -570,6 +570,7 @@ class GuardedRestInput(InputChannel):
                 if not texts:
                     return _error(400, '"message" is empty.')
                 for message_text in texts:
+                    privacy.start_turn()
                     user_message = UserMessage(
                         message_text,
                         collector,

@@ -31,6 +31,7 @@ costs a redacted number, which is the safe side.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import hashlib
 import hmac
@@ -563,6 +564,19 @@ def redact_value(value: Any) -> Any:
 # -- logging ----------------------------------------------------------------------------------
 
 _installed = False
+# Set (in the turn's context) once the NLU's debug record says the message is personal data:
+# every later record of that turn has its digit runs masked too (Rasa's policies log the
+# message text again, without the intent). The channel starts each message with it unset.
+_personal_data_turn: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "personal_data_turn", default=False
+)
+
+
+def start_turn() -> None:
+    """A new message is handled in this context: forget an earlier personal-data message."""
+    _personal_data_turn.set(False)
+
+
 _exception_formatter = logging.Formatter()
 
 
@@ -575,6 +589,8 @@ def _redact_record(record: logging.LogRecord) -> None:
         redacted, found = redact_cpr(message)
         if PERSONAL_DATA_INTENT in redacted:
             # Rasa's debug record of a message the NLU calls personal data (the second net).
+            _personal_data_turn.set(True)
+        if _personal_data_turn.get():
             redacted, masked = mask_digit_runs(redacted)
             found += masked
         if found:

@@ -9,6 +9,7 @@ scanned) are in tests/integration/test_privacy.py.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import sqlite3
@@ -26,6 +27,7 @@ from bot.dialogue.privacy import (
     mask_digit_runs,
     mask_personal_data_event,
     pseudonymous_sender,
+    start_turn,
 )
 from bot.dialogue.tracker_store import CachedSQLTrackerStore
 from bot.testkit.senders import stored_sender
@@ -136,11 +138,26 @@ def test_rasas_debug_record_of_a_personal_data_message_is_masked() -> None:
         (),
         None,
     )
-    _redact_record(record)
-    assert "991399" not in record.getMessage()
-    plain = logging.LogRecord("x", logging.INFO, __file__, 1, "ordre 991399 1234", (), None)
-    _redact_record(plain)
-    assert plain.getMessage() == "ordre 991399 1234"
+
+    def turn() -> None:
+        plain = logging.LogRecord("x", logging.INFO, __file__, 1, "ordre 991399 1234", (), None)
+        _redact_record(plain)
+        assert plain.getMessage() == "ordre 991399 1234"  # no personal-data message yet
+        _redact_record(record)
+        assert "991399" not in record.getMessage()
+        # Later records of the same turn (Rasa's policies quote the text without the intent).
+        later = logging.LogRecord(
+            "rasa.core.policies.rule_policy", logging.DEBUG, __file__, 1,
+            "[state 1] user text: kode 991399 1234", (), None,
+        )  # fmt: skip
+        _redact_record(later)
+        assert "991399" not in later.getMessage()
+        start_turn()  # the channel's next message
+        again = logging.LogRecord("x", logging.INFO, __file__, 1, "ordre 991399 1234", (), None)
+        _redact_record(again)
+        assert again.getMessage() == "ordre 991399 1234"
+
+    contextvars.copy_context().run(turn)
 
 
 # -- pseudonymous sender ids -----------------------------------------------------------------
