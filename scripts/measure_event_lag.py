@@ -33,6 +33,7 @@ import requests
 
 from bot.ops.runner import isolated_stack, running_stack
 from bot.ops.training import ensure_model
+from bot.testkit.senders import stored_sender
 
 QUESTIONS = (
     "hvornår har borgerservice åbent?",
@@ -62,7 +63,7 @@ class Poller(threading.Thread):
 
     def replied(self, sender: str, at: float) -> None:
         with self.lock:
-            self.waiting[sender] = at
+            self.waiting[stored_sender(sender)] = at  # the statistics hold the pseudonym
 
     def run(self) -> None:
         while not self.db.exists() and not self.stop.is_set():

@@ -21,7 +21,7 @@ import requests
 from bot.knowledge.profile import get_profile
 from bot.ops.runner import ROOT
 from bot.testkit.project import ProjectRun, copy_project, running_project
-from bot.testkit.senders import new_sender
+from bot.testkit.senders import new_sender, stored_sender
 from tests.integration.conftest import FROZEN_NOW, buttons, texts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -119,7 +119,7 @@ def test_the_new_topic_answers_is_offered_and_counted(running: ProjectRun) -> No
         turns = db.execute(
             "SELECT t.topic, t.kind, t.area FROM turns t JOIN conversations c "
             "ON c.id = t.conversation_id WHERE c.sender_id = ? AND t.intent = 'address'",
-            (sender,),
+            (stored_sender(sender),),
         ).fetchall()
     assert turns == [("address", "information", "Generel information")]
 

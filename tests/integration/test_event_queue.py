@@ -35,6 +35,7 @@ import pytest
 import requests
 
 from bot.ops.runner import Service, StackConfig, Supervisor, isolated_stack, running_stack
+from bot.testkit.senders import stored_sender
 from tests.integration.conftest import FROZEN_NOW, REVIEW_LOW_CONFIDENCE, new_sender, texts
 
 pytestmark = pytest.mark.integration
@@ -128,7 +129,7 @@ class QueueStack:
             (row,) = self.rows(
                 "SELECT count(DISTINCT c.id), count(t.id), count(t.kind) FROM conversations c "
                 "LEFT JOIN turns t ON t.conversation_id = c.id WHERE c.sender_id = :sender",
-                sender=sender,
+                sender=stored_sender(sender),
             )
             found[sender] = row
         return found
@@ -187,7 +188,7 @@ def test_replies_become_statistics_rows_and_review_items(stack: QueueStack) -> N
     kinds = stack.rows(
         "SELECT t.kind FROM turns t JOIN conversations c ON c.id = t.conversation_id "
         "WHERE c.sender_id = :sender ORDER BY t.id",
-        sender=sender,
+        sender=stored_sender(sender),
     )
     assert kinds == [("information",), ("fallback",)], kinds
 
@@ -196,7 +197,7 @@ def test_replies_become_statistics_rows_and_review_items(stack: QueueStack) -> N
             "SELECT i.text, i.reason FROM review_items i JOIN review_conversations c "
             "ON c.id = i.conversation_id WHERE c.sender_id = :sender",
             db="review.db",
-            sender=sender,
+            sender=stored_sender(sender),
         )
 
     assert wait_until(lambda: (FALLBACK, "fallback") in items(), 30), items()

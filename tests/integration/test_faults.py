@@ -35,6 +35,7 @@ from bot.ops.runner import (
 )
 from bot.ops.tracker_db import TrackerStoreConfigError
 from bot.testkit.databases import PG_ADMIN_URL, database_name, fresh_database, postgres_available
+from bot.testkit.senders import stored_sender
 from tests.integration.conftest import FROZEN_NOW, new_sender, texts
 from tests.integration.supervised import SupervisedStack, alive, wait_until
 
@@ -57,7 +58,7 @@ def statistics_turns(db: Path, sender: str) -> list[tuple]:
         return conn.execute(
             "SELECT t.topic, t.kind, c.referred_channel FROM turns t "
             "JOIN conversations c ON c.id = t.conversation_id WHERE c.sender_id = ?",
-            (sender,),
+            (stored_sender(sender),),
         ).fetchall()
 
 
@@ -288,7 +289,7 @@ def test_statistics_database_down_replies_continue_and_nothing_is_lost(pg_stack)
         with stats.connect() as conn:
             return conn.execute(
                 sa.text("SELECT count(*) FROM conversations WHERE sender_id IN (:a, :b, :c)"),
-                dict(zip("abc", senders, strict=True)),
+                dict(zip("abc", map(stored_sender, senders), strict=True)),
             ).scalar_one()
 
     assert wait_until(recorded, 60) and recorded() == 3

@@ -28,8 +28,10 @@ import requests
 
 from bot.dialogue.privacy import redact_cpr
 from bot.ops.runner import ROOT
+from bot.testkit.senders import stored_sender
+from tests.cpr_separators import SPELLINGS, digits_of, sample_separators
 from tests.integration.conftest import Assistant, buttons, new_sender, texts
-from tests.integration.hostile_corpus import WARNING, Case, build_corpus
+from tests.integration.hostile_corpus import WARNING, Case, build_corpus, synthetic_cpr
 
 pytestmark = pytest.mark.integration
 
@@ -188,7 +190,8 @@ def _analytics_rows(assistant: Assistant, senders: Iterable[str]) -> dict[str, l
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         return {
             s: conn.execute(
-                "SELECT helpful, otherwise FROM conversations WHERE sender_id = ?", (s,)
+                "SELECT helpful, otherwise FROM conversations WHERE sender_id = ?",
+                (stored_sender(s),),
             ).fetchall()
             for s in senders
         }
@@ -290,3 +293,68 @@ def test_hostile_requests(taarnby: Assistant) -> None:
     if extra:
         report.append("After the corpus:\n" + "\n".join(f"  {e}" for e in extra))
     assert not report, "\n\n".join(report)
+
+
+# --- every separator through the real endpoint -----------------------------------------------
+
+
+def test_every_kind_of_separator_through_the_endpoint(taarnby: Assistant) -> None:
+    """Every ASCII and Latin-1 punctuation and symbol, whitespace, and a sample of every
+    Unicode P*/S* subcategory (tests/cpr_separators.py), each in every spelling: one message
+    per separator with all the spellings in it. Every reply warns, and afterwards no file the
+    stack wrote holds any of the numbers, whatever separates its digits."""
+    started = time.time()
+    separators = sample_separators()
+    assert len(separators) >= 120
+    taarnby.ask("hej", new_sender())  # warm-up
+    needles: dict[str, str] = {}
+    outcomes: list[Outcome] = []
+    i = 1000  # numbers of its own, apart from the corpus's
+    for ch in separators:
+        written = []
+        for spelling, make in SPELLINGS.items():
+            number = synthetic_cpr(i)
+            i += 1
+            spelled = make(number, ch)
+            written.append(spelled)
+            needles[digits_of(spelled)] = f"U+{ord(ch):04X} {spelling}"
+        # "cpr" before each number: the guard takes it out with the number, so nothing of
+        # the message is left to pass on.
+        message = " ".join(f"cpr {w}" for w in written)
+        name = f"separator U+{ord(ch):04X} {unicodedata.name(ch, '?')}"
+        outcome = _send(taarnby, _json_case(name, new_sender(), message, warn=True))
+        outcomes.append(outcome)
+    marker = _send(taarnby, _json_case("disk_marker", new_sender(), DISK_MARKER_TEXT))
+    outcomes.append(marker)
+
+    leaks, marker_seen = _search_disk(taarnby.written_files(), needles)
+    repo_leaks, _ = _search_disk(_repo_files_changed_since(started - 1), needles)
+    failed = [o for o in outcomes if o.problems]
+    report = []
+    if failed:
+        report.append(f"{len(failed)} of {len(outcomes)} requests failed:\n{_table(failed)}")
+    if leaks or repo_leaks:
+        report.append("CPR digits on disk:\n" + "\n".join(f"  {x}" for x in leaks + repo_leaks))
+    if not marker_seen:
+        report.append(f"disk check is blind: {DISK_MARKER_DIGITS} not found")
+    assert not report, "\n\n".join(report)
+
+
+def test_a_5mb_body_gets_a_clean_413(taarnby: Assistant) -> None:
+    """The body is read to its end and dropped: the client gets the JSON error, not a reset
+    connection, and the connection can be used again."""
+    big = b'{"sender": "abc", "message": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+    with requests.Session() as session:
+        response = session.post(
+            taarnby.cfg.rest_url, data=big, headers={"Content-Type": "application/json"}, timeout=30
+        )
+        assert response.status_code == 413
+        assert response.json() == {
+            "error": "Request body is larger than 16384 bytes.",
+            "status": 413,
+        }
+        # The same connection answers the next request.
+        after = session.post(
+            taarnby.cfg.rest_url, json={"sender": new_sender(), "message": "hej"}, timeout=30
+        )
+        assert after.status_code == 200

@@ -22,6 +22,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue.policies import RecentMemoizationPolicy, RecentRulePolicy, recent_view
 from bot.ops.loadtest import SCRIPTS
+from bot.testkit.senders import stored_sender
 from tests.integration.conftest import Assistant, new_sender, texts
 
 pytestmark = pytest.mark.integration
@@ -33,7 +34,7 @@ def stored_events(tracker_db: Path, sender: str) -> list[dict]:
     """The conversation's events as the tracker store holds them."""
     with sqlite3.connect(tracker_db) as db:
         rows = db.execute(
-            "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+            "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (stored_sender(sender),)
         ).fetchall()
     return [json.loads(data) for (data,) in rows]
 

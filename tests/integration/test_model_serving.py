@@ -31,6 +31,7 @@ from bot.ops.training import ensure_model
 from bot.review import db as review_db
 from bot.review.versions import in_service, register_candidate
 from bot.testkit.project import copy_project, set_training_epochs
+from bot.testkit.senders import stored_sender
 from bot.testkit.staff import create_staff_user, form_token, login
 from tests.integration.conftest import FROZEN_NOW, Assistant, new_sender, texts
 
@@ -140,7 +141,7 @@ def last_model_id(assistant: Assistant, sender: str) -> str:
         row = db.execute(
             "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' "
             "ORDER BY id DESC LIMIT 1",
-            (sender,),
+            (stored_sender(sender),),
         ).fetchone()
     return json.loads(row[0])["metadata"]["model_id"]
 
@@ -165,9 +166,9 @@ def wait_for_switch(assistant: Assistant, sender: str, baseline_id: str, back: b
 
 def tracker_events(assistant: Assistant, sender: str) -> int:
     with sqlite3.connect(assistant.tracker_db) as db:
-        return db.execute("SELECT count(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[
-            0
-        ]
+        return db.execute(
+            "SELECT count(*) FROM events WHERE sender_id = ?", (stored_sender(sender),)
+        ).fetchone()[0]
 
 
 def test_gate_override_switch_and_rollback_without_restart(
@@ -272,7 +273,7 @@ def test_gate_override_switch_and_rollback_without_restart(
     with sqlite3.connect(assistant.tracker_db) as db:
         first = db.execute(
             "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-            (talker,),
+            (stored_sender(talker),),
         ).fetchone()[0]
     assert json.loads(first)["text"] == QUESTION  # the start of the conversation is still there
 

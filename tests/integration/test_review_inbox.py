@@ -33,6 +33,7 @@ from bot.dialogue.topics import get_registry
 from bot.ops.runner import ROOT, base_env
 from bot.settings import TIMEZONE
 from bot.testkit.project import copy_project
+from bot.testkit.senders import stored_sender
 from bot.testkit.staff import create_staff_user, form_token, login
 from tests.integration.conftest import REVIEW_LOW_CONFIDENCE, Assistant, buttons, new_sender
 
@@ -74,7 +75,7 @@ def items_of(assistant: Assistant, senders: set[str]) -> dict[str, tuple]:
             "SELECT i.text, i.id, i.reason, i.intent, i.confidence, i.runner_up_1, c.id "
             "FROM review_items i JOIN review_conversations c ON c.id = i.conversation_id "
             "WHERE c.sender_id = ?",
-            sender,
+            stored_sender(sender),
         )
     ]
     return {r[0]: r[1:] for r in found}
@@ -129,7 +130,7 @@ def test_conversations_make_items_with_the_right_reasons(
     # Only conversations with an item are kept; a kept one has all its messages, in order.
     kept = {r[0] for r in rows(taarnby, "SELECT sender_id FROM review_conversations")}
     if not by_sender["fine"]:
-        assert conversations["fine"] not in kept
+        assert stored_sender(conversations["fine"]) not in kept
     conversation_id = pung[5]
     messages = rows(
         taarnby,

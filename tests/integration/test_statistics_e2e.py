@@ -12,6 +12,7 @@ from bot.analytics.models import Conversation, LinkEvent, Turn
 from bot.analytics.stats import Period, overview
 from bot.knowledge.profile import get_profile
 from bot.settings import TIMEZONE
+from bot.testkit.senders import stored_sender
 from bot.testkit.staff import staff_login
 from tests.integration.conftest import Assistant, analytics_url, link_targets, new_sender
 
@@ -29,10 +30,11 @@ def test_conversations_become_rows_and_figures(taarnby: Assistant) -> None:
 
     url = analytics_url(taarnby)
     with session_scope(url) as session:
+        client_of = {stored_sender(s): s for s in (answered, linked, lost)}
         rows = {
-            c.sender_id: c
+            client_of[c.sender_id]: c
             for c in session.execute(
-                sa.select(Conversation).where(Conversation.sender_id.in_([answered, linked, lost]))
+                sa.select(Conversation).where(Conversation.sender_id.in_(list(client_of)))
             ).scalars()
         }
         assert rows[answered].n_turns == 2
@@ -79,7 +81,7 @@ def test_feedback_buttons_are_recorded(taarnby: Assistant) -> None:
 
     with session_scope(analytics_url(taarnby)) as session:
         row = session.execute(
-            sa.select(Conversation).where(Conversation.sender_id == sender)
+            sa.select(Conversation).where(Conversation.sender_id == stored_sender(sender))
         ).scalar_one()
         assert (row.helpful, row.otherwise, row.last_kind) == (
             True,
@@ -100,7 +102,7 @@ def test_not_helpful_refers_to_the_phone(taarnby: Assistant) -> None:
     assert "Det er jeg ked af" in answer and "32 76 11 00" in answer
     with session_scope(analytics_url(taarnby)) as session:
         row = session.execute(
-            sa.select(Conversation).where(Conversation.sender_id == sender)
+            sa.select(Conversation).where(Conversation.sender_id == stored_sender(sender))
         ).scalar_one()
         assert (row.helpful, row.last_kind, row.referred_channel) == (
             False,
@@ -118,7 +120,7 @@ def test_a_followed_link_is_counted_as_clicked(taarnby: Assistant) -> None:
         events = session.execute(
             sa.select(LinkEvent.link_id, LinkEvent.event)
             .join(Conversation, LinkEvent.conversation_id == Conversation.id)
-            .where(Conversation.sender_id == sender)
+            .where(Conversation.sender_id == stored_sender(sender))
             .order_by(LinkEvent.id)
         ).all()
     assert events == [("state_pension", "shown"), ("state_pension", "clicked")]
