@@ -417,28 +417,224 @@ def test_axe_and_screenshots_with_a_conversation(browser: Browser, taarnby: Assi
 
 
 def test_an_english_conversation_in_the_widget(widget: Widget) -> None:
-    """The answer and the widget's own labels follow the conversation's language."""
+    """The conversation switches language; the widget's own labels follow the page's lang."""
     page = widget.page
     root = page.locator("[data-borger-chat]")
     expect(root).to_have_attribute("data-language", "da")
     widget.open()
     widget.ask("when is citizen service open?", "Opening hours for Borgerservice (Citizen Service)")
-    expect(root).to_have_attribute("data-language", "en")
-    expect(root).to_have_attribute("lang", "en")
-    english_input = page.get_by_label("Write your question")
-    expect(english_input).to_be_visible()
+    expect(root).to_have_attribute("data-language", "en")  # the conversation's language
+    expect(root).to_have_attribute("lang", "da")  # the page's, for the widget's labels
+    expect(page.locator(".bc-msg-bot").last).to_have_attribute("lang", "en")
+    expect(widget.input).to_be_visible()  # "Skriv dit spørgsmål"
     expect(page.get_by_role("button", name="Send")).to_be_visible()
-    expect(page.get_by_role("dialog", name="Chat with Tårnby Kommune")).to_be_visible()
+    expect(widget.panel).to_be_visible()  # "Chat med Tårnby Kommune"
+    expect(widget.panel.get_by_text("Skriv ikke dit CPR-nummer")).to_be_visible()
     answers = page.locator(".bc-msg-bot")
     before = answers.count()
-    english_input.fill("and in the evening?")
-    english_input.press("Enter")
+    widget.input.fill("and in the evening?")
+    widget.input.press("Enter")
     expect(page.locator(".bc-typing")).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
     assert "in the evening" in " ".join(answers.all_inner_texts()[before:])
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "widget-english.png"))
-    # Back to Danish: the labels follow.
-    english_input.fill("hvornår har rådhuset åbent?")
+
+    # After a reload the launcher on the Danish page is still Danish; the conversation is kept.
+    page.reload()
+    expect(widget.launcher).to_be_visible()  # "Chat med kommunen"
+    assert page.get_by_role("button", name="Chat with the municipality").count() == 0
+    expect(root).to_have_attribute("lang", "da")
+    expect(root).to_have_attribute("data-language", "en")
+    widget.open()
+    expect(widget.log).to_contain_text("Opening hours for Borgerservice")
+    expect(widget.input).to_be_visible()
+
+    # Back to Danish: only the conversation's language changes.
+    widget.ask("hvornår har rådhuset åbent?", "Rådhuset")
+    expect(root).to_have_attribute("data-language", "da")
+    expect(root).to_have_attribute("lang", "da")
+
+
+def test_on_an_english_page_the_labels_are_english(browser: Browser, taarnby: Assistant) -> None:
+    """The demo page with <html lang="en-GB"> (set as the page is parsed, before the widget's
+    deferred script runs): the widget's labels are English, the conversation Danish."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="da-DK")
+    context.set_default_timeout(15_000)
+    context.add_init_script(
+        "new MutationObserver((_, observer) => {"
+        "  if (document.documentElement) {"
+        "    document.documentElement.setAttribute('lang', 'en-GB');"
+        "    observer.disconnect();"
+        "  }"
+        "}).observe(document, {childList: true});"
+    )
+    page = context.new_page()
+    page.goto(taarnby.cfg.web_url + "/")
+    assert page.evaluate("() => document.documentElement.lang") == "en-GB"
+    launcher = page.get_by_role("button", name="Chat with the municipality")
+    expect(launcher).to_be_visible()
+    launcher.click()
+    expect(page.get_by_role("dialog", name="Chat with Tårnby Kommune")).to_be_visible()
+    english_input = page.get_by_label("Write your question")
+    expect(english_input).to_be_focused()
+    english_input.fill("hvornår har borgerservice åbent")
     english_input.press("Enter")
-    expect(root).to_have_attribute("data-language", "da", timeout=ANSWER_TIMEOUT_MS)
-    expect(page.get_by_label(INPUT)).to_be_visible()
+    expect(page.get_by_role("log")).to_contain_text("Borgerservice har åbent", timeout=60_000)
+    expect(page.locator(".bc-msg-bot").first).to_have_attribute("lang", "da")
+    expect(page.get_by_label("Write your question")).to_be_visible()  # labels stay English
+    context.close()
+
+
+# -- quick replies answer the message they came with --------------------------------------
+
+
+def feedback_groups(widget: Widget) -> Locator:
+    """The "Ja"/"Nej" button pairs of the conversation, oldest first."""
+    return widget.log.locator(".bc-quick-replies").filter(
+        has=widget.page.get_by_role("button", name="Nej", exact=True)
+    )
+
+
+def test_old_feedback_buttons_are_disabled(widget: Widget) -> None:
+    page = widget.page
+    sent: list[str] = []
+    page.on(
+        "request",
+        lambda r: sent.append(json.loads(r.post_data)["message"]) if r.method == "POST" else None,
+    )
+    widget.open()
+    widget.ask("hvornår har borgerservice åbent", "Borgerservice har åbent")
+    groups = feedback_groups(widget)
+    expect(groups).to_have_count(1)
+    first = groups.nth(0)
+    first.get_by_role("button", name="Ja").click()
+    # Used up at once, before the reply: both buttons of the question.
+    expect(first.get_by_role("button", name="Ja")).to_be_disabled()
+    expect(first.get_by_role("button", name="Nej")).to_be_disabled()
+    expect(widget.log).to_contain_text("Tak for din tilbagemelding", timeout=ANSWER_TIMEOUT_MS)
+
+    widget.ask("hvordan søger jeg boligstøtte", "boligstøtte")
+    expect(groups).to_have_count(2)
+    second = groups.nth(1)
+    expect(second.get_by_role("button", name="Nej")).to_be_enabled()
+    widget.ask("hvad er digital post", "Digital Post")
+    expect(groups).to_have_count(3)
+    # A newer answer came: the second question's buttons are used up, unclicked.
+    expect(second.get_by_role("button", name="Ja")).to_be_disabled()
+    expect(second.get_by_role("button", name="Nej")).to_be_disabled()
+    expect(groups.nth(2).get_by_role("button", name="Nej")).to_be_enabled()
+    feedback_sent = [m for m in sent if m.startswith("/feedback")]
+    assert len(feedback_sent) == 1 and '"helpful": "ja"' in feedback_sent[0], sent
+
+    # Also after a reload: only the latest question's buttons work.
+    page.reload()
+    widget.open()
+    expect(groups).to_have_count(3)
+    for i in (0, 1):
+        for name in ("Ja", "Nej"):
+            expect(groups.nth(i).get_by_role("button", name=name)).to_be_disabled()
+    expect(groups.nth(2).get_by_role("button", name="Ja")).to_be_enabled()
+    # The chosen answer stays marked.
+    assert "bc-chosen" in (first.get_by_role("button", name="Ja").get_attribute("class") or "")
+    ARTIFACTS.mkdir(exist_ok=True)
+    first.scroll_into_view_if_needed()
+    widget.panel.screenshot(path=str(ARTIFACTS / "widget-used-buttons.png"))
+
+
+# -- the widget on a phone and on the page ------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+
+
+def in_panel(page: Page) -> bool:
+    return bool(
+        page.evaluate(
+            "() => !!document.activeElement"
+            " && document.querySelector('.bc-panel').contains(document.activeElement)"
+        )
+    )
+
+
+def test_focus_stays_in_the_panel_on_a_phone(browser: Browser, taarnby: Assistant) -> None:
+    context = browser.new_context(viewport=PHONE, locale="da-DK", has_touch=True)
+    context.set_default_timeout(15_000)
+    w = Widget(context, context.new_page(), taarnby)
+    w.goto()
+    w.open()
+    w.ask("hvornår har borgerservice åbent", "Borgerservice har åbent")
+    page = w.page
+    assert w.panel.get_attribute("aria-modal") == "true"
+    box = w.panel.bounding_box()
+    assert box is not None and (box["width"], box["height"]) == (390, 844)  # fills the screen
+    reached: set[str] = set()
+    for key in ["Tab"] * 25 + ["Shift+Tab"] * 25:
+        page.keyboard.press(key)
+        assert in_panel(page), f"focus left the panel after {key}"
+        reached.add(page.evaluate("() => document.activeElement.className || ''"))
+    # Tab went round: the close button, the log, the input and the send button were reached.
+    assert {"bc-close", "bc-log", "bc-input", "bc-send"} <= reached, reached
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-phone-focus.png"))
+    page.keyboard.press("Escape")
+    expect(w.panel).to_be_hidden()
+    expect(w.launcher).to_be_focused()
+    context.close()
+
+
+def test_no_focus_trap_on_a_desktop(widget: Widget) -> None:
+    """On a wide screen the panel is a window beside the page (not modal): Tab may leave it."""
+    widget.open()
+    assert widget.panel.get_attribute("aria-modal") == "false"
+    page = widget.page
+    left = False
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        if not in_panel(page):
+            left = True
+            break
+    assert left
+
+
+@pytest.mark.parametrize(
+    "name,viewport", [("phone", PHONE), ("desktop", {"width": 1280, "height": 800})]
+)
+def test_the_launcher_does_not_cover_the_footer(
+    browser: Browser, taarnby: Assistant, name: str, viewport: dict[str, int]
+) -> None:
+    context = browser.new_context(viewport=viewport, locale="da-DK")
+    context.set_default_timeout(15_000)
+    w = Widget(context, context.new_page(), taarnby)
+    w.goto()
+    page = w.page
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_timeout(200)
+    launcher = w.launcher.bounding_box()
+    assert launcher is not None
+    # Every line of the footer's text: not under the launcher, and what is at its centre is
+    # the footer (not the launcher).
+    lines = page.evaluate(
+        """() => {
+          const p = document.querySelector('.site-footer p');
+          const range = document.createRange();
+          range.selectNodeContents(p);
+          return Array.from(range.getClientRects()).map(r => {
+            const x = r.left + r.width / 2, y = r.top + r.height / 2;
+            const hit = document.elementFromPoint(x, y);
+            return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+                    footer: !!hit && !!hit.closest('.site-footer')};
+          });
+        }"""
+    )
+    assert lines, "no footer text"
+    for line in lines:
+        assert line["footer"], (name, line)
+        overlaps = not (
+            line["right"] <= launcher["x"]
+            or line["left"] >= launcher["x"] + launcher["width"]
+            or line["bottom"] <= launcher["y"]
+            or line["top"] >= launcher["y"] + launcher["height"]
+        )
+        assert not overlaps, (name, line, launcher)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"widget-{name}-footer.png"))
+    context.close()

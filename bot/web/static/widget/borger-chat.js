@@ -16,10 +16,22 @@
  * Bot text is always rendered as text (never as HTML); http(s) URLs become links, and a link
  * written as [label](url) shows its label ("borger.dk: Flytning").
  *
- * The widget's own labels (LABELS: Danish and English) follow the conversation's language, which
- * each bot message carries in metadata.language (the assistant's "language" slot). The widget
- * root shows the current one as its lang and data-language attributes; it is kept with the
- * conversation (sessionStorage), and Danish until the assistant says otherwise.
+ * The widget's own labels (LABELS: Danish and English: launcher, title, privacy notice, input,
+ * buttons) follow the page's language (<html lang>; Danish when it is neither), as the rest of
+ * the page does, and the widget root has that lang. Only the conversation switches language:
+ * each bot message carries it in metadata.language (the assistant's "language" slot), and every
+ * message is shown with the lang it was written in. The conversation's language is kept with the
+ * conversation (sessionStorage) and shown as the root's data-language attribute.
+ *
+ * Quick-reply buttons answer the message they came with: a message's buttons are disabled once
+ * one of them is clicked or a newer reply has arrived (also after a reload), so an old "Nej" to
+ * "Fik du svar på dit spørgsmål?" cannot be sent again later. (The assistant would record it for
+ * the answer it was given for, which the button names, not for a newer one.)
+ *
+ * On a small screen the open panel fills the screen and keeps the keyboard focus inside it (Tab
+ * and Shift+Tab go round; Escape closes it and focus returns to the launcher). The launcher
+ * floats over the page, so the widget leaves room for it below the page's last content: scrolled
+ * to the end, nothing of the page is under the launcher.
  */
 (function () {
   "use strict";
@@ -119,6 +131,12 @@
     return typeof value === "string" && Object.prototype.hasOwnProperty.call(LABELS, value);
   }
 
+  /* The page's language ("en-GB" is "en"), if the widget has labels in it; else Danish. */
+  function pageLanguage() {
+    var lang = (document.documentElement.getAttribute("lang") || "").toLowerCase().split("-")[0];
+    return knownLanguage(lang) ? lang : DEFAULT_LANGUAGE;
+  }
+
   // -- storage (sessionStorage: the conversation lives as long as the tab) ----------------
 
   var memory = {};
@@ -177,7 +195,9 @@
   if (!knownLanguage(language)) {
     language = DEFAULT_LANGUAGE;
   }
-  var TEXT = LABELS[language];
+  // The widget's own labels: the page's language, whatever the conversation's is.
+  var chromeLanguage = pageLanguage();
+  var TEXT = LABELS[chromeLanguage];
 
   // -- helpers ----------------------------------------------------------------------------
 
@@ -274,7 +294,7 @@
   // -- the widget -------------------------------------------------------------------------
 
   var root = el("div", "bc-root");
-  root.lang = language;
+  root.lang = chromeLanguage;
   root.setAttribute("data-language", language);
   root.setAttribute("data-borger-chat", "");
 
@@ -386,6 +406,7 @@
       item.appendChild(text);
       if (Array.isArray(entry.buttons) && entry.buttons.length) {
         var group = el("div", "bc-quick-replies");
+        var buttons = [];
         entry.buttons.forEach(function (b) {
           if (!b || typeof b.payload !== "string") {
             return;
@@ -393,21 +414,77 @@
           var button = el("button", "bc-quick", String(b.title || b.payload));
           button.type = "button";
           button.addEventListener("click", function () {
+            if (entry.done) {
+              return;
+            }
+            button.classList.add("bc-chosen");
+            entry.chosen = b.payload;
+            finish(entry);
             send(b.payload, String(b.title || b.payload));
             input.focus();
           });
+          if (entry.chosen === b.payload) {
+            button.classList.add("bc-chosen");
+          }
+          buttons.push(button);
           group.appendChild(button);
         });
         item.appendChild(group);
+        entry._buttons = buttons;
+        if (entry.done) {
+          disable(buttons);
+        } else {
+          live.push(entry);
+        }
       }
     }
     log.appendChild(item);
     scrollToEnd();
   }
 
+  // The messages whose quick-reply buttons still work (the latest reply's).
+  var live = [];
+
+  function disable(buttons) {
+    buttons.forEach(function (button) {
+      button.disabled = true;
+    });
+  }
+
+  /* A message's buttons are used up: disabled now and after a reload. */
+  function finish(entry) {
+    entry.done = true;
+    disable(entry._buttons || []);
+    live = live.filter(function (other) {
+      return other !== entry;
+    });
+    saveHistory();
+  }
+
+  /* A newer reply arrived: the buttons of every earlier message are used up. */
+  function finishAll() {
+    live.slice().forEach(finish);
+  }
+
+  /* The conversation as it is kept (without the rendered buttons: keys starting with _). */
+  function saveHistory() {
+    save(
+      "history",
+      history.slice(-200).map(function (entry) {
+        var copy = {};
+        Object.keys(entry).forEach(function (key) {
+          if (key.charAt(0) !== "_") {
+            copy[key] = entry[key];
+          }
+        });
+        return copy;
+      })
+    );
+  }
+
   function add(entry) {
     history.push(entry);
-    save("history", history.slice(-200));
+    saveHistory();
     renderEntry(entry);
   }
 
@@ -424,27 +501,15 @@
 
   var pending = 0;
 
-  /* Switch the widget's own labels (and its lang) to the conversation's language. */
+  /* The conversation's language, as the assistant says it: its messages (and the widget's
+   * error messages in the conversation) are in it; the widget's own labels stay the page's. */
   function setLanguage(next) {
     if (!knownLanguage(next) || next === language) {
       return;
     }
     language = next;
-    TEXT = LABELS[language];
     save("language", language);
-    root.lang = language;
     root.setAttribute("data-language", language);
-    launcherText.textContent = TEXT.launcher;
-    title.textContent = TEXT.title;
-    closeButton.setAttribute("aria-label", TEXT.close);
-    privacyText.nodeValue = TEXT.privacy;
-    dpText.nodeValue = TEXT.digitalPostLink;
-    dpNewWindow.textContent = TEXT.newWindow;
-    log.setAttribute("aria-label", TEXT.log);
-    label.textContent = TEXT.inputLabel;
-    sendButton.textContent = TEXT.send;
-    typing.setAttribute("aria-label", TEXT.typing);
-    typingText.textContent = TEXT.typing;
   }
 
   /* The conversation's language as the reply gives it (its last message that says one). */
@@ -470,17 +535,18 @@
   // -- talking to the assistant ---------------------------------------------------------
 
   function errorFor(status, body) {
+    var said = LABELS[language]; // part of the conversation: in its language
     if (status >= 500 || !status) {
-      return TEXT.unreachable;
+      return said.unreachable;
     }
     if (status === 413) {
-      return TEXT.tooLong;
+      return said.tooLong;
     }
     if (status === 429) {
-      return TEXT.tooMany;
+      return said.tooMany;
     }
     var detail = body && typeof body.error === "string" ? body.error.slice(0, 200) : "";
-    return TEXT.refused(detail);
+    return said.refused(detail);
   }
 
   function post(message) {
@@ -527,7 +593,7 @@
       return;
     }
     if (message.length > MAX_CHARS) {
-      add({ from: "error", lang: language, text: TEXT.tooLong });
+      add({ from: "error", lang: language, text: LABELS[language].tooLong });
       return;
     }
     add({ from: "user", text: withoutCpr(shown || message) });
@@ -542,6 +608,9 @@
         }
         if (result.status >= 200 && result.status < 300 && Array.isArray(result.body)) {
           setLanguage(languageOf(result.body));
+          if (result.body.length) {
+            finishAll(); // a newer reply: earlier buttons are used up
+          }
           result.body.forEach(function (m) {
             if (!m || (typeof m.text !== "string" && !Array.isArray(m.buttons))) {
               return;
@@ -573,17 +642,79 @@
 
   // -- opening, closing, keyboard ---------------------------------------------------------
 
+  // On a small screen the open panel fills the screen (borger-chat.css): it is modal then.
+  var fullScreen = window.matchMedia ? window.matchMedia("(max-width: 30rem)") : null;
+
+  function isModal() {
+    return !panel.hidden && !!fullScreen && fullScreen.matches;
+  }
+
+  function updateModal() {
+    panel.setAttribute("aria-modal", isModal() ? "true" : "false");
+  }
+
+  /* What Tab can reach in the panel, in order. */
+  function focusables() {
+    var nodes = panel.querySelectorAll(
+      "a[href], button:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])"
+    );
+    return Array.prototype.filter.call(nodes, function (node) {
+      return node.getClientRects().length > 0;
+    });
+  }
+
+  /* Keep the focus in the full-screen panel: Tab from the last goes to the first, Shift+Tab
+   * from the first to the last. */
+  function trapTab(event) {
+    if (event.key !== "Tab" || !isModal()) {
+      return;
+    }
+    var nodes = focusables();
+    if (!nodes.length) {
+      return;
+    }
+    var first = nodes[0];
+    var last = nodes[nodes.length - 1];
+    var inside = panel.contains(document.activeElement);
+    if (event.shiftKey && (!inside || document.activeElement === first)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (!inside || document.activeElement === last)) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
+  /* Focus that gets out of the full-screen panel anyway (a click behind it) comes back. */
+  function keepFocusIn(event) {
+    if (isModal() && event.target instanceof Node && !panel.contains(event.target)) {
+      input.focus();
+    }
+  }
+
+  document.addEventListener("keydown", trapTab, true);
+  document.addEventListener("focusin", keepFocusIn, true);
+  if (fullScreen) {
+    if (fullScreen.addEventListener) {
+      fullScreen.addEventListener("change", updateModal);
+    } else if (fullScreen.addListener) {
+      fullScreen.addListener(updateModal);
+    }
+  }
+
   function open() {
     panel.hidden = false;
     root.classList.add("bc-open");
     launcher.setAttribute("aria-expanded", "true");
     launcher.hidden = true;
+    updateModal();
     scrollToEnd();
     input.focus();
   }
 
   function close() {
     panel.hidden = true;
+    updateModal();
     root.classList.remove("bc-open");
     launcher.setAttribute("aria-expanded", "false");
     launcher.hidden = false;
@@ -627,6 +758,18 @@
     css.rel = "stylesheet";
     css.href = new URL("borger-chat.css", script.src).href;
     history.forEach(renderEntry);
+    // A conversation kept before buttons were used up: only the last reply's still work.
+    var lastUser = -1;
+    history.forEach(function (entry, i) {
+      if (entry.from === "user") {
+        lastUser = i;
+      }
+    });
+    live.slice().forEach(function (entry) {
+      if (history.indexOf(entry) < lastUser) {
+        finish(entry);
+      }
+    });
     // Show the widget once its CSS is there (no flash of an unstyled launcher).
     var shown = false;
     function show() {
