@@ -285,7 +285,7 @@ def test_unknown_links_are_not_redirected(web: WebApp, path: str) -> None:
         return
     assert response.status_code == 404
     assert "Location" not in response.headers
-    assert "Linket findes ikke." in response.text
+    assert "<h1>Linket findes ikke</h1>" in response.text
     assert "evil.example" not in response.text
     assert "Kun for ansatte" not in response.text  # a citizen page
 
