@@ -218,6 +218,8 @@ class StaffUser(Base):
     password_hash = sa.Column(sa.String(255), nullable=False)
     role = sa.Column(sa.String(16), nullable=False)  # "staff" | "webteam"
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    # Set by ``python -m bot disable-user``: no login, and the user's sessions stop working.
+    disabled_at = sa.Column(UTCDateTime)
 
 
 class RevokedSession(Base):
@@ -237,24 +239,52 @@ class RevokedSession(Base):
 
 
 class LoginFailure(Base):
-    """One login attempt counted against a username by the staff login rate limiter.
+    """One login attempt counted by the staff login rate limiter (bot.web.auth).
 
-    An attempt counts as failed until the login succeeds, which deletes the username's rows.
-    Keyed by the SHA-256 digest of the normalised username, so a password typed into the
-    username field is not stored as it is. Rows are deleted once past ``expires_at`` (the end
-    of the limiter's window), on the next attempt and by ``python -m bot purge``.
+    Counted against the client's network (``address_hash``: the IPv4 address, or the /64 of an
+    IPv6 address) and against the pair of that network and the normalised username
+    (``pair_hash``). An attempt counts as failed until the login succeeds, which deletes the
+    pair's rows. Both are keyed digests (HMAC-SHA-256 with ``BOT_SECRET_KEY``), so neither the
+    address nor a username (or a password typed into the username field) is stored, and a
+    dictionary cannot reverse them without the key. Rows are deleted once past ``expires_at``
+    (the end of the limiter's window), on the next attempt and by ``python -m bot purge``.
     """
 
     __tablename__ = "login_failures"
 
     id = sa.Column(sa.Integer, primary_key=True)
-    username_hash = sa.Column(sa.String(64), nullable=False)
+    address_hash = sa.Column(sa.String(64), nullable=False)
+    pair_hash = sa.Column(sa.String(64), nullable=False)
     at = sa.Column(UTCDateTime, nullable=False)
     expires_at = sa.Column(UTCDateTime, nullable=False)
 
     __table_args__ = (
-        sa.Index("ix_login_failures_username_at", "username_hash", "at"),
+        sa.Index("ix_login_failures_address_at", "address_hash", "at"),
+        sa.Index("ix_login_failures_pair_at", "pair_hash", "at"),
         sa.Index("ix_login_failures_expires_at", "expires_at"),
+    )
+
+
+class StaffRead(Base):
+    """One read of citizen text by a member of the web team (the audit log).
+
+    Written when an inbox item's page (``kind`` "inbox_item") or a conversation's page
+    ("conversation") of the review store is shown: who (``username``, kept when the user is
+    deleted), when and which item. No text. Kept as long as the review store keeps the text
+    (``BOT_RETENTION_REVIEW_DAYS``); ``python -m bot purge`` deletes older rows.
+    """
+
+    __tablename__ = "staff_reads"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    at = sa.Column(UTCDateTime, nullable=False)
+    username = sa.Column(sa.String(64), nullable=False)
+    kind = sa.Column(sa.String(16), nullable=False)  # "inbox_item" | "conversation"
+    item_id = sa.Column(sa.Integer, nullable=False)
+
+    __table_args__ = (
+        sa.Index("ix_staff_reads_at", "at"),
+        sa.Index("ix_staff_reads_item", "kind", "item_id"),
     )
 
 

@@ -44,7 +44,7 @@ from bot.web.auth import LoginRateLimiter, RevokedSessions, SessionCodec
 from bot.web.inbox import inbox
 from bot.web.models import models
 from bot.web.public import link_not_found_page, public
-from bot.web.security import in_thread, message_page, security_headers
+from bot.web.security import PasswordCheckGate, in_thread, message_page, security_headers
 from bot.web.staff import staff
 from bot.web.training import training
 
@@ -68,6 +68,8 @@ def create_app(db_url: str | None = None) -> Sanic:
     app.config.REQUEST_MAX_SIZE = 64 * 1024
     app.config.ACCESS_LOG = False  # the access log would contain the citizens' sender ids
     app.config.FALLBACK_ERROR_FORMAT = "html"
+    if settings.proxies_count:  # behind nginx: the client address for the login limits
+        app.config.PROXIES_COUNT = settings.proxies_count
 
     max_age = settings.session_hours * 3600
     app.ctx.settings = settings
@@ -76,7 +78,8 @@ def create_app(db_url: str | None = None) -> Sanic:
     app.ctx.session_max_age = max_age
     app.ctx.codec = SessionCodec(settings.secret_key, max_age)
     app.ctx.revoked = RevokedSessions(max_age, url=url)
-    app.ctx.limiter = LoginRateLimiter(url=url)
+    app.ctx.limiter = LoginRateLimiter(settings.secret_key, url=url)
+    app.ctx.password_checks = PasswordCheckGate()
     app.ctx.widget_csp = widget_csp(settings.assistant_url)
     app.ctx.templates = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),

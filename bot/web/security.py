@@ -14,7 +14,8 @@
   take the Danish texts of error pages from ``templates/messages.html``.
 
 The handlers reach the shared services through ``request.app.ctx`` (see ``create_app``):
-``settings``, ``db_url``, ``codec``, ``revoked``, ``limiter``, ``templates``, ``session_max_age``.
+``settings``, ``db_url``, ``codec``, ``revoked``, ``limiter``, ``password_checks``,
+``templates``, ``session_max_age``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ from bot.knowledge.profile import get_profile
 from bot.web.auth import ROLES, StaffSession, csrf_ok, password_fingerprint
 
 SESSION_COOKIE = "borger_staff"
+# The name over HTTPS: browsers keep a "__Host-" cookie only when it is Secure, has Path=/ and
+# no Domain, so no subdomain and no plain-HTTP page can set or overwrite it.
+SECURE_SESSION_COOKIE = "__Host-" + SESSION_COOKIE
 # "/" and not "/staff": the web team's pages live under /webteam and need the same login.
 COOKIE_PATH = "/"
 CSRF_FIELD = "csrf_token"
@@ -119,8 +123,14 @@ def message_page(
 # -- session cookie ----------------------------------------------------------------
 
 
+def session_cookie_name(settings: Any) -> str:
+    """The session cookie's name: ``__Host-borger_staff`` when it is Secure (production, or
+    ``BOT_PUBLIC_URL`` on https), else ``borger_staff`` (a plain-HTTP development app)."""
+    return SECURE_SESSION_COOKIE if settings.cookie_secure else SESSION_COOKIE
+
+
 def _cookie_attributes(request: Request, response: HTTPResponse, max_age: int) -> None:
-    cookie = response.cookies[SESSION_COOKIE]
+    cookie = response.cookies[session_cookie_name(request.app.ctx.settings)]
     cookie["path"] = COOKIE_PATH
     cookie["max-age"] = max_age
     cookie["httponly"] = True
@@ -130,21 +140,24 @@ def _cookie_attributes(request: Request, response: HTTPResponse, max_age: int) -
 
 
 def set_session_cookie(request: Request, response: HTTPResponse, session: StaffSession) -> None:
-    """Send ``session`` as the signed session cookie (path /, HttpOnly, SameSite=Lax)."""
-    response.cookies[SESSION_COOKIE] = request.app.ctx.codec.dumps(session)
+    """Send ``session`` as the signed session cookie (path /, HttpOnly, SameSite=Lax; Secure
+    with the ``__Host-`` name over HTTPS, see :func:`session_cookie_name`)."""
+    name = session_cookie_name(request.app.ctx.settings)
+    response.cookies[name] = request.app.ctx.codec.dumps(session)
     _cookie_attributes(request, response, request.app.ctx.session_max_age)
 
 
 def clear_session_cookie(request: Request, response: HTTPResponse) -> None:
     """Tell the browser to drop the session cookie."""
-    response.cookies[SESSION_COOKIE] = ""
+    response.cookies[session_cookie_name(request.app.ctx.settings)] = ""
     _cookie_attributes(request, response, 0)
 
 
 def decode_session(request: Request) -> StaffSession | None:
     """The session of the request's cookie when it is signed and unexpired; not yet checked
     against the logged-out sessions (that needs the database: :func:`read_session`)."""
-    return request.app.ctx.codec.loads(request.cookies.get(SESSION_COOKIE))
+    name = session_cookie_name(request.app.ctx.settings)
+    return request.app.ctx.codec.loads(request.cookies.get(name))
 
 
 def _revoked(ctx: Any, session: StaffSession) -> bool:
@@ -161,15 +174,16 @@ async def read_session(request: Request) -> StaffSession | None:
 
 
 def _identity(ctx: Any, session: StaffSession) -> StaffIdentity | None:
-    """Blocking: the session's user, unless deleted, the password changed, or logged out.
+    """Blocking: the session's user, unless deleted or disabled, the password changed, or
+    logged out.
 
     The user is read first: while the database is down that raises, and the page says so,
     instead of the revocation check (which fails closed) quietly logging everyone out.
     """
     with session_scope(ctx.db_url) as db:
         user = db.get(StaffUser, session.user_id)
-        if user is None:
-            return None
+        if user is None or user.disabled_at is not None:
+            return None  # deleted or disabled (python -m bot delete-user / disable-user)
         current = password_fingerprint(ctx.settings.secret_key, user.password_hash)
         if not hmac.compare_digest(current, session.fingerprint or ""):
             return None  # the password changed since this login
@@ -184,6 +198,55 @@ async def logged_in(request: Request) -> tuple[StaffSession, StaffIdentity] | No
         return None
     identity = await in_thread(_identity, request.app.ctx, session)
     return (session, identity) if identity is not None else None
+
+
+# -- login: client address and password checks -------------------------------------
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the peer, or behind nginx (``BOT_PROXIES_COUNT``, which the app
+    gives Sanic as ``PROXIES_COUNT``) the address nginx saw."""
+    return request.remote_addr or request.ip or "unknown"
+
+
+# At most this many argon2 password checks run at once in a web app process. One check
+# (64 MiB, t=3, p=4) already keeps both cores busy for a tenth of a second or more; the citizen
+# chat runs on the same cores.
+PASSWORD_CHECKS = 1
+# A login waits at most this long for its turn, then gets the "busy" page (429).
+PASSWORD_CHECK_WAIT_S = 3.0
+
+
+class PasswordCheckGate:
+    """At most ``places`` password checks at once; the others wait up to ``wait_s``.
+
+    A counter on the event loop (one thread: no race between the check and the increment),
+    polled while full, so a waiter that gives up can never leak a place.
+    """
+
+    POLL_S = 0.05
+
+    def __init__(
+        self, places: int = PASSWORD_CHECKS, wait_s: float = PASSWORD_CHECK_WAIT_S
+    ) -> None:
+        self.places = places
+        self.wait_s = wait_s
+        self.running = 0
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+        """``(True, fn(*args))`` run in a thread once a place is free, or ``(False, None)``
+        when none was free within ``wait_s``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.wait_s
+        while self.running >= self.places:
+            if loop.time() >= deadline:
+                return False, None
+            await asyncio.sleep(self.POLL_S)
+        self.running += 1
+        try:
+            return True, await in_thread(fn, *args)
+        finally:
+            self.running -= 1
 
 
 # -- staff_only --------------------------------------------------------------
@@ -202,7 +265,8 @@ async def to_login(request: Request) -> HTTPResponse:
     ):
         target += "?" + urlencode({"next": asked}, safe="/")
     response = redirect(target, status=302)
-    if request.cookies.get(SESSION_COOKIE) and await read_session(request) is None:
+    name = session_cookie_name(request.app.ctx.settings)
+    if request.cookies.get(name) and await read_session(request) is None:
         clear_session_cookie(request, response)  # expired or revoked: drop it
     return response
 

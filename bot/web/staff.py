@@ -4,6 +4,7 @@ the profile's EXAMPLE values. Every ``/staff/*`` address but the login needs a l
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -14,7 +15,13 @@ from bot.analytics.report import OUTCOME_LABELS, komhen_csv_bytes, topic_label
 from bot.analytics.stats import Overview, Period, komhen_table, overview
 from bot.knowledge.profile import get_profile
 from bot.settings import get_settings
-from bot.web.auth import StaffSession, authenticate, csrf_ok, password_fingerprint
+from bot.web.auth import (
+    LOGINS_BUSY,
+    StaffSession,
+    authenticate,
+    csrf_ok,
+    password_fingerprint,
+)
 from bot.web.charts import weekly_chart
 from bot.web.examples import example_rows
 from bot.web.security import (
@@ -22,6 +29,7 @@ from bot.web.security import (
     LOGIN_URL,
     StaffIdentity,
     clear_session_cookie,
+    client_address,
     decode_session,
     in_thread,
     logged_in,
@@ -61,6 +69,35 @@ def _check_password(url: str, username: str, password: str) -> tuple[int, str] |
         return (user.id, user.password_hash) if user is not None else None
 
 
+def _refused_login(
+    request: Request, session: StaffSession, key: str, username: str, next_page: str | None
+) -> HTTPResponse:
+    """The login form again with the refusal ``key`` (429, Retry-After)."""
+    response = render(
+        request,
+        "login.html",
+        status=429,
+        session=session,
+        error=key,
+        username=username,
+        next=next_page,
+    )
+    response.headers["Retry-After"] = "60" if key == LOGINS_BUSY else "900"
+    return response
+
+
+def _attempt_and_check(
+    ctx: Any, address: str, username: str, password: str
+) -> str | tuple[int, str] | None:
+    """Blocking, one password check at a time (``ctx.password_checks``): count the attempt,
+    then check the password. The refusal's message key, the user's id and password hash, or
+    None for a wrong login."""
+    refusal = ctx.limiter.attempt(address, username)
+    if refusal is not None:
+        return refusal
+    return _check_password(ctx.db_url, username, password)
+
+
 @staff.post("/staff/login")
 async def login_submit(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
@@ -70,21 +107,21 @@ async def login_submit(request: Request) -> HTTPResponse:
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     next_page = safe_next(request.form.get("next"))
-    # The attempt is counted first: while the database cannot count it, this raises (the
+    address = client_address(request)
+    # A network or a username of it that used up its attempts is refused before it waits for
+    # a password check (cheap: one read). While the database cannot say, this raises (the
     # "database down" page) and no password is checked.
-    if not await in_thread(ctx.limiter.attempt, username):
-        return render(
-            request,
-            "login.html",
-            status=429,
-            session=session,
-            error="too_many_logins",
-            username=username,
-            next=next_page,
-        )
+    refusal = await in_thread(ctx.limiter.check, address, username)
+    if refusal is not None:
+        return _refused_login(request, session, refusal, username, next_page)
     if await read_session(request) is None:  # a session that logged out cannot log in again
         return message_page(request, "csrf", 403)
-    found = await in_thread(_check_password, ctx.db_url, username, password)
+    # The attempt is counted and the password checked with one of the few places for argon2.
+    ran, found = await ctx.password_checks.run(_attempt_and_check, ctx, address, username, password)
+    if not ran:
+        return _refused_login(request, session, LOGINS_BUSY, username, next_page)
+    if isinstance(found, str):
+        return _refused_login(request, session, found, username, next_page)
     if found is None:
         return render(
             request,
@@ -95,7 +132,7 @@ async def login_submit(request: Request) -> HTTPResponse:
             username=username,
             next=next_page,
         )
-    await in_thread(ctx.limiter.success, username)
+    await in_thread(ctx.limiter.success, address, username)
     await in_thread(ctx.revoked.revoke, session.sid)
     user_id, password_hash = found
     new_session = session.logged_in(

@@ -16,12 +16,15 @@ from bot.analytics.models import LoginFailure, RevokedSession, StaffUser
 from bot.ops.runner import free_port
 from bot.web import auth
 from bot.web.auth import (
+    LOGINS_BUSY,
+    TOO_MANY_LOGINS,
     LoginRateLimiter,
     RevokedSessions,
     SessionCodec,
     StaffSession,
     UserError,
     authenticate,
+    client_network,
     create_user,
     csrf_ok,
     hash_password,
@@ -48,12 +51,18 @@ def db_url(sqlite_url: str) -> str:
     return sqlite_url
 
 
-def tracked_usernames(url: str) -> int:
-    """How many usernames the login limiter keeps failed attempts of."""
+SECRET = "k" * 40
+A, B = "192.0.2.10", "198.51.100.7"  # two client addresses (documentation ranges)
+
+
+def limiter(url: str, **options: object) -> LoginRateLimiter:
+    return LoginRateLimiter(SECRET, url=url, **options)  # type: ignore[arg-type]
+
+
+def stored_rows(url: str) -> int:
+    """How many failed attempts the login limiter keeps."""
     with session_scope(url) as session:
-        return session.execute(
-            sa.select(sa.func.count(sa.distinct(LoginFailure.username_hash)))
-        ).scalar_one()
+        return session.execute(sa.select(sa.func.count()).select_from(LoginFailure)).scalar_one()
 
 
 # -- passwords ---------------------------------------------------------------
@@ -259,34 +268,99 @@ def test_revoked_sessions_are_forgotten_after_their_lifetime(db_url: str) -> Non
 # -- rate limit --------------------------------------------------------------
 
 
-def test_rate_limit_blocks_after_ten_failures_per_username(db_url: str) -> None:
+def test_client_network_groups_ipv6_by_64() -> None:
+    assert client_network("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+    assert client_network("2001:db8:1:2:ffff:ffff:ffff:ffff") == "2001:db8:1:2::/64"
+    assert client_network("2001:db8:1:3::1") == "2001:db8:1:3::/64"
+    assert client_network("::ffff:192.0.2.10") == "192.0.2.10"
+    assert client_network(" 192.0.2.10 ") == "192.0.2.10"
+    assert client_network("fe80::1%eth0") == "fe80::/64"
+    assert client_network("") == "unknown"
+    assert client_network("x" * 100) == "x" * 64
+
+
+def test_pair_blocks_after_ten_failures_and_others_still_log_in(db_url: str) -> None:
     clock = Clock()
-    limiter = LoginRateLimiter(max_failures=10, window_seconds=900, clock=clock, url=db_url)
+    lim = limiter(db_url, max_failures=10, window_seconds=900, clock=clock)
     for _ in range(9):
-        limiter.failure("anna")
-    assert not limiter.blocked("anna")
-    limiter.failure("ANNA ")
-    assert limiter.blocked("anna")
-    assert not limiter.blocked("bo")
+        lim.failure(A, "anna")
+    assert not lim.blocked(A, "anna")
+    lim.failure(A, "ANNA ")
+    assert lim.blocked(A, "anna")
+    assert lim.check(A, "anna") == TOO_MANY_LOGINS
+    # Nobody can lock anna out from elsewhere: another address still gets its attempts.
+    assert not lim.blocked(B, "anna")
+    assert lim.attempt(B, "anna") is None
+    assert not lim.blocked(A, "bo")
     clock.now += 901
-    assert not limiter.blocked("anna")
+    assert not lim.blocked(A, "anna")
 
 
-def test_rate_limit_success_resets(db_url: str) -> None:
-    limiter = LoginRateLimiter(max_failures=3, url=db_url)
+def test_one_address_is_blocked_after_its_failures_whatever_the_usernames(db_url: str) -> None:
+    """A flood of random usernames, or one password tried at many users, from one address."""
+    lim = limiter(db_url, max_failures=10, max_address_failures=30)
+    results = [lim.attempt(A, f"random{i}") for i in range(100)]
+    assert results[:30] == [None] * 30
+    assert set(results[30:]) == {TOO_MANY_LOGINS}
+    assert lim.blocked(A, "anna")  # the whole address waits
+    assert stored_rows(db_url) == 30  # refused attempts are not stored
+    assert lim.attempt(B, "anna") is None
+
+
+def test_an_ipv6_client_cannot_escape_by_changing_its_interface_id(db_url: str) -> None:
+    lim = limiter(db_url, max_address_failures=5)
+    for i in range(5):
+        assert lim.attempt(f"2001:db8:7:7::{i + 1:x}", f"user{i}") is None
+    assert lim.attempt("2001:db8:7:7::ffff", "another") == TOO_MANY_LOGINS
+    assert lim.attempt("2001:db8:7:8::1", "another") is None  # the next /64 is another client
+
+
+def test_ten_thousand_random_usernames_do_not_push_out_the_targets_count(db_url: str) -> None:
+    """The failures against anna stay counted: a flooding address is refused (not stored), and a
+    full table refuses new attempts instead of forgetting any count."""
+    lim = limiter(db_url, max_failures=10, max_address_failures=30, max_rows=200)
+    for _ in range(9):
+        assert lim.attempt(A, "anna") is None
+    refused = [lim.attempt(A, f"u{i}") for i in range(10_050)]
+    assert refused.count(None) == 21 and stored_rows(db_url) == 30
+    # From many addresses: once the table is full, new attempts wait; anna's count stays.
+    for n in range(20):
+        for i in range(30):
+            lim.attempt(f"203.0.113.{n}", f"x{n}-{i}")
+    assert stored_rows(db_url) == 200
+    assert lim.attempt("198.18.0.1", "bo") == LOGINS_BUSY
+    with session_scope(db_url) as session:
+        pair = auth.keyed_digest(SECRET, "login-pair", f"{A}\0anna")
+        kept = session.execute(
+            sa.select(sa.func.count()).where(LoginFailure.pair_hash == pair)
+        ).scalar_one()
+    assert kept == 9
+
+
+def test_success_resets_the_pair_only(db_url: str) -> None:
+    lim = limiter(db_url, max_failures=3, max_address_failures=5)
     for _ in range(2):
-        limiter.failure("anna")
-    limiter.success("anna")
-    limiter.failure("anna")
-    limiter.failure("anna")
-    assert not limiter.blocked("anna")
+        lim.failure(A, "anna")
+    lim.failure(A, "bo")
+    lim.success(A, "anna")
+    lim.failure(A, "anna")
+    lim.failure(A, "anna")
+    assert not lim.blocked(A, "anna")
+    assert stored_rows(db_url) == 3  # bo's failure still counts for the address
 
 
-def test_rate_limit_memory_is_bounded(db_url: str) -> None:
-    limiter = LoginRateLimiter(max_failures=3, max_tracked=50, url=db_url)
-    for i in range(500):
-        limiter.failure(f"user{i}")
-    assert tracked_usernames(db_url) <= 50
+def test_digests_are_keyed_and_hide_address_and_username(db_url: str) -> None:
+    import hashlib
+
+    limiter(db_url).failure(A, "anna")
+    LoginRateLimiter("z" * 40, url=db_url).failure(A, "anna")
+    with session_scope(db_url) as session:
+        rows = session.execute(sa.select(LoginFailure.address_hash, LoginFailure.pair_hash)).all()
+    stored = {value for row in rows for value in row}
+    assert len(stored) == 4  # another key, other digests
+    for plain in ("anna", A, f"{A}\0anna"):
+        assert hashlib.sha256(plain.encode()).hexdigest() not in stored
+        assert all(plain not in value for value in stored)
 
 
 # -- revocations and the limiter in the database (shared by processes, kept over restarts) ------
@@ -318,35 +392,41 @@ def test_a_logout_is_seen_by_another_process(any_db: str) -> None:
 
 def test_the_limiter_counts_across_processes(any_db: str) -> None:
     clock = Clock()
-    one = LoginRateLimiter(max_failures=3, window_seconds=900, clock=clock, url=any_db)
-    two = LoginRateLimiter(max_failures=3, window_seconds=900, clock=clock, url=any_db)
-    assert one.attempt("anna") and two.attempt("Anna ") and one.attempt("anna")
-    assert not two.attempt("anna")
-    assert two.blocked("anna") and one.blocked("anna") and not one.blocked("bo")
-    one.success("anna")  # a login in one process clears the count in all
-    assert two.attempt("anna")
+    one = limiter(any_db, max_failures=3, window_seconds=900, clock=clock)
+    two = limiter(any_db, max_failures=3, window_seconds=900, clock=clock)
+    assert one.attempt(A, "anna") is None and two.attempt(A, "Anna ") is None
+    assert one.attempt(A, "anna") is None
+    assert two.attempt(A, "anna") == TOO_MANY_LOGINS
+    assert two.blocked(A, "anna") and one.blocked(A, "anna") and not one.blocked(A, "bo")
+    one.success(A, "anna")  # a login in one process clears the count in all
+    assert two.attempt(A, "anna") is None
     clock.now += 901
-    assert not one.blocked("anna")
-    assert tracked_usernames(any_db) == 1
-    one.attempt("bo")  # writing deletes the rows past their window
-    assert tracked_usernames(any_db) == 1
+    assert not one.blocked(A, "anna")
+    assert stored_rows(any_db) == 1
+    one.attempt(A, "bo")  # writing deletes the rows past their window
+    assert stored_rows(any_db) == 1
 
 
 def test_parallel_attempts_cannot_pass_the_limit_together(any_db: str) -> None:
-    limiters = [LoginRateLimiter(max_failures=5, url=any_db) for _ in range(2)]
-    limiters[0].success("anna")  # the database's schema exists before the threads start
+    limiters = [limiter(any_db, max_failures=5, max_address_failures=7) for _ in range(2)]
+    limiters[0].success(A, "anna")  # the database's schema exists before the threads start
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda i: limiters[i % 2].attempt("anna"), range(16)))
-    assert results.count(True) == 5
+        results = list(pool.map(lambda i: limiters[i % 2].attempt(A, "anna"), range(16)))
+    assert results.count(None) == 5
+    with ThreadPoolExecutor(max_workers=8) as pool:  # the address's limit holds as well
+        results = list(pool.map(lambda i: limiters[i % 2].attempt(A, f"u{i}"), range(16)))
+    assert results.count(None) == 2
 
 
 def test_an_unreachable_database_refuses_logins_and_sessions() -> None:
     url = f"postgresql+psycopg2://nobody@127.0.0.1:{free_port()}/none"
     revoked = RevokedSessions(ttl_seconds=100, url=url)
     assert "any session" in revoked  # fails closed
-    limiter = LoginRateLimiter(url=url)
+    lim = limiter(url)
     with pytest.raises(SQLAlchemyError):  # the web app answers "database down" (503)
-        limiter.attempt("anna")
+        lim.attempt(A, "anna")
+    with pytest.raises(SQLAlchemyError):
+        lim.check(A, "anna")
     with pytest.raises(SQLAlchemyError):
         revoked.revoke("abc")
     get_engine.cache_clear()
@@ -386,7 +466,7 @@ def test_purge_deletes_expired_logouts_and_attempts(any_db: str, tmp_path) -> No
     RevokedSessions(ttl_seconds=1800, clock=later, url=any_db).revoke("current")
     # Written an hour ago, so nothing since has cleaned it away.
     RevokedSessions(ttl_seconds=1800, clock=hour_ago, url=any_db).revoke("expired")
-    LoginRateLimiter(window_seconds=900, clock=hour_ago, url=any_db).failure("old")
+    limiter(any_db, window_seconds=900, clock=hour_ago).failure(A, "old")
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text("action_endpoint:\n  url: http://localhost:5055/webhook\n")
     settings = replace(load_settings({"BOT_ENV": "test"}), analytics_db_url=any_db)
@@ -398,5 +478,5 @@ def test_purge_deletes_expired_logouts_and_attempts(any_db: str, tmp_path) -> No
     assert "staff logins: 1 expired revoked sessions, 1 expired failed login attempts deleted" in (
         report.lines()
     )
-    assert tracked_usernames(any_db) == 0
+    assert stored_rows(any_db) == 0
     assert "current" in RevokedSessions(ttl_seconds=1800, clock=later, url=any_db)
