@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from bot.analytics.batches import record_batch
 from bot.analytics.db import session_scope
+from bot.analytics.migrations import downgrade, head_revision, upgrade
 from bot.analytics.models import Conversation, Turn
 from bot.analytics.stats import Period, overview
 from bot.analytics.summary import rebuild
@@ -193,3 +194,67 @@ def test_a_helpful_entity_outside_feedback_is_no_verdict(
     record(database_url, [chat])
     assert verdicts(database_url, "text") == [("opening_hours", None)]
     assert figures(database_url, testrup)[:2] == (0, 0)
+
+
+# -- migration 0006 ---------------------------------------------------------------------------
+
+PREVIOUS = "0005_recorded_events"
+
+
+def test_upgrading_keeps_each_conversations_one_verdict_as_one_answers(
+    database_url: str, testrup: Profile
+) -> None:
+    """Before 0006 a conversation had one verdict; it counts as one judged answer, so the
+    staff figure is the same after the upgrade, and downgrading works."""
+    assert upgrade(database_url, PREVIOUS) == (None, PREVIOUS)
+    engine = sa.create_engine(database_url)
+    conversations = sa.table(
+        "conversations",
+        *(sa.column(c) for c in ("sender_id", "municipality", "started_at", "last_event_at")),
+        *(sa.column(f"n_{c}") for c in ("turns", "answers", "links", "referrals", "fallbacks")),
+        sa.column("helpful"),
+    )
+    key = {
+        "municipality": "testrup",
+        "day": DAY,
+        "outcome": "resolved",
+        "otherwise": "",
+        "topic": "opening_hours",
+        "area": "Borgerservice",
+        "channel": "selvbetjening",
+        "language": "da",
+    }
+    daily = sa.table("daily_counts", *(sa.column(c) for c in (*key, "helpful", "n")))
+    at = datetime(2026, 11, 23, 9, 0)  # naive UTC, as stored
+    counts = {f"n_{c}": 1 for c in ("turns", "answers")} | {
+        f"n_{c}": 0 for c in ("links", "referrals", "fallbacks")
+    }
+    with engine.begin() as conn:
+        for sender, helpful in (("yes", True), ("no", False), ("none", None)):
+            conn.execute(
+                conversations.insert(),
+                dict(
+                    sender_id=sender,
+                    municipality="testrup",
+                    started_at=at,
+                    last_event_at=at,
+                    helpful=helpful,
+                    **counts,
+                ),
+            )
+        for helpful, n in (("yes", 4), ("no", 2), ("", 7)):
+            conn.execute(daily.insert(), dict(key, helpful=helpful, n=n))
+    engine.dispose()
+
+    assert upgrade(database_url) == (PREVIOUS, head_revision())
+    with session_scope(database_url) as session:
+        rows = session.execute(
+            sa.select(
+                Conversation.sender_id, Conversation.n_helpful_yes, Conversation.n_helpful_no
+            ).order_by(Conversation.sender_id)
+        ).all()
+        assert [tuple(r) for r in rows] == [("no", 0, 1), ("none", 0, 0), ("yes", 1, 0)]
+        o = overview(session, testrup, PERIOD)
+    assert (o.helpful_yes, o.helpful_no) == (4, 2)  # what the overview showed before
+    assert downgrade(database_url, PREVIOUS) == (head_revision(), PREVIOUS)
+    assert upgrade(database_url) == (PREVIOUS, head_revision())
