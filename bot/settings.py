@@ -9,7 +9,8 @@ Variables (all optional locally):
   BOT_ANALYTICS_DB_URL   SQLAlchemy URL of the statistics database (default sqlite:///var/analytics.db;
                          PostgreSQL: postgresql+psycopg2://user@127.0.0.1:5432/db)
   BOT_SESSION_IDLE_MINUTES  a conversation ends after this many idle minutes (default 30)
-  BOT_PUBLIC_URL      base URL of the web app, used in link redirects (default http://localhost:8000)
+  BOT_PUBLIC_URL      base URL of the web app, used in link redirects (default http://localhost:8000);
+                      https:// makes the staff cookie Secure with the name __Host-borger_staff
   BOT_WEB_PORT        port of the web app (default 8000)
   BOT_SESSION_HOURS   staff login lifetime in hours (default 8)
   BOT_ASSISTANT_URL   base URL of the Rasa server the chat widget talks to (default
@@ -51,7 +52,8 @@ The web team's retraining loop (README "Retraining"):
                              cross-validation (default 1: the two cores serve citizens too)
   BOT_MODELS_DIR             where trained models and their versions are kept (default models)
   BOT_MODEL_SERVER_TOKEN     token the Rasa server sends when it pulls the model in service from
-                             the web app; required (32+ characters) in production
+                             the web app; required (32+ characters) in production; unset, the
+                             model server refuses every request (python -m bot run makes one)
   BOT_MODEL_POLL_SECONDS     how often the Rasa server asks for a new model (default 10)
 
 The production topology (``python -m bot run-production``, docs/production.md):
@@ -139,8 +141,9 @@ class Settings:
 
     @property
     def cookie_secure(self) -> bool:
-        """Staff session cookies are Secure (HTTPS only) everywhere but local development/test."""
-        return self.env == "production"
+        """Staff session cookies are Secure (HTTPS only) in production and whenever the web
+        app is reached over HTTPS (``BOT_PUBLIC_URL`` starts with https://)."""
+        return self.env == "production" or self.public_url.lower().startswith("https://")
 
     def now(self) -> datetime:
         """The current time in Europe/Copenhagen (frozen when BOT_NOW is set)."""

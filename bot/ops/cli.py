@@ -383,6 +383,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_create_user)
 
+    from bot.ops import cli_users
+
+    cli_users.add_parsers(sub)  # disable-user, enable-user, delete-user, reset-password, users
+
     p = sub.add_parser(
         "purge", help="delete conversations, statistics and logs older than their retention"
     )

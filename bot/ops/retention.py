@@ -70,6 +70,7 @@ class PurgeReport:
     summary_rows: int = 0
     expired_sessions: int = 0  # revoked staff sessions past their expiry
     expired_login_failures: int = 0  # failed login attempts past the limiter's window
+    staff_reads: int = 0  # the read log's rows older than the review store's retention
     log_files: int = 0
     log_bytes: int = 0
     review_conversations: int = 0
@@ -111,6 +112,10 @@ class PurgeReport:
             out.append(
                 f"staff logins: {self.expired_sessions} expired revoked sessions, "
                 f"{self.expired_login_failures} expired failed login attempts {done}"
+            )
+            out.append(
+                f"read log: {self.staff_reads} reads of citizen text older than "
+                f"{self.review_cutoff:%Y-%m-%d %H:%M} {done}"
             )
         if "logs" not in self.failed:
             out.append(
@@ -292,6 +297,7 @@ def _purge_statistics(report: PurgeReport, url: str) -> None:
         LinkEvent,
         LoginFailure,
         RevokedSession,
+        StaffRead,
         Turn,
     )
 
@@ -313,6 +319,7 @@ def _purge_statistics(report: PurgeReport, url: str) -> None:
     daily = DailyCount.__table__
     revoked = RevokedSession.__table__
     failures = LoginFailure.__table__
+    reads = StaffRead.__table__
     c = conversations.c
     try:
         with get_engine(url).connect():  # upgrades the schema (a new database: all of it)
@@ -342,6 +349,7 @@ def _purge_statistics(report: PurgeReport, url: str) -> None:
                 "boundary": boundary,
                 "summary_cutoff": report.summary_cutoff,
                 "now": report.now,
+                "review_cutoff": report.review_cutoff,
             }
             stale = sa.select(c.id).where(
                 c.last_event_at < sa.bindparam("cutoff"),
@@ -364,6 +372,7 @@ def _purge_statistics(report: PurgeReport, url: str) -> None:
                 ("summary_rows", daily, stale_days),
                 ("expired_sessions", revoked, revoked.c.expires_at <= sa.bindparam("now")),
                 ("expired_login_failures", failures, failures.c.expires_at <= sa.bindparam("now")),
+                ("staff_reads", reads, reads.c.at < sa.bindparam("review_cutoff")),
             )
             for attribute, table, where in plan:  # children first, then the conversations
                 if report.dry_run:

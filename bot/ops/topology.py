@@ -279,6 +279,10 @@ def endpoints_text(top: Topology, poll_seconds: int) -> str:
 
 # -- nginx ---------------------------------------------------------------------------------
 
+# Staff login POSTs nginx lets through per client address: a rate a minute and a burst.
+LOGIN_RATE_PER_MINUTE = 10
+LOGIN_BURST = 5
+
 
 def nginx_config(top: Topology, template: Path = NGINX_TEMPLATE) -> str:
     """nginx's configuration for ``top``, from the Jinja2 template."""
@@ -306,6 +310,8 @@ def nginx_config(top: Topology, template: Path = NGINX_TEMPLATE) -> str:
         connect_timeout=2,
         read_timeout=60,
         next_upstream_tries=max(2, top.replicas),
+        login_rate=LOGIN_RATE_PER_MINUTE,
+        login_burst=LOGIN_BURST,
     )
 
 

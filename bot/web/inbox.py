@@ -12,7 +12,8 @@
   ``POST /webteam/conversations/<id>/tags`` and ``/reviewed``.
 
 Only users with the role ``webteam`` see them (others get a 403 page, anonymous visitors the
-login). The queries are in :mod:`bot.review.inbox`; the texts come from the review store
+login). Every showing of an item's or a conversation's text is logged (:mod:`bot.web.audit`).
+The queries are in :mod:`bot.review.inbox`; the texts come from the review store
 (``BOT_REVIEW_DB_URL``, ``app.ctx.review_db_url``).
 """
 
@@ -50,6 +51,7 @@ from bot.review.inbox import (
     remove_tag,
 )
 from bot.settings import get_settings
+from bot.web.audit import record_read
 from bot.web.auth import StaffSession
 from bot.web.security import StaffIdentity, in_thread, message_page, render, staff_only
 
@@ -188,6 +190,7 @@ async def _item_page(
     data = await in_thread(_item_data, request.app.ctx.review_db_url, item_id)
     if data is None:
         return message_page(request, "page_not_found", 404, session=session, user=user)
+    await in_thread(record_read, request.app.ctx.db_url, user.username, "inbox_item", item_id)
     return render(
         request,
         "webteam/inbox_item.html",
@@ -315,6 +318,9 @@ async def _conversation_page(
     data = await in_thread(_conversation_data, request.app.ctx.review_db_url, conversation_id)
     if data is None:
         return message_page(request, "page_not_found", 404, session=session, user=user)
+    await in_thread(
+        record_read, request.app.ctx.db_url, user.username, "conversation", conversation_id
+    )
     return render(
         request,
         "webteam/conversation.html",

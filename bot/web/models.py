@@ -3,10 +3,11 @@ pulls the version in service from.
 
 - ``GET /model-server/model.tar.gz``: the file of the version in service, with the version's
   identity as ``ETag``; ``304`` when ``If-None-Match`` names it (Rasa sends the ETag it got last
-  time), ``404`` when no version is in service. When ``BOT_MODEL_SERVER_TOKEN`` is set, a
-  request must carry it (``?token=``, as Rasa's ``models: token:`` sends it, or
-  ``Authorization: Bearer``): none gives 401, a wrong one 403. Loading a crafted model runs
-  code, so nobody else may choose or fetch models; the path never comes from the request.
+  time), ``404`` when no version is in service. A request must carry ``BOT_MODEL_SERVER_TOKEN``
+  (``?token=``, as Rasa's ``models: token:`` sends it, or ``Authorization: Bearer``): none
+  gives 401, a wrong one 403, in every environment; without a configured token nothing is
+  served (``python -m bot run`` makes one for the run). Loading a crafted model runs code, so
+  nobody else may choose or fetch models; the path never comes from the request.
 - ``GET /webteam/models``: the versions with their metrics, data fingerprint, status, who
   promoted them and when; the gate's verdict for each version not in service, with a promote
   form (a written reason is required to override a refusal); rollback.
@@ -75,15 +76,20 @@ def _etag_matches(header: str | None, etag: str) -> bool:
 
 
 def _token_problem(request: Request, expected: str) -> HTTPResponse | None:
-    """401 without a token, 403 with a wrong one, None when it is right (or none is needed)."""
-    if not expected:
-        return None
+    """401 without a token, 403 with a wrong one, None when it is right.
+
+    With no token configured (``BOT_MODEL_SERVER_TOKEN`` empty) no token is right: the model
+    server is closed rather than open to anyone who can reach the web app.
+    """
     given = request.args.get("token") or ""
     auth = request.headers.get("authorization", "")
     if not given and auth.lower().startswith("bearer "):
         given = auth[7:].strip()
     if not given:
         return text("A token is required.", status=401, headers={"WWW-Authenticate": "Bearer"})
+    if not expected:
+        log.warning("A model download was refused: BOT_MODEL_SERVER_TOKEN is not set")
+        return text("The model server is closed: no token is configured.", status=403)
     if not hmac.compare_digest(given.encode(), expected.encode()):
         return text("Wrong token.", status=403)
     return None

@@ -11,6 +11,8 @@ import pytest
 from bot.ops.runner import TRACKER_STORE, free_port
 from bot.ops.topology import (
     LOCK_STORE,
+    LOGIN_BURST,
+    LOGIN_RATE_PER_MINUTE,
     Topology,
     TopologyError,
     check_rabbitmq,
@@ -121,6 +123,20 @@ def test_nginx_never_logs_or_stores_a_request_body(tmp_path: Path) -> None:
     assert "client_max_body_size 64k;" in conf and "client_body_buffer_size 64k;" in conf
     assert "proxy_max_temp_file_size 0;" in conf
     assert "location /model-server/ {\n            return 404;" in conf
+
+
+def test_the_staff_login_is_rate_limited_per_address(tmp_path: Path) -> None:
+    """Only login POSTs count (GETs have an empty key); the limit is on the login location."""
+    conf = nginx_config(topology(tmp_path))
+    assert "map $request_method $staff_login_limit {\n        POST $binary_remote_addr;" in conf
+    assert 'default "";' in conf.split("map $request_method $staff_login_limit", 1)[1]
+    zone = f"zone=staff_login:1m rate={LOGIN_RATE_PER_MINUTE}r/m;"
+    assert f"limit_req_zone $staff_login_limit {zone}" in conf
+    login = conf.split("location = /staff/login {", 1)[1].split("}", 1)[0]
+    assert f"limit_req zone=staff_login burst={LOGIN_BURST} nodelay;" in login
+    assert "limit_req_status 429;" in login and "proxy_pass http://web_app;" in login
+    # Nowhere else: the citizen endpoint and the other pages keep their own limits.
+    assert conf.count("limit_req zone=") == 1
 
 
 def test_trusted_proxies_set_the_client_address(tmp_path: Path) -> None:

@@ -467,6 +467,15 @@ def test_purge_deletes_expired_logouts_and_attempts(any_db: str, tmp_path) -> No
     # Written an hour ago, so nothing since has cleaned it away.
     RevokedSessions(ttl_seconds=1800, clock=hour_ago, url=any_db).revoke("expired")
     limiter(any_db, window_seconds=900, clock=hour_ago).failure(A, "old")
+    # Reads of citizen text are kept as long as the text (BOT_RETENTION_REVIEW_DAYS, 30 days).
+    from datetime import timedelta
+
+    from bot.analytics.models import StaffRead
+
+    with session_scope(any_db) as session:
+        for days, item in ((31, 1), (29, 2)):
+            at = now - timedelta(days=days)
+            session.add(StaffRead(at=at, username="webber", kind="inbox_item", item_id=item))
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text("action_endpoint:\n  url: http://localhost:5055/webhook\n")
     settings = replace(load_settings({"BOT_ENV": "test"}), analytics_db_url=any_db)
@@ -479,4 +488,10 @@ def test_purge_deletes_expired_logouts_and_attempts(any_db: str, tmp_path) -> No
         report.lines()
     )
     assert stored_rows(any_db) == 0
+    assert "read log: 1 reads of citizen text older than 2026-10-24 10:00 deleted" in (
+        report.lines()
+    )
+    with session_scope(any_db) as session:
+        kept = session.execute(sa.select(StaffRead.item_id)).scalars().all()
+    assert kept == [2]
     assert "current" in RevokedSessions(ttl_seconds=1800, clock=later, url=any_db)

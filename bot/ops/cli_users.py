@@ -1,0 +1,133 @@
+"""CLI commands for staff users besides ``create-user``: ``disable-user``, ``enable-user``,
+``delete-user``, ``reset-password`` and ``users``.
+
+A disabled or deleted user cannot log in, and their sessions stop working at their next
+request; a new password ends every session of the user. Errors (unknown user, a password the
+rules refuse, the statistics database not reachable) are one line on stderr, never a
+traceback: exit code 2 for bad input, 1 when the database cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+def _run(action: Callable[[Any], str], failure: str) -> int:
+    """Run ``action(session)`` in one transaction; print its line, or the reason it failed."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.analytics.db import session_scope
+    from bot.web.auth import UserError
+
+    try:
+        with session_scope() as session:
+            done = action(session)
+    except UserError as exc:
+        print(f"{failure}: {exc}", file=sys.stderr)
+        return 2
+    except (SQLAlchemyError, OSError) as exc:
+        print(
+            f"{failure}: the statistics database is not reachable ({type(exc).__name__}); "
+            "check BOT_ANALYTICS_DB_URL",
+            file=sys.stderr,
+        )
+        return 1
+    print(done)
+    return 0
+
+
+def cmd_disable_user(args: argparse.Namespace) -> int:
+    from bot.web.auth import set_disabled
+
+    def action(session: Any) -> str:
+        changed = set_disabled(session, args.username, True)
+        suffix = "; their sessions have ended" if changed else " (it already was)"
+        return f"Disabled user {args.username!r}{suffix}."
+
+    return _run(action, "Cannot disable user")
+
+
+def cmd_enable_user(args: argparse.Namespace) -> int:
+    from bot.web.auth import set_disabled
+
+    def action(session: Any) -> str:
+        changed = set_disabled(session, args.username, False)
+        return f"Enabled user {args.username!r}" + ("." if changed else " (it already was).")
+
+    return _run(action, "Cannot enable user")
+
+
+def cmd_delete_user(args: argparse.Namespace) -> int:
+    from bot.web.auth import delete_user
+
+    def action(session: Any) -> str:
+        delete_user(session, args.username)
+        return f"Deleted user {args.username!r}; their sessions have ended."
+
+    return _run(action, "Cannot delete user")
+
+
+def cmd_reset_password(args: argparse.Namespace) -> int:
+    from bot.ops.cli import _read_new_password
+    from bot.web.auth import reset_password
+
+    try:
+        password = _read_new_password(args.password_stdin)
+    except ValueError as exc:
+        print(f"Cannot reset the password: {exc}", file=sys.stderr)
+        return 2
+    except (EOFError, KeyboardInterrupt):
+        print("\nCannot reset the password: no password given", file=sys.stderr)
+        return 2
+    if password is None:
+        print("Cannot reset the password: the two passwords differ", file=sys.stderr)
+        return 2
+
+    def action(session: Any) -> str:
+        reset_password(session, args.username, password)
+        return f"New password for {args.username!r}; their other sessions have ended."
+
+    return _run(action, "Cannot reset the password")
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from bot.analytics.models import StaffUser
+
+    def action(session: Any) -> str:
+        users = session.execute(select(StaffUser).order_by(StaffUser.username)).scalars().all()
+        lines = [
+            f"{u.username}\t{u.role}\t{'disabled' if u.disabled_at is not None else 'active'}"
+            for u in users
+        ]
+        return "\n".join(lines) if lines else "No staff users."
+
+    return _run(action, "Cannot list users")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add this module's commands to ``python -m bot``."""
+    p = sub.add_parser("users", help="list the staff users, their roles and whether disabled")
+    p.set_defaults(func=cmd_users)
+    for name, func, text in (
+        ("disable-user", cmd_disable_user, "stop a staff user's logins and sessions"),
+        ("enable-user", cmd_enable_user, "let a disabled staff user log in again"),
+        ("delete-user", cmd_delete_user, "delete a staff user (their sessions end)"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("username")
+        p.set_defaults(func=func)
+    p = sub.add_parser(
+        "reset-password", help="give a staff user a new password (their sessions end)"
+    )
+    p.add_argument("username")
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from one line on stdin instead of prompting",
+    )
+    p.set_defaults(func=cmd_reset_password)

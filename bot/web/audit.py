@@ -1,0 +1,45 @@
+"""The read log: who of the web team read which citizen text, and when.
+
+Every showing of an inbox item's page or a conversation's page (:mod:`bot.web.inbox`) writes a
+row to ``staff_reads`` in the statistics database (username, time, kind and id of the item; no
+text) and a line to the web app's log. The rows are kept as long as the review store keeps the
+text (``BOT_RETENTION_REVIEW_DAYS``; ``python -m bot purge`` deletes older ones), the log line
+as long as the log files. A page whose read cannot be written is not shown (the "database
+down" page): no read goes unlogged.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from bot.analytics.db import session_scope
+from bot.analytics.models import StaffRead
+
+log = logging.getLogger(__name__)
+
+KINDS = ("inbox_item", "conversation")
+
+
+def record_read(url: str, username: str, kind: str, item_id: int) -> None:
+    """Blocking: log that ``username`` was shown the citizen text of ``kind`` ``item_id``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of read {kind!r}; kinds are {', '.join(KINDS)}")
+    with session_scope(url) as db:
+        db.add(
+            StaffRead(at=datetime.now(timezone.utc), username=username, kind=kind, item_id=item_id)
+        )
+    log.info("Staff read: %s read %s %d", username, kind, item_id)
+
+
+def reads_of(url: str, kind: str, item_id: int) -> list[tuple[datetime, str]]:
+    """Blocking: when and by whom ``kind`` ``item_id`` was read, oldest first."""
+    with session_scope(url) as db:
+        rows = db.execute(
+            select(StaffRead.at, StaffRead.username)
+            .where(StaffRead.kind == kind, StaffRead.item_id == item_id)
+            .order_by(StaffRead.at, StaffRead.id)
+        ).all()
+    return [(at, username) for at, username in rows]
