@@ -19,6 +19,7 @@ import pytest
 
 from bot.dialogue import privacy
 from bot.dialogue.answers import digital_post, hours, self_service
+from bot.dialogue.channel import clean_text
 from bot.dialogue.replies import Question
 from bot.knowledge import daytext
 from bot.knowledge.daytext import resolve_day
@@ -86,6 +87,10 @@ TEXTS: dict[str, Callable[[int], str]] = {
     "phone numbers": _repeat("+45 32 76 11 00 "),
     "danish text": _repeat("Hvornår har borgerservice åbent på lørdag? "),
     "many scripts": lambda n: "".join(chr(0x400 + i % 0x2000) for i in range(n)),
+    "digit comma": _repeat("1,"),
+    "digit symbols": _repeat("1*#|"),
+    "cpr numbers with other separators": _repeat("mit cpr er 01_01_90:1234 "),
+    "no-break spaces and controls": _repeat("1\u00a0\x01\ue000"),
 }
 
 
@@ -98,8 +103,18 @@ TEXTS: dict[str, Callable[[int], str]] = {
         privacy.remainder_after_cpr,
         privacy.redact_value,
         lambda text: privacy.cpr_across(text, text),
+        privacy.mask_digit_runs,
+        clean_text,
     ],
-    ids=["find_cpr", "redact_cpr", "remainder_after_cpr", "redact_value", "cpr_across"],
+    ids=[
+        "find_cpr",
+        "redact_cpr",
+        "remainder_after_cpr",
+        "redact_value",
+        "cpr_across",
+        "mask_digit_runs",
+        "clean_text",
+    ],
 )
 def test_privacy_functions_are_linear(func: Callable[[str], object], make: Callable) -> None:
     assert_linear(func, make)
