@@ -24,6 +24,7 @@ from playwright.sync_api import (
 )
 
 from bot.ops.runner import ROOT
+from bot.testkit.senders import stored_sender
 from tests.integration.conftest import Assistant
 
 pytestmark = pytest.mark.integration
@@ -271,7 +272,13 @@ def test_self_service_link_opens_through_the_redirect(widget: Widget) -> None:
     widget.ask("jeg skal flytte", "flytning")
     link = widget.log.locator("a[href*='/r/moving']").last
     href = link.get_attribute("href")
-    assert href.startswith(widget.assistant.cfg.web_url + "/r/moving?s=w-")
+    # The link names the conversation as the stores hold it: the pseudonym of the widget's id.
+    sender = widget.page.evaluate(
+        "() => Object.keys(sessionStorage).filter(k => k.endsWith(':sender'))"
+        ".map(k => JSON.parse(sessionStorage.getItem(k)))[0]"
+    )
+    expected = f"{widget.assistant.cfg.web_url}/r/moving?s={stored_sender(sender)}"
+    assert href == expected, href
     assert link.get_attribute("target") == "_blank"
     assert link.get_attribute("rel") == "noopener"
     with context.expect_page() as new_page_info:
@@ -279,7 +286,7 @@ def test_self_service_link_opens_through_the_redirect(widget: Widget) -> None:
     new_page = new_page_info.value
     new_page.wait_for_url(MOVING_URL)
     assert new_page.url == MOVING_URL
-    assert any("/r/moving?s=w-" in url for url in requested), requested
+    assert expected in requested, requested
     new_page.close()
 
 
