@@ -276,3 +276,39 @@ def test_form_errors_take_their_text_from_the_templates(app: Sanic, key: str) ->
     period_form = render(req, "_period.html", period=period, period_error=key).body.decode()
     assert f"<p>{FORM_ERRORS[key]}</p>" in login
     assert f'role="alert">{FORM_ERRORS[key]}</p>' in period_form
+
+
+# -- the client address of the login limits ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        ("0", "203.0.113.9", "127.0.0.1"),  # no proxy: the header is the client's own claim
+        ("1", "203.0.113.9", "203.0.113.9"),  # behind nginx: the address nginx saw
+        ("1", "198.51.100.1, 203.0.113.9", "203.0.113.9"),  # a forged first entry is ignored
+    ],
+)
+def test_the_login_limits_count_the_address_nginx_saw(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, proxies: str, forwarded: str, expected: str
+) -> None:
+    from bot.web.security import client_address
+
+    monkeypatch.setenv("BOT_PROFILE", str(SYNTHETIC_PROFILE_PATH))
+    monkeypatch.setenv("BOT_PROXIES_COUNT", proxies)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        app = create_app(sqlite_url)
+        headers = Header({"host": "localhost", "x-forwarded-for": forwarded})
+        req = Request(b"/staff/login", headers, "1.1", "POST", None, app)
+
+        class Peer:
+            client_ip = "127.0.0.1"
+            peername = ("127.0.0.1", 40000)
+
+        req.conn_info = Peer()  # type: ignore[assignment]
+        assert client_address(req) == expected
+    finally:
+        get_engine.cache_clear()
+        get_settings.cache_clear()
