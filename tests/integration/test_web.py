@@ -549,8 +549,10 @@ def test_parallel_logins_cannot_bypass_the_limit(web: WebApp) -> None:
 
     with ThreadPoolExecutor(max_workers=30) as pool:
         statuses = list(pool.map(guess, range(30)))
-    assert statuses.count(200) == 10, statuses
-    assert statuses.count(429) == 20, statuses
+    # One password check at a time: guesses that wait longer than 3 s get the "busy" 429 page
+    # before they are counted, so on a slow machine fewer than 10 are checked, never more.
+    assert 1 <= statuses.count(200) <= 10, statuses
+    assert statuses.count(200) + statuses.count(429) == 30, statuses
     # Now even the right password is refused until the window has passed.
     right = requests.post(
         web.base + "/staff/login",
