@@ -24,8 +24,9 @@ Public endpoint limits (docs/privacy.md, README "Privacy guard and bad input"):
   BOT_RATE_PER_ADDRESS        messages per minute from one client address (default 60)
   BOT_RATE_PER_CONVERSATION   messages per minute in one conversation (default 20)
   BOT_MAX_TURNS               messages in one conversation before it is refused (default 200)
-  BOT_PROXIES_COUNT           reverse proxies in front of the Rasa server whose X-Forwarded-For
-                              is trusted for the client address (default 0: none, use the peer)
+  BOT_PROXIES_COUNT           reverse proxies in front of the Rasa server and the web app whose
+                              X-Forwarded-For is trusted for the client address (rate limits,
+                              staff login limits; default 0: none, use the peer)
   BOT_TURN_TIMEOUT_SECONDS    longest a citizen waits for a reply before the assistant gives up
                               and says "try again / call us" (default 10)
   BOT_TRACKER_CACHE_SIZE      conversations whose tracker the Rasa server keeps in memory
