@@ -97,3 +97,30 @@ def test_digital_post_then_the_age_of_15_in_english(taarnby: Assistant) -> None:
     age = assert_english(taarnby.ask("and what if I'm 15?", sender))
     assert "aged 15 or over" in age and "Digital Post for 15-year-olds" in age
     assert "1881" not in age
+
+
+def test_a_relative_asking_for_an_elderly_parent_in_english(taarnby: Assistant) -> None:
+    answer = assert_english(taarnby.ask("does my 92 year old mother need digital post?"))
+    assert "You can be exempted from Digital Post if:" in answer
+    assert "You can apply for your relative." in answer
+
+
+# Typed nonsense that lingua scores as English (0.8-0.99): it has no English word in it.
+NONSENSE = ("fghfgh", "jkhkjh", "nnnn qwerty")
+
+
+@pytest.mark.parametrize("opening", ["hej", None])
+def test_nonsense_keeps_a_danish_conversation_danish(
+    taarnby: Assistant, opening: str | None
+) -> None:
+    """Two (and three) nonsense messages in a Danish conversation get Danish replies; a clear
+    English question then switches the conversation to English."""
+    sender = new_sender()
+    if opening:
+        assert languages(taarnby.ask(opening, sender)) == {"da"}
+    for text in NONSENSE:
+        reply = taarnby.ask(text, sender)
+        assert languages(reply) == {"da"}, (text, texts(reply))
+        assert "Sorry" not in texts(reply) and "I did not" not in texts(reply)
+    english = assert_english(taarnby.ask("when is citizen service open?", sender))
+    assert "Opening hours for Borgerservice (Citizen Service):" in english

@@ -52,6 +52,28 @@ def test_exemption_then_a_relative_applying_what_to_bring_and_how_long(
     assert "Borgerservice har åbent i morgen, tirsdag den 24. november: kl. 9-15." in tomorrow
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "skal min mor på 92 have Digital Post?",
+        "min far er 87, skal han have digital post?",
+        "skal min bedstemor have digital post",
+    ],
+)
+def test_a_relative_asking_for_an_elderly_parent_gets_the_exemption(
+    taarnby: Assistant, question: str
+) -> None:
+    """Not only the rule: who can be exempted, how, and that the relative can apply for them;
+    then what the relative must bring, as a follow-up of the exemption."""
+    chat = Conversation(taarnby)
+    answer = chat.ask(question)
+    assert "skal som udgangspunkt have Digital Post" in answer
+    assert "Du kan blive fritaget for Digital Post, hvis:" in answer
+    assert "Du kan søge for din pårørende." in answer
+    assert "Du skal møde op i Borgerservice" in answer
+    assert "Tag gyldig legitimation med" in chat.ask("hvad skal jeg have med?")
+
+
 def test_a_new_topic_wins_then_a_follow_up_about_another_task(taarnby: Assistant) -> None:
     chat = Conversation(taarnby)
     assert "Rådhuset har åbent" in chat.ask("hvornår har rådhuset åbent")

@@ -96,7 +96,7 @@ def digital_post_write(profile: Profile, q: Question) -> Answer:
 
 def for_parent(profile: Profile, q: Question) -> Answer:
     """For a relative asking about a parent: the rule, who can be exempted, how, and that the
-    asker can apply for them. Continues as an exemption thread ("hvad skal hun have med?")."""
+    asker can apply for them. Continues as an exemption thread ("hvad skal jeg have med?")."""
     dp = profile.digital_post
     who = Reply(
         "utter_digital_post_who",
