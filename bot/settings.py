@@ -6,6 +6,7 @@ Variables (all optional locally):
   BOT_SECRET_KEY      secret for signing; a placeholder is refused outside development/test
   BOT_MAX_MESSAGE_CHARS  longest citizen message passed to the assistant (default 500)
   BOT_NOW             ISO timestamp that freezes "now" (development/test only)
+  LOG_LEVEL           Rasa's log level (default INFO); DEBUG is refused in production
   BOT_ANALYTICS_DB_URL   SQLAlchemy URL of the statistics database (default sqlite:///var/analytics.db;
                          PostgreSQL: postgresql+psycopg2://user@127.0.0.1:5432/db)
   BOT_SESSION_IDLE_MINUTES  a conversation ends after this many idle minutes (default 30)
@@ -66,6 +67,11 @@ The production topology (``python -m bot run-production``, docs/production.md):
                        amqp://guest:guest@127.0.0.1:5672/%2F)
   BOT_EVENT_QUEUE      the RabbitMQ queue the Rasa servers publish conversation events to
                        (default rasa_events)
+  BOT_EVENT_QUEUE_TTL_SECONDS  an event (it holds citizen text) not consumed within this time is
+                       deleted by RabbitMQ (x-message-ttl; default 259200 = 3 days; at most
+                       BOT_RETENTION_REVIEW_DAYS)
+  BOT_EVENT_QUEUE_MAX_LENGTH   events the queue holds at most; beyond it RabbitMQ drops the
+                       oldest (x-max-length, overflow drop-head; default 200000)
 
 Statistics through RabbitMQ (docs/statistics.md, "Two paths for the events"):
   BOT_RABBITMQ_URL       set explicitly (not empty), the stacks of ``python -m bot run`` and the
@@ -139,6 +145,8 @@ class Settings:
     rabbitmq_configured: bool = False
     event_batch_size: int = 200
     event_batch_ms: int = 50
+    event_queue_ttl_seconds: int = 3 * 24 * 3600
+    event_queue_max_length: int = 200_000
 
     @property
     def cookie_secure(self) -> bool:
@@ -266,6 +274,21 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             "environment variable BOT_MODEL_SERVER_TOKEN: set a random token of at least 32 "
             "characters in production (the Rasa server sends it when it pulls a model)"
         )
+    for name in ("LOG_LEVEL", "LOG_LEVEL_LIBRARIES"):
+        if env == "production" and env_vars.get(name, "").strip().upper() == "DEBUG":
+            raise SettingsError(
+                f"environment variable {name}: DEBUG is not allowed in production (Rasa would "
+                "log every citizen message); use INFO"
+            )
+    retention_review_days = _int(env_vars, "BOT_RETENTION_REVIEW_DAYS", 30, 1, 3660)
+    queue_ttl = _int(
+        env_vars, "BOT_EVENT_QUEUE_TTL_SECONDS", Settings.event_queue_ttl_seconds, 1, 3660 * 86400
+    )
+    if queue_ttl > retention_review_days * 86400:
+        raise SettingsError(
+            "environment variable BOT_EVENT_QUEUE_TTL_SECONDS: must not be longer than the review "
+            f"store's retention (BOT_RETENTION_REVIEW_DAYS={retention_review_days} days)"
+        )
     return Settings(
         env=env,
         profile=env_vars.get("BOT_PROFILE", "taarnby"),
@@ -291,7 +314,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         retention_summary_days=_int(env_vars, "BOT_RETENTION_SUMMARY_DAYS", 1826, 1, 36600),
         retention_log_days=_int(env_vars, "BOT_RETENTION_LOG_DAYS", 14, 1, 3660),
         log_max_bytes=_int(env_vars, "BOT_LOG_MAX_BYTES", 10 * 1024 * 1024, 1024, 2**31),
-        retention_review_days=_int(env_vars, "BOT_RETENTION_REVIEW_DAYS", 30, 1, 3660),
+        retention_review_days=retention_review_days,
         review_db_url=env_vars.get("BOT_REVIEW_DB_URL") or "sqlite:///var/review.db",
         review_low_confidence=_fraction(env_vars, "BOT_REVIEW_LOW_CONFIDENCE", 0.85),
         review_sample_rate=_fraction(env_vars, "BOT_REVIEW_SAMPLE_RATE", 0.02),
@@ -308,6 +331,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         rabbitmq_configured=bool(env_vars.get("BOT_RABBITMQ_URL")),
         event_batch_size=_int(env_vars, "BOT_EVENT_BATCH_SIZE", 200, 1, 5000),
         event_batch_ms=_int(env_vars, "BOT_EVENT_BATCH_MS", 50, 1, 60_000),
+        event_queue_ttl_seconds=queue_ttl,
+        event_queue_max_length=_int(
+            env_vars, "BOT_EVENT_QUEUE_MAX_LENGTH", Settings.event_queue_max_length, 1, 10**8
+        ),
     )
 
 

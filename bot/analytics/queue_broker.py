@@ -26,7 +26,13 @@ persistent JSON messages) with what a municipality's assistant needs on top:
 * the exchange is durable too, so the binding outlives a RabbitMQ restart;
 * only the events the consumer reads are published, reduced to the fields it reads and
   CPR-redacted again (:func:`queued_event`): the queue is on disk. Errors are logged by type,
-  never with an event (Rasa's broker logs the failed event, text included).
+  never with an event (Rasa's broker logs the failed event, text included);
+* the queue holds citizen text, so it is bounded (:func:`queue_arguments`): RabbitMQ deletes an
+  event nobody consumed within ``BOT_EVENT_QUEUE_TTL_SECONDS`` (``x-message-ttl``, at most the
+  review store's retention) and drops the oldest beyond ``BOT_EVENT_QUEUE_MAX_LENGTH``
+  (``x-max-length``, ``x-overflow: drop-head``). :func:`declare_event_queue` declares it the
+  same way on both sides, and replaces an empty queue declared with other arguments (an older
+  version's); a non-empty one is refused with what to do (docs/statistics.md).
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
+
+from bot.analytics.queue_bounds import EventQueueMismatch, declare_event_queue, queue_arguments
 
 logger = logging.getLogger(__name__)
 
@@ -230,14 +238,26 @@ class QueueEventBroker(PikaEventBroker):
         logger.info("Publishing statistics events to RabbitMQ queue %s.", ", ".join(self.queues))
 
     async def _set_up_exchange(self, channel: Any) -> Any:
+        """The queues (with their TTL and maximum length, :func:`declare_event_queue`) bound
+        to the exchange; returns the exchange on the publishing ``channel``."""
         import aio_pika
 
+        for queue in self.queues:
+            if queue == self.exchange_name:
+                await declare_event_queue(self._connection, queue, queue_arguments())
         exchange = await channel.declare_exchange(
             self.exchange_name, type=aio_pika.ExchangeType.FANOUT, durable=True
         )
         for queue in self.queues:
-            await self._bind_queue(queue, channel, exchange)
+            if queue != self.exchange_name:
+                await self._bind_queue(queue, channel, exchange)
         return exchange
+
+    @staticmethod
+    async def _bind_queue(queue_name: str, channel: Any, exchange: Any) -> None:
+        """A queue of another name than the exchange, with the same bounds."""
+        queue = await channel.declare_queue(queue_name, durable=True, arguments=queue_arguments())
+        await queue.bind(exchange, "")
 
     def _publish_unpublished_messages(self, *_: Any, **__: Any) -> None:
         """Rasa calls this when the robust connection is back: wake the sender."""
@@ -355,6 +375,8 @@ class QueueEventBroker(PikaEventBroker):
             if first:
                 self._down_since, self._reported_at = now, now
                 self.waited += waiting
+        if isinstance(exc, EventQueueMismatch) and (first or now - self._reported_at >= 30):
+            logger.error("%s", exc)  # names the queue and what to do; never an event
         if first:
             logger.error(
                 "RabbitMQ not taking statistics events (%s): they wait in memory (at most %d) "

@@ -36,6 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from bot.analytics.queue_bounds import EventQueueMismatch, queue_arguments
+
 logger = logging.getLogger("bot.events")
 
 CONNECT_TIMEOUT_S = 10.0
@@ -78,6 +80,7 @@ class EventConsumer:
         batch_ms: int,
         low_confidence: float,
         sample_rate: float,
+        queue_arguments: dict[str, Any] | None = None,
     ) -> None:
         from bot.analytics.batches import RecentKeys
         from bot.review.collector import ReviewCollector
@@ -85,6 +88,8 @@ class EventConsumer:
 
         self.rabbitmq_url = rabbitmq_url
         self.queue = queue
+        # TTL, maximum length, overflow (bot.analytics.queue_broker.queue_arguments).
+        self.queue_arguments = queue_arguments
         self.analytics_url = analytics_url
         self.municipality = municipality
         self.idle = idle
@@ -126,6 +131,8 @@ class EventConsumer:
                 self.consuming = False
                 if self.stopping.is_set():
                     break
+                if isinstance(exc, EventQueueMismatch):
+                    logger.error("%s", exc)  # names the queue and what to do
                 logger.error(
                     "RabbitMQ connection lost or not reachable (%s); reconnecting in %.0f s. "
                     "Unacknowledged events will be delivered again.",
@@ -146,6 +153,7 @@ class EventConsumer:
         import aio_pika
 
         from bot.analytics.batches import Batcher
+        from bot.analytics.queue_bounds import declare_event_queue
 
         connection = await aio_pika.connect(self.rabbitmq_url, timeout=CONNECT_TIMEOUT_S)
         lost = asyncio.Event()
@@ -153,12 +161,10 @@ class EventConsumer:
         try:
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=self.prefetch)
-            # The same declarations as the Rasa side (QueueEventBroker): whichever starts first.
-            exchange = await channel.declare_exchange(
-                self.queue, type=aio_pika.ExchangeType.FANOUT, durable=True
-            )
-            queue = await channel.declare_queue(self.queue, durable=True)
-            await queue.bind(exchange, "")
+            # The same declarations as the Rasa side (QueueEventBroker): whichever starts first;
+            # the queue with its TTL and maximum length (it holds citizen text).
+            arguments = await declare_event_queue(connection, self.queue, self.queue_arguments)
+            queue = await channel.declare_queue(self.queue, durable=True, arguments=arguments)
             inbox: asyncio.Queue = asyncio.Queue()
             await queue.consume(inbox.put, no_ack=False)
             self.consuming = True
@@ -436,6 +442,9 @@ def run(health_port: int | None = None) -> int:
         batch_ms=settings.event_batch_ms,
         low_confidence=settings.review_low_confidence,
         sample_rate=settings.review_sample_rate,
+        queue_arguments=queue_arguments(
+            settings.event_queue_ttl_seconds, settings.event_queue_max_length
+        ),
     )
 
     async def main() -> None:

@@ -1,0 +1,198 @@
+"""The events queue keeps no citizen text for long, on a real RabbitMQ (127.0.0.1:5672).
+
+The real publisher (:class:`bot.analytics.queue_broker.QueueEventBroker`, what the Rasa server
+loads) publishes to a queue of its own (a unique name, deleted afterwards) while no consumer
+runs, with the bounds set through the settings (``BOT_EVENT_QUEUE_TTL_SECONDS``,
+``BOT_EVENT_QUEUE_MAX_LENGTH``):
+
+* a published event is gone from RabbitMQ after the TTL;
+* the queue holds at most the maximum length, the oldest dropped (RabbitMQ reports the
+  arguments: ``rabbitmqctl list_queues``);
+* a queue an older version declared without bounds is replaced when empty, and refused with
+  what to do when it holds events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.analytics.queue_bounds import EventQueueMismatch, declare_event_queue, queue_arguments
+from bot.settings import get_settings
+from tests.integration.test_event_queue import RABBITMQ_URL, ensure_rabbitmq
+
+pytestmark = pytest.mark.integration
+
+CPR_FREE_TEXT = "hvornår har borgerservice åbent?"
+
+
+@pytest.fixture
+def queue_name() -> Iterator[str]:
+    ensure_rabbitmq()
+    name = f"test_bounds_{uuid.uuid4().hex[:12]}"
+    yield name
+    subprocess.run(["rabbitmqctl", "-q", "delete_queue", name], capture_output=True, check=False)
+    asyncio.run(_delete_exchange(name))
+
+
+async def _delete_exchange(name: str) -> None:
+    import aio_pika
+
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    async with connection:
+        channel = await connection.channel()
+        await channel.exchange_delete(name)
+
+
+@pytest.fixture
+def bounds(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Set the queue's bounds through the environment, as an operator would."""
+
+    def set_bounds(ttl_seconds: int, max_length: int) -> None:
+        monkeypatch.setenv("BOT_EVENT_QUEUE_TTL_SECONDS", str(ttl_seconds))
+        monkeypatch.setenv("BOT_EVENT_QUEUE_MAX_LENGTH", str(max_length))
+        get_settings.cache_clear()
+
+    yield set_bounds
+    get_settings.cache_clear()
+
+
+def _event(number: int) -> dict[str, Any]:
+    return {
+        "event": "user",
+        "sender_id": "bounds-test",
+        "timestamp": 1_700_000_000 + number,
+        "text": f"{CPR_FREE_TEXT} #{number}",
+        "message_id": f"m{number}",
+        "parse_data": {"intent": {"name": "ask_hours", "confidence": 0.99}},
+    }
+
+
+def _publish(queue: str, count: int) -> int:
+    """Publish ``count`` events with the real broker; how many RabbitMQ confirmed."""
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.analytics.queue_broker import QueueEventBroker
+
+    config = EndpointConfig(url=RABBITMQ_URL, queues=[queue], exchange_name=queue)
+
+    async def scenario() -> int:
+        broker = await QueueEventBroker.from_endpoint_config(config)
+        assert broker is not None
+        for number in range(count):
+            broker.publish(_event(number))
+        deadline = time.monotonic() + 20
+        while broker.published < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await broker.close()
+        return broker.published
+
+    return asyncio.run(scenario())
+
+
+def _waiting(queue: str) -> list[str]:
+    """The texts of the events in ``queue`` (taken with basic.get, requeued: nothing consumed
+    for good)."""
+
+    async def peek() -> list[str]:
+        import aio_pika
+
+        connection = await aio_pika.connect(RABBITMQ_URL)
+        async with connection:
+            channel = await connection.channel()
+            declared = await channel.declare_queue(queue, passive=True)
+            texts = []
+            taken = []
+            while (message := await declared.get(no_ack=False, fail=False)) is not None:
+                texts.append(json.loads(message.body)["text"])
+                taken.append(message)
+            for message in taken:
+                await message.nack(requeue=True)
+            return texts
+
+    return asyncio.run(peek())
+
+
+def _listed_arguments(queue: str) -> str:
+    out = subprocess.run(
+        ["rabbitmqctl", "-q", "list_queues", "name", "arguments"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines = [line for line in out.splitlines() if line.split("\t", 1)[0] == queue]
+    assert lines, out
+    return lines[0]
+
+
+def test_a_stopped_consumer_keeps_no_text_past_the_ttl(queue_name: str, bounds: Any) -> None:
+    bounds(ttl_seconds=2, max_length=1000)
+    assert _publish(queue_name, 3) == 3
+    assert len(_waiting(queue_name)) == 3  # on RabbitMQ, nobody consuming
+    listed = _listed_arguments(queue_name)
+    assert "x-message-ttl" in listed and "2000" in listed, listed
+    time.sleep(3)
+    assert _waiting(queue_name) == []
+
+
+def test_the_queue_holds_at_most_its_maximum_length_dropping_the_oldest(
+    queue_name: str, bounds: Any
+) -> None:
+    bounds(ttl_seconds=300, max_length=3)
+    assert _publish(queue_name, 5) == 5  # never refused: the oldest are dropped
+    assert _waiting(queue_name) == [f"{CPR_FREE_TEXT} #{n}" for n in (2, 3, 4)]
+    listed = _listed_arguments(queue_name)
+    assert "x-max-length" in listed and "drop-head" in listed, listed
+
+
+def _declare_unbounded(queue: str, events: int) -> None:
+    """The queue as an older version declared it: durable, no arguments."""
+
+    async def declare() -> None:
+        import aio_pika
+
+        connection = await aio_pika.connect(RABBITMQ_URL)
+        async with connection:
+            channel = await connection.channel(publisher_confirms=True)
+            await channel.declare_queue(queue, durable=True)
+            for number in range(events):
+                body = json.dumps(_event(number)).encode()
+                await channel.default_exchange.publish(aio_pika.Message(body), routing_key=queue)
+
+    asyncio.run(declare())
+
+
+def _declare_bounded(queue: str) -> dict[str, Any]:
+    async def declare() -> dict[str, Any]:
+        import aio_pika
+
+        connection = await aio_pika.connect(RABBITMQ_URL)
+        async with connection:
+            return await declare_event_queue(connection, queue, queue_arguments(60, 100))
+
+    return asyncio.run(declare())
+
+
+def test_an_empty_unbounded_queue_of_an_older_version_is_replaced(queue_name: str) -> None:
+    _declare_unbounded(queue_name, 0)
+    assert "x-message-ttl" not in _listed_arguments(queue_name)
+    _declare_bounded(queue_name)
+    listed = _listed_arguments(queue_name)
+    assert "x-message-ttl" in listed and "60000" in listed, listed
+
+
+def test_an_unbounded_queue_holding_events_is_refused_with_what_to_do(queue_name: str) -> None:
+    _declare_unbounded(queue_name, 2)
+    with pytest.raises(EventQueueMismatch) as refused:
+        _declare_bounded(queue_name)
+    message = str(refused.value)
+    assert queue_name in message and "holds 2 events" in message, message
+    assert f"rabbitmqctl delete_queue {queue_name}" in message, message
+    assert len(_waiting(queue_name)) == 2  # nothing deleted
