@@ -29,7 +29,7 @@ setup: $(STAMP) ## Create .venv from requirements.lock and build the spaCy pipel
 run: setup ## Set up, train if needed, start everything on localhost (Ctrl-C stops it)
 	$(PY) -m bot run
 
-run-production: setup services ## nginx + Rasa replicas on PostgreSQL, Redis, RabbitMQ (REPLICAS=2 PORT=8080)
+run-production: setup services ## nginx + Rasa replicas on PostgreSQL, Redis, RabbitMQ (REPLICAS=2 PORT=8080); needs BOT_ENV=production, BOT_SECRET_KEY, BOT_MODEL_SERVER_TOKEN
 	$(PY) -m bot run-production --replicas $(or $(REPLICAS),2) --port $(or $(PORT),8080)
 
 lint: setup ## ruff over the code

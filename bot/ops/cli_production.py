@@ -11,10 +11,28 @@ from pathlib import Path
 
 from bot.ops.topology import BALANCES, DEFAULT_PORT, FIRST_RASA_PORT, MAX_REPLICAS
 
+# What run-production needs in its environment, said when it refuses to start.
+PRODUCTION_SETTINGS = (
+    "run-production needs production settings: set BOT_ENV=production, BOT_SECRET_KEY and "
+    "BOT_MODEL_SERVER_TOKEN (each a random value of at least 32 characters, e.g. "
+    "python -c 'import secrets; print(secrets.token_urlsafe(32))'); see docs/production.md"
+)
+
+
+def production_settings_error(env: str) -> str | None:
+    """Why the settings of this process are not production settings, or None."""
+    if env != "production":
+        return f"Cannot start: BOT_ENV is {env!r}. {PRODUCTION_SETTINGS}."
+    return None
+
 
 def cmd_run_production(args: argparse.Namespace) -> int:
     """Start nginx, N Rasa replicas, the action server and the web app on PostgreSQL, Redis
-    and RabbitMQ; print the URLs; stop everything on Ctrl-C, SIGTERM or SIGHUP."""
+    and RabbitMQ; print the URLs; stop everything on Ctrl-C, SIGTERM or SIGHUP.
+
+    Only with production settings (``BOT_ENV=production``: a real secret, a model server token,
+    no ``BOT_NOW``, no DEBUG logging, no development model override); otherwise it refuses and
+    names what to set."""
     import logging
     import signal
     import time
@@ -22,9 +40,17 @@ def cmd_run_production(args: argparse.Namespace) -> int:
     from bot.ops.cli import _validate_profiles
     from bot.ops.topology import TopologyError, check_services, from_settings, running_topology
     from bot.ops.training import ensure_model
-    from bot.settings import get_settings
+    from bot.settings import SettingsError, get_settings
 
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"Cannot start: {exc}. {PRODUCTION_SETTINGS}.", file=sys.stderr)
+        return 2
+    refused = production_settings_error(settings.env)
+    if refused:
+        print(refused, file=sys.stderr)
+        return 2
     if _validate_profiles([settings.profile]):
         return 2
     try:

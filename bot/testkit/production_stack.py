@@ -36,6 +36,14 @@ LOAD_ENV = {
     "BOT_RATE_PER_CONVERSATION": "100000",
     "BOT_MAX_TURNS": "100000",
 }
+# run-production refuses anything but production settings: the stacks of the tests and the
+# measurements run with them (a test secret and token; no BOT_NOW, which production refuses).
+PRODUCTION_TEST_ENV = {
+    "BOT_ENV": "production",
+    "BOT_SECRET_KEY": "test-only-secret-of-the-production-stack-0123456789",
+    "BOT_MODEL_SERVER_TOKEN": "test-only-model-server-token-0123456789abcdef",
+    "LOG_LEVEL": "INFO",
+}
 # What a process of the topology is, by its command line (first match wins).
 ROLES = (
     ("nginx", "nginx"),
@@ -80,7 +88,7 @@ def _start(
     port, action, web, events, *rasa = ports_in_a_row(4 + replicas)
     child_env = base_env(
         {
-            "BOT_ENV": "test",
+            **PRODUCTION_TEST_ENV,
             "BOT_TRACKER_DB_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}",
             "BOT_RABBITMQ_URL": RABBITMQ_URL,
             "BOT_EVENT_QUEUE": name,
@@ -90,6 +98,7 @@ def _start(
             **env,
         }
     )
+    child_env.pop("BOT_NOW", None)  # refused in production
     command = [sys.executable, "-m", "bot", "run-production", "--replicas", str(replicas)]
     command += ["--balance", balance, "--port", str(port), "--first-rasa-port", str(rasa[0])]
     command += ["--action-port", str(action), "--web-port", str(web)]

@@ -36,9 +36,12 @@ from requests.adapters import HTTPAdapter
 from bot.ops.runner import ROOT, base_env
 from bot.testkit.databases import PG_ADMIN_URL, postgres_available
 from bot.testkit.ports import ports_in_a_row
-from bot.testkit.production_stack import RABBITMQ_URL, drop_database_and_queue
+from bot.testkit.production_stack import (
+    PRODUCTION_TEST_ENV,
+    RABBITMQ_URL,
+    drop_database_and_queue,
+)
 from bot.testkit.senders import new_sender, stored_sender
-from tests.integration.conftest import FROZEN_NOW
 from tests.integration.supervised import alive, wait_until
 
 pytestmark = pytest.mark.integration
@@ -107,8 +110,9 @@ class Production:
         self.state.mkdir(parents=True, exist_ok=True)
         env = base_env(
             {
-                "BOT_ENV": "test",
-                "BOT_NOW": FROZEN_NOW,
+                # Production settings (run-production refuses others); no BOT_NOW: nothing here
+                # depends on the time of day.
+                **PRODUCTION_TEST_ENV,
                 "BOT_PROFILE": "taarnby",
                 "BOT_TRACKER_DB_URL": self.tracker_url,
                 "BOT_REDIS_URL": "redis://127.0.0.1:6379/1",
@@ -120,6 +124,7 @@ class Production:
                 "BOT_RATE_PER_CONVERSATION": "1000",
             }
         )
+        env.pop("BOT_NOW", None)  # refused in production
         command = [
             sys.executable,
             "-m",
