@@ -68,8 +68,9 @@ def flattened(scripts: Sequence[Sequence[str]] = SCRIPTS) -> list[str]:
 
 
 def new_sender(prefix: str = "bench") -> str:
-    """A fresh conversation id of letters only: random hex digits could spell a CPR number,
-    and the guarded channel refuses such a sender id (400)."""
+    """A fresh conversation id of letters only. The guarded channel stores only a keyed hash
+    of any sender id; letters keep the ids comparable with runs from before 2026-12-06, when a
+    hex id that spelled a CPR number was refused (400)."""
     letters = uuid.uuid4().hex.translate(_DIGITS_TO_LETTERS)
     return f"{prefix}-{letters[:16]}"
 
