@@ -89,4 +89,26 @@ elif command -v rabbitmq-server >/dev/null 2>&1 || [ -x /etc/init.d/rabbitmq-ser
 else
   echo "RabbitMQ: not installed; its tests will be skipped"
 fi
+
+# The statistics' events queue holds citizen text: it gets a vhost and a user of its own, with
+# rights on that vhost only (docs/statistics.md, "Two paths for the events"). The password here
+# is for this machine's tests and benchmarks (bot/testkit/production_stack.py); in production
+# set your own: rabbitmqctl change_password borger '<password>'.
+RABBITMQ_VHOST=borger
+RABBITMQ_USER=borger
+RABBITMQ_LOCAL_PASSWORD=${BOT_RABBITMQ_LOCAL_PASSWORD:-borger-local}
+if command -v rabbitmqctl >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && rabbitmqctl -q status >/dev/null 2>&1; then
+  rabbitmqctl -q list_vhosts 2>/dev/null | grep -qx "$RABBITMQ_VHOST" \
+    || rabbitmqctl -q add_vhost "$RABBITMQ_VHOST" >/dev/null
+  rabbitmqctl -q list_users 2>/dev/null | cut -f1 | grep -qx "$RABBITMQ_USER" \
+    || rabbitmqctl -q add_user "$RABBITMQ_USER" "$RABBITMQ_LOCAL_PASSWORD" >/dev/null
+  rabbitmqctl -q set_permissions -p "$RABBITMQ_VHOST" "$RABBITMQ_USER" '.*' '.*' '.*' >/dev/null
+  if rabbitmqctl -q list_permissions -p "$RABBITMQ_VHOST" 2>/dev/null | cut -f1 | grep -qx "$RABBITMQ_USER"; then
+    echo "RabbitMQ: vhost $RABBITMQ_VHOST with user $RABBITMQ_USER (BOT_RABBITMQ_URL=amqp://$RABBITMQ_USER:<password>@127.0.0.1:5672/$RABBITMQ_VHOST)"
+  else
+    echo "RabbitMQ: could not create the vhost $RABBITMQ_VHOST and user $RABBITMQ_USER; the production topology's tests use them"
+  fi
+elif command -v rabbitmqctl >/dev/null 2>&1; then
+  echo "RabbitMQ: the vhost $RABBITMQ_VHOST and user $RABBITMQ_USER are made as root (sudo make services)"
+fi
 exit 0

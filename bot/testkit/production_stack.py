@@ -27,7 +27,9 @@ from bot.ops.runner import ROOT, base_env
 from bot.testkit.databases import PG_ADMIN_URL
 from bot.testkit.ports import ports_in_a_row
 
-RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+# The events queue's own vhost and user, as scripts/ensure_services.sh makes them on this machine.
+RABBITMQ_VHOST = "borger"
+RABBITMQ_URL = f"amqp://borger:borger-local@127.0.0.1:5672/{RABBITMQ_VHOST}"
 STARTUP_S = 420.0
 # All the load of a measurement comes from this machine: the guard's per-address and
 # per-conversation limits and the turn cap must not refuse it.

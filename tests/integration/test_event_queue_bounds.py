@@ -1,8 +1,9 @@
 """The events queue keeps no citizen text for long, on a real RabbitMQ (127.0.0.1:5672).
 
 The real publisher (:class:`bot.analytics.queue_broker.QueueEventBroker`, what the Rasa server
-loads) publishes to a queue of its own (a unique name, deleted afterwards) while no consumer
-runs, with the bounds set through the settings (``BOT_EVENT_QUEUE_TTL_SECONDS``,
+loads) publishes to a queue of its own (a unique name, deleted afterwards) in the events' own
+vhost, as their own user (scripts/ensure_services.sh makes both), while no consumer runs, with
+the bounds set through the settings (``BOT_EVENT_QUEUE_TTL_SECONDS``,
 ``BOT_EVENT_QUEUE_MAX_LENGTH``):
 
 * a published event is gone from RabbitMQ after the TTL;
@@ -26,7 +27,8 @@ import pytest
 
 from bot.analytics.queue_bounds import EventQueueMismatch, declare_event_queue, queue_arguments
 from bot.settings import get_settings
-from tests.integration.test_event_queue import RABBITMQ_URL, ensure_rabbitmq
+from bot.testkit.production_stack import RABBITMQ_URL, RABBITMQ_VHOST
+from tests.integration.test_event_queue import ensure_rabbitmq
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +40,11 @@ def queue_name() -> Iterator[str]:
     ensure_rabbitmq()
     name = f"test_bounds_{uuid.uuid4().hex[:12]}"
     yield name
-    subprocess.run(["rabbitmqctl", "-q", "delete_queue", name], capture_output=True, check=False)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "delete_queue", "-p", RABBITMQ_VHOST, name],
+        capture_output=True,
+        check=False,
+    )
     asyncio.run(_delete_exchange(name))
 
 
@@ -122,7 +128,7 @@ def _waiting(queue: str) -> list[str]:
 
 def _listed_arguments(queue: str) -> str:
     out = subprocess.run(
-        ["rabbitmqctl", "-q", "list_queues", "name", "arguments"],
+        ["rabbitmqctl", "-q", "list_queues", "-p", RABBITMQ_VHOST, "name", "arguments"],
         capture_output=True,
         text=True,
         check=True,
