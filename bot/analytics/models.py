@@ -268,8 +268,9 @@ class LoginFailure(Base):
 class StaffRead(Base):
     """One read of citizen text by a member of the web team (the audit log).
 
-    Written when an inbox item's page (``kind`` "inbox_item") or a conversation's page
-    ("conversation") of the review store is shown: who (``username``, kept when the user is
+    Written when an inbox item's page (``kind`` "inbox_item"), a conversation's page
+    ("conversation") or a page of the inbox list ("inbox_list", one row per line shown) of the
+    review store is shown: who (``username``, kept when the user is
     deleted), when and which item. No text. Kept as long as the review store keeps the text
     (``BOT_RETENTION_REVIEW_DAYS``); ``python -m bot purge`` deletes older rows.
     """
@@ -279,7 +280,7 @@ class StaffRead(Base):
     id = sa.Column(sa.Integer, primary_key=True)
     at = sa.Column(UTCDateTime, nullable=False)
     username = sa.Column(sa.String(64), nullable=False)
-    kind = sa.Column(sa.String(16), nullable=False)  # "inbox_item" | "conversation"
+    kind = sa.Column(sa.String(16), nullable=False)  # inbox_item, conversation, inbox_list
     item_id = sa.Column(sa.Integer, nullable=False)
 
     __table_args__ = (

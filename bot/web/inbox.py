@@ -12,7 +12,8 @@
   ``POST /webteam/conversations/<id>/tags`` and ``/reviewed``.
 
 Only users with the role ``webteam`` see them (others get a 403 page, anonymous visitors the
-login). Every showing of an item's or a conversation's text is logged (:mod:`bot.web.audit`).
+login). Every showing of citizen text (an item, a conversation, the list's lines) is logged
+(:mod:`bot.web.audit`).
 The queries are in :mod:`bot.review.inbox`; the texts come from the review store
 (``BOT_REVIEW_DB_URL``, ``app.ctx.review_db_url``).
 """
@@ -51,7 +52,7 @@ from bot.review.inbox import (
     remove_tag,
 )
 from bot.settings import get_settings
-from bot.web.audit import record_read
+from bot.web.audit import record_read, record_reads
 from bot.web.auth import StaffSession
 from bot.web.security import StaffIdentity, in_thread, message_page, render, staff_only
 
@@ -141,6 +142,8 @@ async def inbox_page(request: Request, session: StaffSession, user: StaffIdentit
     except ValueError:
         page = 1
     data = await in_thread(_inbox_data, request.app.ctx.review_db_url, filters, page)
+    shown = [group.item.id for group in data["result"].groups]
+    await in_thread(record_reads, request.app.ctx.db_url, user.username, "inbox_list", shown)
 
     def page_link(number: int, **change: str) -> str:
         query = {k: v for k, v in {**raw, **change}.items() if v}

@@ -282,6 +282,8 @@ def test_each_read_of_citizen_text_is_logged_with_who_and_which(web: WebApp) -> 
     before = reads(web.analytics_url)
 
     browser = login(web.url, "webber", PASSWORD)
+    listed = browser.get(f"{web.url}/webteam/inbox", timeout=30)
+    assert listed.status_code == 200 and CITIZEN_TEXT in listed.text
     shown = browser.get(f"{web.url}/webteam/inbox/{item}", timeout=30)
     assert shown.status_code == 200 and CITIZEN_TEXT in shown.text
     whole = browser.get(f"{web.url}/webteam/conversations/{conversation}", timeout=30)
@@ -292,6 +294,7 @@ def test_each_read_of_citizen_text_is_logged_with_who_and_which(web: WebApp) -> 
     assert staff.get(f"{web.url}/webteam/inbox/{item}", timeout=30).status_code == 403
 
     assert reads(web.analytics_url)[len(before) :] == [
+        ("webber", "inbox_list", item),  # the list's one line
         ("webber", "inbox_item", item),
         ("webber", "conversation", conversation),
     ]
