@@ -40,6 +40,10 @@ Retention in days (``python -m bot purge`` deletes what is older; docs/privacy.m
   BOT_RETENTION_LOG_DAYS         log files (default 14)
   BOT_LOG_MAX_BYTES              a log file is rotated when it reaches this size (default 10 MB)
   BOT_RETENTION_REVIEW_DAYS      citizens' message text kept for the web team's review (default 30)
+  BOT_RETENTION_MODEL_DAYS       model archives in BOT_MODELS_DIR (they are trained on reviewed
+                                 examples) neither in service nor kept for rollback (default 90)
+  BOT_MODELS_KEEP_ROLLBACK       versions before the one in service whose archives are always kept,
+                                 so that many rollbacks stay possible (default 2)
 
 The web team's retraining loop (README "Retraining"):
   BOT_REVIEW_DB_URL          SQLAlchemy URL of the review store: message text for review, model
@@ -128,6 +132,8 @@ class Settings:
     retention_log_days: int = 14
     log_max_bytes: int = 10 * 1024 * 1024
     retention_review_days: int = 30
+    retention_model_days: int = 90
+    models_keep_rollback: int = 2
     review_db_url: str = "sqlite:///var/review.db"
     review_low_confidence: float = 0.85
     review_sample_rate: float = 0.02
@@ -315,6 +321,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         retention_log_days=_int(env_vars, "BOT_RETENTION_LOG_DAYS", 14, 1, 3660),
         log_max_bytes=_int(env_vars, "BOT_LOG_MAX_BYTES", 10 * 1024 * 1024, 1024, 2**31),
         retention_review_days=retention_review_days,
+        retention_model_days=_int(env_vars, "BOT_RETENTION_MODEL_DAYS", 90, 1, 3660),
+        models_keep_rollback=_int(env_vars, "BOT_MODELS_KEEP_ROLLBACK", 2, 0, 100),
         review_db_url=env_vars.get("BOT_REVIEW_DB_URL") or "sqlite:///var/review.db",
         review_low_confidence=_fraction(env_vars, "BOT_REVIEW_LOW_CONFIDENCE", 0.85),
         review_sample_rate=_fraction(env_vars, "BOT_REVIEW_SAMPLE_RATE", 0.02),

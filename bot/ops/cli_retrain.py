@@ -68,6 +68,16 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     from bot.review.db import session_scope
     from bot.settings import get_settings
 
+    if args.log:  # the same run again, its output through the CPR-redacting log pipe
+        from pathlib import Path
+
+        from bot.ops.logfiles import run_logged
+
+        again = [sys.executable, "-m", "bot", "retrain"]
+        again += ["--json"] if args.json else []
+        again += ["--job", str(args.job)] if args.job is not None else []
+        again += ["--folds", str(args.folds)] if args.folds is not None else []
+        return run_logged(again, Path(args.log))
     settings = get_settings()
     url = settings.review_db_url
     if args.folds is not None and not (args.folds == 0 or 2 <= args.folds <= 10):
@@ -167,5 +177,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         type=int,
         default=None,
         help="cross-validation folds, 0 for none (default BOT_CV_FOLDS)",
+    )
+    p.add_argument(
+        "--log",
+        default=None,
+        metavar="FILE",
+        help="write all output (training's too) to FILE through the CPR-redacting, rotated log "
+        "pipe (the web page's retrain-<id>.log)",
     )
     p.set_defaults(func=cmd_retrain)

@@ -100,3 +100,33 @@ def pump(stream: IO[bytes], handler: logging.Handler) -> threading.Thread:
     thread = threading.Thread(target=copy, name=f"log-pump-{id(stream)}", daemon=True)
     thread.start()
     return thread
+
+
+def run_logged(command: list[str], path: Path, env: dict[str, str] | None = None) -> int:
+    """Run ``command`` with its stdout and stderr (and its children's) through the log pipe into
+    ``path``: CPR numbers redacted, rotated and pruned like every other log file (the retrain
+    log, ``var/logs/retrain-<id>.log``). Returns its exit code; SIGTERM and SIGINT are passed on.
+    """
+    import signal
+    import subprocess
+
+    handler = open_log(path)
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
+    )
+
+    def forward(signum: int, _: object) -> None:
+        if process.poll() is None:
+            process.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        assert process.stdout is not None
+        copier = pump(process.stdout, handler)
+        code = process.wait()
+        copier.join(timeout=30)
+    finally:
+        for signum, handler_before in previous.items():
+            signal.signal(signum, handler_before)
+        handler.close()
+    return code

@@ -19,6 +19,13 @@ One call of :func:`purge` goes through every store that can hold personal data:
   has passed (they are also removed as new ones are written, see bot/web/auth.py).
 * **log files** in the log directory, rotated ones included: a file goes when it was last
   modified more than ``retention_log_days`` ago. A file written to within the period stays.
+* **retrain logs** (``var/logs/retrain-<id>.log`` in the project root, written through the same
+  CPR-redacting log pipe): like the log files, also when ``log_dir`` is another directory.
+* **model archives** (``BOT_MODELS_DIR``; a model is trained on the reviewed examples): a
+  ``.tar.gz`` (with its ``.heldout.json`` and other files of the same name) last modified before
+  ``now - retention_model_days`` goes, unless it is the version in service, one of the
+  ``models_keep_rollback`` versions a rollback goes back to, or the model of the current training
+  inputs. A deleted version keeps its row (metrics, promotion history); it cannot be served again.
 * **review store** (``BOT_REVIEW_DB_URL``: the web team's inbox, with citizens' message
   text): every kept conversation whose newest message is older than
   ``now - retention_review_days`` is deleted whole, with its messages, review items (decided
@@ -60,6 +67,7 @@ class PurgeReport:
     summary_cutoff: date  # daily rows of days before this day
     log_cutoff: datetime  # files last modified before this moment
     review_cutoff: datetime  # review conversations whose newest message is before this
+    model_cutoff: datetime | None = None  # model archives last modified before this
     tracker_conversations: int = 0
     tracker_events: int = 0
     tracker_note: str | None = None  # e.g. "not purged: type redis"; None when purged
@@ -73,6 +81,10 @@ class PurgeReport:
     staff_reads: int = 0  # the read log's rows older than the review store's retention
     log_files: int = 0
     log_bytes: int = 0
+    model_files: int = 0  # model archives
+    model_bytes: int = 0
+    model_versions: int = 0  # of them, registered versions (their rows stay)
+    model_kept: int = 0  # old archives kept: in service, for rollback, current inputs
     review_conversations: int = 0
     review_messages: int = 0
     review_items: int = 0
@@ -122,6 +134,13 @@ class PurgeReport:
                 f"log files: {self.log_files} files ({_size(self.log_bytes)}) older than "
                 f"{self.log_cutoff:%Y-%m-%d %H:%M} {done}"
             )
+        if "models" not in self.failed and self.model_cutoff is not None:
+            out.append(
+                f"model archives: {self.model_files} ({_size(self.model_bytes)}, "
+                f"{self.model_versions} of them registered versions) older than "
+                f"{self.model_cutoff:%Y-%m-%d %H:%M} and neither in service nor kept for "
+                f"rollback {done}; {self.model_kept} older ones kept"
+            )
         if "review" not in self.failed:
             out.append(
                 f"review store: {self.review_conversations} conversations "
@@ -155,8 +174,19 @@ def purge(
     endpoints: Path = Path("endpoints.yml"),
     log_dir: Path = Path("var/logs"),
     dry_run: bool = False,
+    models_dir: Path | None = None,
+    retrain_log_dir: Path | None = None,
 ) -> PurgeReport:
-    """Delete (or with ``dry_run`` count) everything older than its retention period."""
+    """Delete (or with ``dry_run`` count) everything older than its retention period.
+
+    ``models_dir``: default ``BOT_MODELS_DIR`` (relative to the project root);
+    ``retrain_log_dir``: where the web page's retrain logs are (``python -m bot purge`` gives
+    ``var/logs`` in the project root), purged too when it is not ``log_dir``."""
+    from bot.ops.runner import ROOT
+
+    if models_dir is None:
+        models_dir = Path(settings.models_dir)
+        models_dir = models_dir if models_dir.is_absolute() else ROOT / models_dir
     now = _local(now)
     statistics_day = (now - timedelta(days=settings.retention_statistics_days)).date()
     report = PurgeReport(
@@ -167,11 +197,29 @@ def purge(
         summary_cutoff=(now - timedelta(days=settings.retention_summary_days)).date(),
         log_cutoff=now - timedelta(days=settings.retention_log_days),
         review_cutoff=now - timedelta(days=settings.retention_review_days),
+        model_cutoff=now - timedelta(days=settings.retention_model_days),
+    )
+    other_retrain_logs = (
+        retrain_log_dir is not None and retrain_log_dir.resolve() != Path(log_dir).resolve()
     )
     for name, step in (
         ("tracker", lambda: _purge_tracker_store(report, Path(endpoints))),
         ("statistics", lambda: _purge_statistics(report, settings.analytics_db_url)),
         ("logs", lambda: _purge_logs(report, Path(log_dir))),
+        (
+            "logs",
+            lambda: (
+                _purge_logs(report, Path(retrain_log_dir or log_dir), "retrain-")
+                if other_retrain_logs
+                else None
+            ),
+        ),
+        (
+            "models",
+            lambda: _purge_models(
+                report, models_dir, settings.review_db_url, settings.models_keep_rollback
+            ),
+        ),
         ("review", lambda: _purge_review_store(report, settings.review_db_url)),
     ):
         try:
@@ -390,13 +438,13 @@ def _purge_statistics(report: PurgeReport, url: str) -> None:
 # --- log files --------------------------------------------------------------------------------
 
 
-def _purge_logs(report: PurgeReport, log_dir: Path) -> None:
+def _purge_logs(report: PurgeReport, log_dir: Path, prefix: str = "") -> None:
     if not log_dir.is_dir():
         return
     cutoff = report.log_cutoff.timestamp()
     try:
         for path in sorted(log_dir.iterdir()):
-            if path.is_symlink() or not path.is_file():
+            if path.is_symlink() or not path.is_file() or not path.name.startswith(prefix):
                 continue
             stat = path.stat()
             if stat.st_mtime >= cutoff:
@@ -408,6 +456,71 @@ def _purge_logs(report: PurgeReport, log_dir: Path) -> None:
     except OSError as exc:
         raise RetentionError(
             f"log directory {log_dir}: cannot delete: {exc.strerror or exc}"
+        ) from exc
+
+
+# --- model archives ---------------------------------------------------------------------------
+
+
+def _current_model_name() -> str | None:
+    """The file name of the model of the current training inputs (``make run`` serves it)."""
+    try:
+        from bot.ops.training import model_path
+
+        return model_path().name
+    except Exception:
+        return None
+
+
+def _purge_models(report: PurgeReport, models_dir: Path, review_url: str, steps: int) -> None:
+    from bot.review.db import session_scope
+    from bot.review.versions import archives_to_keep, registered_archives
+
+    assert report.model_cutoff is not None
+    if not models_dir.is_dir():
+        return
+    try:
+        parsed = sa.engine.make_url(review_url)
+    except ArgumentError as exc:
+        raise RetentionError(f"BOT_REVIEW_DB_URL: {review_url!r} is not a database URL") from exc
+    keep: set[str] = set()
+    registered: dict[str, int] = {}
+    database = parsed.database or ""
+    if not (parsed.get_backend_name() == "sqlite" and database and not Path(database).exists()):
+        try:
+            with session_scope(review_url) as session:
+                keep = archives_to_keep(session, steps)
+                registered = registered_archives(session)
+        except SQLAlchemyError as exc:
+            raise RetentionError(
+                f"BOT_REVIEW_DB_URL: {parsed.render_as_string(hide_password=True)}: cannot read "
+                f"the model versions ({db_error_reason(exc)}); no model archive deleted"
+            ) from exc
+    current = _current_model_name()
+    if current:
+        keep.add(current)
+    cutoff = report.model_cutoff.timestamp()
+    try:
+        for archive in sorted(models_dir.glob("*.tar.gz")):
+            if archive.is_symlink() or not archive.is_file():
+                continue
+            if archive.stat().st_mtime >= cutoff:
+                continue
+            if archive.name in keep:
+                report.model_kept += 1
+                continue
+            stem = archive.name.removesuffix(".tar.gz")
+            files = [archive, *(f for f in models_dir.glob(stem + ".*") if f != archive)]
+            for path in files:
+                if path.is_file() and not path.is_symlink():
+                    report.model_bytes += path.stat().st_size
+                    if not report.dry_run:
+                        path.unlink(missing_ok=True)
+            report.model_files += 1
+            report.model_versions += archive.name in registered
+    except OSError as exc:
+        raise RetentionError(
+            f"models directory {models_dir} (BOT_MODELS_DIR): cannot delete: {exc.strerror or exc}"
         ) from exc
 
 

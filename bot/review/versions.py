@@ -438,6 +438,37 @@ def rollback_target(session: Session) -> ModelVersion | None:
     return session.get(ModelVersion, event.previous_version_id)
 
 
+def archives_to_keep(session: Session, rollback_steps: int) -> set[str]:
+    """File names of the model archives retention must keep: the version in service and the
+    ``rollback_steps`` versions a rollback without a number would go back to, one after the
+    other (following promotions, as :func:`rollback_target` does)."""
+    current = in_service(session)
+    if current is None:
+        return set()
+    keep = {current.file_name}
+    seen = {current.id}
+    version: ModelVersion | None = current
+    for _ in range(rollback_steps):
+        event = session.scalars(
+            sa.select(PromotionEvent)
+            .where(PromotionEvent.version_id == version.id, PromotionEvent.action == PROMOTE)
+            .order_by(PromotionEvent.id.desc())
+        ).first()
+        if event is None or event.previous_version_id in (None, *seen):
+            break
+        version = session.get(ModelVersion, event.previous_version_id)
+        if version is None:
+            break
+        seen.add(version.id)
+        keep.add(version.file_name)
+    return keep
+
+
+def registered_archives(session: Session) -> dict[str, int]:
+    """The model file name of every registered version, with its id."""
+    return {v.file_name: v.id for v in session.scalars(sa.select(ModelVersion))}
+
+
 def rollback(
     session: Session,
     to: int | None = None,

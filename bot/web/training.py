@@ -151,21 +151,22 @@ async def retrain_get(request: Request, session: StaffSession, user: StaffIdenti
 
 def start_process(job_id: int, url: str) -> None:
     """Start ``python -m bot retrain --job ID`` detached, at the lowest CPU priority; its output
-    goes to ``var/logs/retrain-<id>.log`` in the project root."""
+    goes through the CPR-redacting log pipe to ``var/logs/retrain-<id>.log`` in the project root
+    (rotated and purged like every log file)."""
     logs = PROJECT_ROOT / "var" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "BOT_REVIEW_DB_URL": url}
-    with (logs / f"retrain-{job_id}.log").open("ab") as log:
-        subprocess.Popen(
-            [sys.executable, "-m", "bot", "retrain", "--job", str(job_id)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # survives a restart of the web app
-            preexec_fn=lambda: os.nice(19),
-        )
+    log = logs / f"retrain-{job_id}.log"
+    subprocess.Popen(
+        [sys.executable, "-m", "bot", "retrain", "--job", str(job_id), "--log", str(log)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # survives a restart of the web app
+        preexec_fn=lambda: os.nice(19),
+    )
 
 
 def _create_and_start(url: str, username: str) -> tuple[int | None, jobs.JobView | None]:
