@@ -139,6 +139,7 @@ class Settings:
     review_sample_rate: float = 0.02
     promotion_tolerance: float = 0.02
     cv_folds: int = 3
+    shadow_days: int = 14
     training_threads: int = 1
     models_dir: str = "models"
     model_server_token: str = ""
@@ -328,6 +329,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         review_sample_rate=_fraction(env_vars, "BOT_REVIEW_SAMPLE_RATE", 0.02),
         promotion_tolerance=_fraction(env_vars, "BOT_PROMOTION_TOLERANCE", 0.02),
         cv_folds=_int(env_vars, "BOT_CV_FOLDS", 3, 0, 10),
+        shadow_days=_int(env_vars, "BOT_SHADOW_DAYS", 14, 1, 3660),
         training_threads=_int(env_vars, "BOT_TRAINING_THREADS", 1, 1, 64),
         models_dir=env_vars.get("BOT_MODELS_DIR") or "models",
         model_server_token=model_token,

@@ -355,6 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_inbox.add_parsers(sub)
     cli_retrain.add_parsers(sub)
     cli_models.add_parsers(sub)
+    from bot.ops import cli_shadow
+
+    cli_shadow.add_parsers(sub)  # shadow test and verdicts (docs/retraining.md)
 
     p = sub.add_parser("shell", help="chat with a running assistant in the terminal")
     p.add_argument("--url", default="http://localhost:5005")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.dialogue.outcome import Kind
 from bot.dialogue.topics import get_registry
@@ -88,13 +89,18 @@ def load_examples(path: Path) -> list[tuple[str, str]]:
     return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
 
 
-async def _predict(model: Path, examples: list[tuple[str, str]]) -> list[Prediction]:
+def load_agent(model: Path) -> Any:
+    """A Rasa agent of ``model``, loaded as the Rasa server loads it (no training step)."""
     from rasa.core.agent import Agent
 
     from bot.dialogue.model_loading import install
 
     install()  # as the Rasa server loads it: no training step first
-    agent = Agent.load(str(model))
+    return Agent.load(str(model))
+
+
+async def _predict(model: Path, examples: list[tuple[str, str]]) -> list[Prediction]:
+    agent = load_agent(model)
     result = []
     for text, intent in examples:
         parsed = await agent.parse_message(text)

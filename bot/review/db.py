@@ -1,9 +1,10 @@
 """The review store's database: one engine per URL, created when first needed.
 
-Holds three groups of tables, each declared in its own module on :data:`Base`:
+Holds four groups of tables, each declared in its own module on :data:`Base`:
 ``bot.review.records`` (message text, review items, conversation tags),
-``bot.review.versions`` (model versions and their promotion history) and
-``bot.review.jobs`` (retraining jobs and their progress).
+``bot.review.versions`` (model versions and their promotion history),
+``bot.review.jobs`` (retraining jobs and their progress) and ``bot.review.shadow`` (shadow tests
+of candidates on recent messages, and the web team's verdicts).
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from bot.sqlite_files import apply_sqlite_pragmas
 Base = declarative_base()
 
 # Modules that declare tables on Base; imported before the schema is created.
-TABLE_MODULES = ("bot.review.records", "bot.review.versions", "bot.review.jobs")
+TABLE_MODULES = (
+    "bot.review.records",
+    "bot.review.versions",
+    "bot.review.jobs",
+    "bot.review.shadow",
+)
 
 
 def _import_tables() -> None:

@@ -281,6 +281,25 @@ def gate(candidate: dict | None, in_service: dict | None, tolerance: float) -> G
     return GateDecision(True, compared, notes)
 
 
+def gate_with_shadow(
+    session: Session, version: ModelVersion, current: ModelVersion | None, tolerance: float
+) -> GateDecision:
+    """:func:`gate` of the metrics, joined with the shadow test's part
+    (:func:`bot.review.shadow.gate_for`): refused while the candidate answers a message worse
+    than the model in service by a web team's verdict; the note counts the disagreements not
+    yet looked at."""
+    from bot.review.shadow import gate_for
+
+    decision = gate(version.metrics, current.metrics if current else None, tolerance)
+    if current is None:
+        return decision
+    shadow = gate_for(session, version.id)
+    if shadow.refusals:
+        reasons = shadow.refusals + ([] if decision.allowed else decision.reasons)
+        return GateDecision(False, reasons, decision.notes + shadow.notes)
+    return GateDecision(decision.allowed, decision.reasons, decision.notes + shadow.notes)
+
+
 # -- promote and roll back --------------------------------------------------------
 
 
@@ -386,7 +405,7 @@ def promote(
     current = in_service(session)
     if current is not None and current.id == version.id:
         raise VersionError(f"Version {version.id} er allerede i drift.")
-    decision = gate(version.metrics, current.metrics if current else None, tolerance)
+    decision = gate_with_shadow(session, version, current, tolerance)
     if not decision.allowed and override_reason is None:
         session.add(
             PromotionEvent(

@@ -34,7 +34,7 @@ from bot.review.versions import (
     GateDecision,
     VersionError,
     as_row,
-    gate,
+    gate_with_shadow,
     get_version,
     history,
     in_service,
@@ -158,7 +158,7 @@ def _page_data(url: str, tolerance: float) -> dict[str, Any]:
             row["promoted_local"] = _local(version.promoted_at)
             decision = None
             if version.status != IN_SERVICE:
-                decision = gate(version.metrics, current.metrics if current else None, tolerance)
+                decision = gate_with_shadow(session, version, current, tolerance)
             report = f"/webteam/reports/{version.id}" if version.report is not None else None
             views.append(VersionView(row, decision, report))
         events = [

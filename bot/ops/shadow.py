@@ -1,0 +1,189 @@
+"""The shadow test: a candidate model and the model in service read the citizens' own recent
+messages (the review store's text, CPR numbers already removed), and every message where the
+citizen would get another answer is stored for the web team (:mod:`bot.review.shadow`).
+
+Each distinct text is parsed once per model (the same question from many citizens counts
+once), in batches, with each model loaded once (:func:`bot.ops.evaluation.load_agent`, as the
+held-out evaluation loads it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.review.shadow import SELF_SERVICE, Answer
+
+BATCH = 256
+TASK_ENTITY = "task"
+
+
+class ShadowError(Exception):
+    """The shadow test cannot run (no candidate, nothing in service, a missing model file)."""
+
+
+@dataclass(frozen=True)
+class ShadowResult:
+    """A stored run and its figures."""
+
+    run_id: int
+    candidate_id: int
+    service_id: int
+    messages: int
+    distinct_texts: int
+    disagreements: int
+    disagreeing_messages: int
+    seconds: float
+    timings: dict[str, float]
+
+
+def answer_of(parsed: dict[str, Any]) -> Answer:
+    """What the citizen gets from a parse: the intent (nlu_fallback below the threshold), the
+    self-service task it names, and the intent's confidence."""
+    intent = parsed.get("intent") or {}
+    name = str(intent.get("name") or "nlu_fallback")
+    task = None
+    if name == SELF_SERVICE:
+        # As the answer function picks the task (bot/dialogue/answers/self_service.py): the
+        # task entities' values, then the whole text, matched against the profile's tasks.
+        from bot.knowledge.matching import match_task
+        from bot.knowledge.profile import get_profile
+
+        values = [
+            str(e.get("value"))
+            for e in parsed.get("entities") or []
+            if e.get("entity") == TASK_ENTITY and e.get("value")
+        ]
+        for candidate in [*values, parsed.get("text")]:
+            found = match_task(get_profile(), candidate)
+            if found is not None:
+                task = found.id
+                break
+    return Answer(name, task, float(intent.get("confidence") or 0.0))
+
+
+def quiet_rasa_logs() -> None:
+    """Rasa logs every parsed message, text included, at debug level: keep warnings only,
+    on stderr (citizens' text stays out of the logs, and ``--json`` keeps stdout)."""
+    import logging
+    import sys
+
+    import structlog
+
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
+
+
+async def _parse_all(agent: Any, texts: Sequence[str], batch: int) -> list[Answer]:
+    out: list[Answer] = []
+    for start in range(0, len(texts), batch):
+        for text in texts[start : start + batch]:
+            out.append(answer_of(await agent.parse_message(text)))
+        await asyncio.sleep(0)  # one batch at a time: let the loop breathe between them
+    return out
+
+
+def parse_texts(model: Path, texts: Sequence[str], batch: int = BATCH) -> list[Answer]:
+    """The answers of ``model`` to ``texts`` (the model loaded once)."""
+    from bot.ops.evaluation import load_agent
+
+    quiet_rasa_logs()
+    agent = load_agent(model)
+    return asyncio.run(_parse_all(agent, texts, batch))
+
+
+def run_shadow(
+    candidate_id: int | None = None,
+    *,
+    days: int | None = None,
+    now: datetime | None = None,
+    url: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ShadowResult:
+    """Run the shadow test of ``candidate_id`` (default: the newest candidate) against the
+    version in service on the last ``days`` days (default ``BOT_SHADOW_DAYS``) and store it."""
+    from bot.review.db import session_scope
+    from bot.review.shadow import recent_texts, store_run, window_start
+    from bot.review.versions import CANDIDATE, ModelVersion, in_service, model_file
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    days = days or settings.shadow_days
+    now = now or settings.now()
+    say = progress or (lambda _line: None)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    with session_scope(url) as session:
+        if candidate_id is None:
+            newest = (
+                session.query(ModelVersion)
+                .filter(ModelVersion.status == CANDIDATE)
+                .order_by(ModelVersion.id.desc())
+                .first()
+            )
+            if newest is None:
+                raise ShadowError("there is no candidate version (python -m bot models)")
+            candidate_id = newest.id
+        candidate = session.get(ModelVersion, candidate_id)
+        if candidate is None:
+            raise ShadowError(f"there is no model version {candidate_id}")
+        current = in_service(session)
+        if current is None:
+            raise ShadowError("no version is in service, so there is nothing to compare with")
+        if current.id == candidate.id:
+            raise ShadowError(f"version {candidate_id} is the one in service")
+        files = (model_file(current), model_file(candidate))
+        service_id = current.id
+        since = window_start(session, now, days)
+        messages, texts = recent_texts(session, since)
+    for path in files:
+        if not path.is_file():
+            raise ShadowError(f"the model file {path.name} is missing from the models directory")
+    timings["read"] = time.perf_counter() - started
+    say(f"{messages} messages, {len(texts)} distinct texts since {since:%Y-%m-%d}")
+    plain = [t.text for t in texts]
+    answers_by_model = []
+    for name, path in zip(("service", "candidate"), files, strict=True):
+        t0 = time.perf_counter()
+        answers_by_model.append(parse_texts(path, plain) if plain else [])
+        timings[f"parse_{name}"] = time.perf_counter() - t0
+        say(f"parsed with the {name} model in {timings[f'parse_{name}']:.1f} s")
+    t0 = time.perf_counter()
+    pairs = list(zip(answers_by_model[0], answers_by_model[1], strict=True))
+    seconds = time.perf_counter() - started
+    with session_scope(url) as session:
+        run = store_run(
+            session,
+            candidate_id=candidate_id,
+            service_id=service_id,
+            since=since,
+            days=days,
+            messages=messages,
+            texts=texts,
+            answers=pairs,
+            seconds=seconds,
+            now=now,
+        )
+        from bot.review.shadow import disagreements
+
+        rows = disagreements(session, run.id)
+        result_rows = (len(rows), run.disagreeing_messages, run.id)
+    timings["store"] = time.perf_counter() - t0
+    return ShadowResult(
+        run_id=result_rows[2],
+        candidate_id=candidate_id,
+        service_id=service_id,
+        messages=messages,
+        distinct_texts=len(texts),
+        disagreements=result_rows[0],
+        disagreeing_messages=result_rows[1],
+        seconds=time.perf_counter() - started,
+        timings=timings,
+    )
