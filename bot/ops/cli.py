@@ -259,7 +259,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     """Delete what is older than its retention period (BOT_RETENTION_*; docs/privacy.md)."""
-    from bot.ops.retention import purge
+    from bot.ops.retention import models_folder, purge
     from bot.ops.runner import ROOT
 
     settings = get_settings()
@@ -270,6 +270,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         log_dir=Path(args.log_dir),
         dry_run=args.dry_run,
         retrain_log_dir=ROOT / "var" / "logs",  # the web page's retrain logs
+        models_dir=models_folder(settings),
     )
     for line in report.lines():
         print(line)

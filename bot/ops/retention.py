@@ -167,6 +167,14 @@ def _local(now: datetime) -> datetime:
     return now.replace(tzinfo=TIMEZONE) if now.tzinfo is None else now.astimezone(TIMEZONE)
 
 
+def models_folder(settings: Settings) -> Path:
+    """``BOT_MODELS_DIR`` as a path (relative ones are under the project root)."""
+    from bot.ops.runner import ROOT
+
+    folder = Path(settings.models_dir)
+    return folder if folder.is_absolute() else ROOT / folder
+
+
 def purge(
     now: datetime,
     settings: Settings,
@@ -179,14 +187,10 @@ def purge(
 ) -> PurgeReport:
     """Delete (or with ``dry_run`` count) everything older than its retention period.
 
-    ``models_dir``: default ``BOT_MODELS_DIR`` (relative to the project root);
-    ``retrain_log_dir``: where the web page's retrain logs are (``python -m bot purge`` gives
-    ``var/logs`` in the project root), purged too when it is not ``log_dir``."""
-    from bot.ops.runner import ROOT
-
-    if models_dir is None:
-        models_dir = Path(settings.models_dir)
-        models_dir = models_dir if models_dir.is_absolute() else ROOT / models_dir
+    The folders outside ``log_dir`` are purged only when given (``python -m bot purge`` gives
+    both): ``models_dir``, the model archives (``BOT_MODELS_DIR``, :func:`models_folder`);
+    ``retrain_log_dir``, the web page's retrain logs (``var/logs`` in the project root), purged
+    too when it is not ``log_dir``."""
     now = _local(now)
     statistics_day = (now - timedelta(days=settings.retention_statistics_days)).date()
     report = PurgeReport(
@@ -197,7 +201,9 @@ def purge(
         summary_cutoff=(now - timedelta(days=settings.retention_summary_days)).date(),
         log_cutoff=now - timedelta(days=settings.retention_log_days),
         review_cutoff=now - timedelta(days=settings.retention_review_days),
-        model_cutoff=now - timedelta(days=settings.retention_model_days),
+        model_cutoff=(
+            now - timedelta(days=settings.retention_model_days) if models_dir is not None else None
+        ),
     )
     other_retrain_logs = (
         retrain_log_dir is not None and retrain_log_dir.resolve() != Path(log_dir).resolve()
@@ -216,8 +222,12 @@ def purge(
         ),
         (
             "models",
-            lambda: _purge_models(
-                report, models_dir, settings.review_db_url, settings.models_keep_rollback
+            lambda: (
+                _purge_models(
+                    report, models_dir, settings.review_db_url, settings.models_keep_rollback
+                )
+                if models_dir is not None
+                else None
             ),
         ),
         ("review", lambda: _purge_review_store(report, settings.review_db_url)),

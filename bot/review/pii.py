@@ -14,6 +14,17 @@ every spelling the guard removes.
 Not personal data, and not flagged: opening hours ("8-15", "kl. 10.00"), years ("2026"), the
 contact centre's "1881", the municipality's own public phone numbers (pass them as ``allow``),
 and a street name without a house number.
+
+**Names.** Danish writes common nouns in lower case, so a capitalised word inside a sentence is
+a proper noun: it is flagged as a name (with the capitalised words right after it: "Mette
+Jensen") unless it is a known word. Known: a word of the Danish lexicon that spaCy ships
+(``spacy-lookups-data``'s Danish lemma table, already installed for the lemmatizer: "Borgerservice",
+"Rådhuset", "Danmark"), a capitalised word of a municipality profile (its places and units:
+"Tårnby", "Kastrup"), a street name, or an abbreviation. At the start of a sentence only two
+unknown capitalised words in a row are a name ("Kirsten Nielsen ringede"). No installed package
+ships a Danish first-name list (Faker's ``da_DK`` would, but it is not a dependency), so a name
+that is also a common word ("Hans", "Jens") is missed, and an unknown place ("Odense") is
+flagged: the web team edits or discards it.
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ LABELS = {
     "phone": "telefonnummer",
     "email": "e-mailadresse",
     "address": "adresse",
+    "name": "navn",
 }
 
 _STREET = (
@@ -91,6 +103,70 @@ def _patterns() -> dict[str, list[list[dict[str, Any]]]]:
     }
 
 
+# A capitalised word followed by one of these ends a sentence before the next word.
+_SENTENCE_END = frozenset(".!?:;\n")
+_TITLE_WORD = re.compile(r"^[A-ZÆØÅÉÜÖ][a-zæøåéüö]+$")
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """(lower-case Danish words, capitalised Danish proper nouns) of spaCy's Danish lemma table
+    (the ``spacy-lookups-data`` package), loaded once, on first use (about 0.7 s)."""
+    import gzip
+    import json
+    from importlib import resources
+
+    table = resources.files("spacy_lookups_data") / "data" / "da_lemma_lookup.json.gz"
+    with table.open("rb") as raw, gzip.open(raw) as unpacked:
+        lemmas: dict[str, str] = json.load(unpacked)
+    words = {w for w in lemmas if w.islower()} | {v for v in lemmas.values() if v.islower()}
+    proper = {w for w in lemmas if _TITLE_WORD.match(w)}
+    return frozenset(words), frozenset(proper)
+
+
+@lru_cache(maxsize=1)
+def _profile_names() -> frozenset[str]:
+    """Every capitalised word of the municipality profiles: places, units, services."""
+    from bot.knowledge.profile import PROFILE_DIR
+
+    found: set[str] = set()
+    for path in sorted(PROFILE_DIR.glob("*.yml")):
+        found.update(re.findall(r"\b[A-ZÆØÅ][a-zæøåéü]+\b", path.read_text(encoding="utf-8")))
+    return frozenset(found)
+
+
+def _known(word: str, known: frozenset[str]) -> bool:
+    words, proper = _lexicon()
+    return (
+        word.lower() in words
+        or word in proper
+        or word in known
+        or re.match(_STREET, word.lower()) is not None
+    )
+
+
+def _names(doc: Any, known: frozenset[str]) -> list[tuple[int, int]]:
+    """Character spans of capitalised personal names (see the module docstring)."""
+    spans = []
+    i, n = 0, len(doc)
+
+    def unknown_title(j: int) -> bool:
+        token = doc[j]
+        return bool(_TITLE_WORD.match(token.text)) and not _known(token.text, known)
+
+    while i < n:
+        start_of_sentence = i == 0 or doc[i - 1].text[-1:] in _SENTENCE_END
+        if unknown_title(i) and (not start_of_sentence or (i + 1 < n and unknown_title(i + 1))):
+            end = i + 1
+            while end < n and _TITLE_WORD.match(doc[end].text) and not _known(doc[end].text, known):
+                end += 1
+            spans.append((doc[i].idx, doc[end - 1].idx + len(doc[end - 1].text)))
+            i = end
+        else:
+            i += 1
+    return spans
+
+
 @lru_cache(maxsize=2)
 def _matcher(pipeline: str) -> tuple[Any, Any]:
     """The pipeline (loaded once, on first use) and a Matcher with :func:`_patterns`."""
@@ -126,12 +202,16 @@ def _keep(kind: str, span: Any, doc: Any, allowed: frozenset[str]) -> bool:
 
 
 def find_personal_data(
-    text: str, allow: Iterable[str] = (), pipeline: Path | str = PIPELINE_DIR
+    text: str,
+    allow: Iterable[str] = (),
+    pipeline: Path | str = PIPELINE_DIR,
+    known_names: Iterable[str] | None = None,
 ) -> list[Finding]:
     """Everything in ``text`` shaped like personal data, in order of position.
 
     ``allow``: public phone numbers that are not personal data (the municipality's own), in any
-    spelling; only their digits count.
+    spelling; only their digits count. ``known_names``: capitalised words that are not
+    personal names (default: those of the municipality profiles).
     """
     allowed = frozenset(d[-8:] for d in (_digits(a) for a in allow) if len(d) >= 8)
     found: list[Finding] = [Finding("cpr", text[s:e], s, e) for s, e in find_cpr(text)]
@@ -154,6 +234,10 @@ def find_personal_data(
                 continue  # already a CPR number
             found.append(Finding(kind, span.text, span.start_char, span.end_char))
             taken_until = span.end_char
+        known = frozenset(_profile_names() if known_names is None else known_names)
+        for start, end in _names(doc, known):
+            if not any(f.start < end and start < f.end for f in found):
+                found.append(Finding("name", text[start:end], start, end))
     return sorted(found, key=lambda f: f.start)
 
 

@@ -430,6 +430,7 @@ def test_purge_deletes_review_text_after_its_retention(
             "BOT_NOW": now.isoformat(),
             "BOT_REVIEW_DB_URL": f"sqlite:///{store}",
             "BOT_ANALYTICS_DB_URL": f"sqlite:///{tmp_path / 'none' / 'analytics.db'}",
+            "BOT_MODELS_DIR": str(tmp_path / "models"),  # purge leaves the project's models alone
         }
         return subprocess.run(
             [

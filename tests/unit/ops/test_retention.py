@@ -49,7 +49,6 @@ def settings_for(analytics_url: str) -> Settings:
         load_settings({"BOT_ENV": "test"}),
         analytics_db_url=analytics_url,
         review_db_url=f"sqlite:///{review}",
-        models_dir=str(review.parent / "models"),  # not there: the project's models stay
     )
 
 
@@ -429,11 +428,7 @@ def test_unreachable_stores_are_clear_errors_and_the_rest_is_purged(tmp_path: Pa
     assert "s3cret-pw" not in tracker_error and "pw2" not in statistics_error
     assert "Traceback" not in str(report)
     assert not old_log.exists()  # the logs were still purged
-    assert [line.split(":")[0] for line in report.lines()] == [
-        "log files",
-        "model archives",
-        "review store",
-    ]
+    assert [line.split(":")[0] for line in report.lines()] == ["log files", "review store"]
 
 
 def test_missing_endpoints_file_names_the_file(tmp_path: Path) -> None:
@@ -495,7 +490,7 @@ def test_cli_purge(
     monkeypatch.setenv("BOT_NOW", NOW.isoformat())
     monkeypatch.setenv("BOT_ANALYTICS_DB_URL", f"sqlite:///{tmp_path / 'analytics.db'}")
     monkeypatch.setenv("BOT_REVIEW_DB_URL", f"sqlite:///{tmp_path / 'review.db'}")
-    monkeypatch.setenv("BOT_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("BOT_MODELS_DIR", str(tmp_path / "models"))  # the project's stay
     get_settings.cache_clear()
     try:
         args = ["purge", "--endpoints", str(_no_tracker_store(tmp_path)), "--log-dir", str(logs)]
