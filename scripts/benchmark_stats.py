@@ -83,6 +83,9 @@ CONV_COLS = (
     "referred_channel",
     "helpful",
     "otherwise",
+    # Per answer (migration 0006): the one verdict of a conversation is on its last answer.
+    "n_helpful_yes",
+    "n_helpful_no",
 )
 TURN_COLS = ("id", "conversation_id", "at", "intent", "topic", "area", "kind")
 LINK_COLS = ("id", "conversation_id", "municipality", "link_id", "event", "at")
@@ -226,6 +229,8 @@ class Truth:
     conversations: Counter = field(default_factory=Counter)
     shown: Counter = field(default_factory=Counter)
     clicked: Counter = field(default_factory=Counter)
+    helpful_yes: Counter = field(default_factory=Counter)  # judged answers, by start day
+    helpful_no: Counter = field(default_factory=Counter)
     ishoj: int = 0
     turns: int = 0
     links: int = 0
@@ -338,10 +343,14 @@ def generate(n: int, with_turns: bool, truth: Truth) -> Iterator[Chunk]:
                     referred,
                     helpful,
                     otherwise,
+                    int(helpful is True),
+                    int(helpful is False),
                 )
             )
             if municipality == MAIN:
                 truth.conversations[day] += 1
+                truth.helpful_yes[day] += int(helpful is True)
+                truth.helpful_no[day] += int(helpful is False)
             else:
                 truth.ishoj += 1
             if len(chunk.conversations) >= CHUNK:
@@ -593,6 +602,8 @@ def measure(
         assert sum(r[3] for r in rows) == expected, (sum(r[3] for r in rows), expected)
         assert ov.links_shown == truth.count("shown", period)
         assert ov.links_clicked == truth.count("clicked", period)
+        assert ov.helpful_yes == truth.count("helpful_yes", period), ov.helpful_yes
+        assert ov.helpful_no == truth.count("helpful_no", period), ov.helpful_no
         assert text.count("\n") == len(rows) + 1
         results[(backend, variant, label)] = (
             ov.outcomes,
