@@ -45,6 +45,7 @@ from bot.web.inbox import inbox
 from bot.web.models import models
 from bot.web.public import link_not_found_page, public
 from bot.web.security import PasswordCheckGate, in_thread, message_page, security_headers
+from bot.web.shadow import shadow
 from bot.web.staff import staff
 from bot.web.training import training
 
@@ -97,6 +98,7 @@ def create_app(db_url: str | None = None) -> Sanic:
     app.blueprint(inbox)
     app.blueprint(training)
     app.blueprint(models)
+    app.blueprint(shadow)  # the shadow test's report and verdicts
     app.static("/static", str(STATIC_DIR), name="static")
     # On the app, not a blueprint: static files and unmatched addresses get the headers too.
     app.register_middleware(security_headers, "response")

@@ -21,7 +21,7 @@ from bot.analytics.models import StaffRead
 
 log = logging.getLogger(__name__)
 
-KINDS = ("inbox_item", "conversation", "inbox_list")
+KINDS = ("inbox_item", "conversation", "inbox_list", "shadow")
 
 
 def record_read(url: str, username: str, kind: str, item_id: int) -> None:
