@@ -222,8 +222,12 @@ def test_bad_service_settings_name_the_variable(name: str, value: str) -> None:
 
 
 def test_the_cli_refuses_an_impossible_replica_count(tmp_path: Path) -> None:
+    import os
     import sys
 
+    from bot.testkit.production_stack import PRODUCTION_TEST_ENV
+
+    env = {k: v for k, v in os.environ.items() if k != "BOT_NOW"}
     result = subprocess.run(
         [
             sys.executable,
@@ -235,6 +239,7 @@ def test_the_cli_refuses_an_impossible_replica_count(tmp_path: Path) -> None:
             "--state-dir",
             str(tmp_path),
         ],
+        env={**env, **PRODUCTION_TEST_ENV},  # past the production settings' check
         capture_output=True,
         text=True,
         check=False,
