@@ -77,9 +77,9 @@ async def declare_event_queue(
                 raise EventQueueMismatch(
                     f"RabbitMQ queue {name!r} was declared with other arguments (an older "
                     f"version, or another TTL or maximum length) and holds {waiting} events. "
-                    "Start the events consumer with the old settings until it is empty, or "
-                    f"delete it (its events are lost): rabbitmqctl delete_queue {name} "
-                    "(with -p <vhost>). See docs/statistics.md."
+                    "The events consumer (python -m bot events) records them and then replaces "
+                    "the queue; or delete it (its events are lost): rabbitmqctl delete_queue "
+                    f"-p <vhost> {name}. See docs/statistics.md."
                 ) from None
             try:
                 await old.delete(if_unused=False, if_empty=True)

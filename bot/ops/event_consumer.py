@@ -65,6 +65,10 @@ class _GiveUp(Exception):
     """Stopping while the statistics database is away: the batch stays in the queue."""
 
 
+class _OldQueueDrained(Exception):
+    """The unbounded queue of an older version is empty now: declare the bounded one."""
+
+
 class EventConsumer:
     """Consumes the events queue and records statistics (see the module docstring)."""
 
@@ -127,12 +131,17 @@ class EventConsumer:
                 delay = 1.0
             except _GiveUp:
                 break
+            except _OldQueueDrained:
+                self.consuming = False
+                logger.warning(
+                    "RabbitMQ queue %s of an older version is empty: declaring it again with "
+                    "its TTL and maximum length.",
+                    self.queue,
+                )
             except Exception as exc:  # RabbitMQ away, or anything unexpected: start over
                 self.consuming = False
                 if self.stopping.is_set():
                     break
-                if isinstance(exc, EventQueueMismatch):
-                    logger.error("%s", exc)  # names the queue and what to do
                 logger.error(
                     "RabbitMQ connection lost or not reachable (%s); reconnecting in %.0f s. "
                     "Unacknowledged events will be delivered again.",
@@ -163,8 +172,17 @@ class EventConsumer:
             await channel.set_qos(prefetch_count=self.prefetch)
             # The same declarations as the Rasa side (QueueEventBroker): whichever starts first;
             # the queue with its TTL and maximum length (it holds citizen text).
-            arguments = await declare_event_queue(connection, self.queue, self.queue_arguments)
-            queue = await channel.declare_queue(self.queue, durable=True, arguments=arguments)
+            draining = False
+            try:
+                arguments = await declare_event_queue(connection, self.queue, self.queue_arguments)
+                queue = await channel.declare_queue(self.queue, durable=True, arguments=arguments)
+            except EventQueueMismatch as exc:
+                # An older version's queue without bounds, with events in it: record them
+                # first; once it is empty it is replaced (_OldQueueDrained). The Rasa servers
+                # keep their events in memory meanwhile.
+                logger.warning("%s The consumer records its events first.", exc)
+                queue = await channel.declare_queue(self.queue, passive=True)
+                draining = True
             inbox: asyncio.Queue = asyncio.Queue()
             await queue.consume(inbox.put, no_ack=False)
             self.consuming = True
@@ -194,6 +212,10 @@ class EventConsumer:
                     pass
                 if batcher.due(time.monotonic()):
                     await self._process(batcher.take())
+                if draining and not len(batcher) and inbox.empty():
+                    left = await channel.declare_queue(self.queue, passive=True)
+                    if not left.declaration_result.message_count:
+                        raise _OldQueueDrained()
                 await self._housekeeping()
         finally:
             self.consuming = False

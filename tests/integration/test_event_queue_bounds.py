@@ -10,7 +10,8 @@ the bounds set through the settings (``BOT_EVENT_QUEUE_TTL_SECONDS``,
 * the queue holds at most the maximum length, the oldest dropped (RabbitMQ reports the
   arguments: ``rabbitmqctl list_queues``);
 * a queue an older version declared without bounds is replaced when empty, and refused with
-  what to do when it holds events.
+  what to do when it holds events; the consumer (``python -m bot events``) then records those
+  events and replaces it.
 """
 
 from __future__ import annotations
@@ -200,5 +201,67 @@ def test_an_unbounded_queue_holding_events_is_refused_with_what_to_do(queue_name
         _declare_bounded(queue_name)
     message = str(refused.value)
     assert queue_name in message and "holds 2 events" in message, message
-    assert f"rabbitmqctl delete_queue {queue_name}" in message, message
+    assert f"rabbitmqctl delete_queue -p <vhost> {queue_name}" in message, message
+    assert "python -m bot events" in message, message
     assert len(_waiting(queue_name)) == 2  # nothing deleted
+
+
+def _messages(queue: str) -> tuple[str, int] | None:
+    """(arguments, ready messages) of ``queue`` as RabbitMQ lists them; None when absent."""
+    out = subprocess.run(
+        ["rabbitmqctl", "-q", "list_queues", "-p", RABBITMQ_VHOST, "name", "arguments", "messages"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for line in out.splitlines():
+        parts = line.split("\t")
+        if parts[0] == queue:
+            return "\t".join(parts[1:-1]), int(parts[-1])
+    return None
+
+
+def test_the_consumer_records_an_old_unbounded_queue_then_replaces_it(
+    queue_name: str, tmp_path: Any
+) -> None:
+    import signal
+    import sys
+
+    from bot.ops.runner import ROOT, base_env
+
+    _declare_unbounded(queue_name, 3)
+    env = base_env(
+        {
+            "BOT_ENV": "test",
+            "BOT_RABBITMQ_URL": RABBITMQ_URL,
+            "BOT_EVENT_QUEUE": queue_name,
+            "BOT_ANALYTICS_DB_URL": f"sqlite:///{tmp_path / 'analytics.db'}",
+            "BOT_REVIEW_DB_URL": f"sqlite:///{tmp_path / 'review.db'}",
+        }
+    )
+    env.pop("BOT_NOW", None)
+    log = tmp_path / "events.out"
+    with open(log, "wb") as out:
+        consumer = subprocess.Popen(
+            [sys.executable, "-m", "bot", "events"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        listed = _messages(queue_name)
+        while time.monotonic() < deadline:
+            listed = _messages(queue_name)
+            if listed and "x-message-ttl" in listed[0] and listed[1] == 0:
+                break
+            assert consumer.poll() is None, log.read_text()
+            time.sleep(0.5)
+        assert listed and "x-message-ttl" in listed[0] and listed[1] == 0, (listed, log.read_text())
+    finally:
+        consumer.send_signal(signal.SIGTERM)
+        consumer.wait(timeout=60)
+    text = log.read_text()
+    assert "holds 3 events" in text and "The consumer records its events first" in text, text
+    assert "declaring it again with its TTL and maximum length" in text, text
