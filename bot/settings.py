@@ -288,9 +288,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                 "log every citizen message); use INFO"
             )
     retention_review_days = _int(env_vars, "BOT_RETENTION_REVIEW_DAYS", 30, 1, 3660)
-    queue_ttl = _int(
-        env_vars, "BOT_EVENT_QUEUE_TTL_SECONDS", Settings.event_queue_ttl_seconds, 1, 3660 * 86400
-    )
+    # Unset: 3 days, or the review store's retention when that is shorter.
+    default_ttl = min(Settings.event_queue_ttl_seconds, retention_review_days * 86400)
+    queue_ttl = _int(env_vars, "BOT_EVENT_QUEUE_TTL_SECONDS", default_ttl, 1, 3660 * 86400)
     if queue_ttl > retention_review_days * 86400:
         raise SettingsError(
             "environment variable BOT_EVENT_QUEUE_TTL_SECONDS: must not be longer than the review "
