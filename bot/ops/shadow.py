@@ -9,7 +9,6 @@ held-out evaluation loads it).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -81,22 +80,67 @@ def quiet_rasa_logs() -> None:
     )
 
 
-async def _parse_all(agent: Any, texts: Sequence[str], batch: int) -> list[Answer]:
-    out: list[Answer] = []
-    for start in range(0, len(texts), batch):
-        for text in texts[start : start + batch]:
-            out.append(answer_of(await agent.parse_message(text)))
-        await asyncio.sleep(0)  # one batch at a time: let the loop breathe between them
+def parse_batch(agent: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
+    """Parse ``texts`` in one run of the model's NLU graph, as Rasa's
+    ``MessageProcessor._parse_message_with_graph`` parses one message (same graph, same
+    output), without its per-message tracker and logging."""
+    from rasa.core.channels.channel import UserMessage
+    from rasa.core.processor import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    processor = agent.processor
+    target = processor.model_metadata.nlu_target
+    results = processor.graph_runner.run(
+        inputs={
+            PLACEHOLDER_MESSAGE: [UserMessage(text) for text in texts],
+            PLACEHOLDER_TRACKER: DialogueStateTracker.from_events("shadow", []),
+        },
+        targets=[target],
+    )
+    out = []
+    for message in results[target]:
+        parsed: dict[str, Any] = {"text": "", "intent": {"name": None, "confidence": 0.0}}
+        parsed["entities"] = []
+        parsed.update(message.as_dict(only_output_properties=True))
+        out.append(parsed)
     return out
 
 
 def parse_texts(model: Path, texts: Sequence[str], batch: int = BATCH) -> list[Answer]:
-    """The answers of ``model`` to ``texts`` (the model loaded once)."""
+    """The answers of ``model`` to ``texts`` (the model loaded once, parsed in batches)."""
     from bot.ops.evaluation import load_agent
 
     quiet_rasa_logs()
     agent = load_agent(model)
-    return asyncio.run(_parse_all(agent, texts, batch))
+    out: list[Answer] = []
+    for start in range(0, len(texts), batch):
+        out.extend(answer_of(p) for p in parse_batch(agent, texts[start : start + batch]))
+    return out
+
+
+def _parse_in_child(model: str, texts: list[str]) -> tuple[list[Answer], float]:
+    started = time.perf_counter()
+    return parse_texts(Path(model), texts), time.perf_counter() - started
+
+
+def parse_both(
+    service: Path, candidate: Path, texts: Sequence[str]
+) -> tuple[list[Answer], list[Answer], dict[str, float]]:
+    """Both models' answers; the candidate is loaded and parsed in a child process at the
+    same time as the model in service here (loading a model is most of the time)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    timings: dict[str, float] = {}
+    spawn = multiprocessing.get_context("spawn")  # TensorFlow does not survive a fork
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        future = pool.submit(_parse_in_child, str(candidate), list(texts))
+        started = time.perf_counter()
+        mine = parse_texts(service, texts)
+        timings["parse_service"] = time.perf_counter() - started
+        theirs, timings["parse_candidate"] = future.result()
+    timings["parse_both_wall"] = time.perf_counter() - started
+    return mine, theirs, timings
 
 
 def run_shadow(
@@ -149,14 +193,14 @@ def run_shadow(
     timings["read"] = time.perf_counter() - started
     say(f"{messages} messages, {len(texts)} distinct texts since {since:%Y-%m-%d}")
     plain = [t.text for t in texts]
-    answers_by_model = []
-    for name, path in zip(("service", "candidate"), files, strict=True):
-        t0 = time.perf_counter()
-        answers_by_model.append(parse_texts(path, plain) if plain else [])
-        timings[f"parse_{name}"] = time.perf_counter() - t0
-        say(f"parsed with the {name} model in {timings[f'parse_{name}']:.1f} s")
+    service_answers: list[Answer] = []
+    candidate_answers: list[Answer] = []
+    if plain:
+        service_answers, candidate_answers, parse_timings = parse_both(*files, plain)
+        timings.update(parse_timings)
+        say(f"parsed with both models in {parse_timings['parse_both_wall']:.1f} s")
     t0 = time.perf_counter()
-    pairs = list(zip(answers_by_model[0], answers_by_model[1], strict=True))
+    pairs = list(zip(service_answers, candidate_answers, strict=True))
     seconds = time.perf_counter() - started
     with session_scope(url) as session:
         run = store_run(

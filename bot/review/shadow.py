@@ -66,7 +66,11 @@ class ShadowDisagreement(Base):
         sa.Integer, sa.ForeignKey("shadow_runs.id", ondelete="CASCADE"), nullable=False, index=True
     )
     candidate_id = sa.Column(sa.Integer, nullable=False, index=True)
-    message_id = sa.Column(sa.Integer, nullable=True)  # the newest message with this text
+    # The newest message with this text. The row (and its copy of the text) goes when the
+    # message does: python -m bot purge deletes it after BOT_RETENTION_REVIEW_DAYS.
+    message_id = sa.Column(
+        sa.Integer, sa.ForeignKey("review_messages.id", ondelete="CASCADE"), nullable=True
+    )
     text = sa.Column(sa.Text, nullable=False)
     normalized = sa.Column(sa.String(300), nullable=False)
     count = sa.Column(sa.Integer, nullable=False)

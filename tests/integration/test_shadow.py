@@ -224,3 +224,29 @@ def test_report_page_verdict_click_and_refused_promotion(
         allow_redirects=False,
     )
     assert forged.status_code == 403
+
+
+def test_batched_parsing_gives_what_rasa_parses_one_by_one() -> None:
+    """The shadow test parses in batches through the model's graph; Rasa's own
+    ``Agent.parse_message`` must give the same intents, confidences and tasks."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.ops.evaluation import load_agent, load_examples
+    from bot.ops.shadow import answer_of, parse_batch, quiet_rasa_logs
+
+    texts = sorted({t for t, _ in load_examples(ROOT / "tests/nlu/heldout.yml")})[:60]
+    texts += ["jeg skal flytte, hvordan melder jeg flytning", "/greet", *MESSAGES]
+    quiet_rasa_logs()
+    agent = load_agent(ensure_model())
+
+    async def one_by_one() -> list:
+        return [answer_of(await agent.parse_message(t)) for t in texts]
+
+    # In a thread of its own: the module's Playwright keeps an event loop in this one.
+    with ThreadPoolExecutor(1) as thread:
+        single = thread.submit(asyncio.run, one_by_one()).result()
+    batched = [answer_of(p) for p in parse_batch(agent, texts)]
+    assert [a.key for a in batched] == [a.key for a in single]
+    assert [round(a.confidence, 4) for a in batched] == [round(a.confidence, 4) for a in single]
+    assert any(a.task for a in batched)  # the task is found, not only the intent

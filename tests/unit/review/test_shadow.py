@@ -226,3 +226,19 @@ def test_a_verdict_becomes_a_reviewed_example_and_the_gate_refuses_for_the_worse
 def test_a_verdict_on_an_unknown_disagreement_or_side_is_refused(review_url: str) -> None:
     with session_scope(review_url) as s, pytest.raises(VerdictError, match="no shadow"):
         record_verdict(s, 404, SERVICE, by="anna", now=NOW, intents=INTENTS, tasks=())
+
+
+def test_a_disagreement_goes_with_its_message_when_the_text_is_purged(review_url: str) -> None:
+    import sqlalchemy as sa
+
+    from bot.review.records import ReviewMessage
+    from bot.review.shadow import ShadowDisagreement
+
+    seed_messages(review_url, ["hvornår har I åbent"], now=NOW)
+    old, new = _versions(review_url)
+    _run(review_url, old, new, {"hvornår har i åbent": (HOURS, CONTACT)})
+    with session_scope(review_url) as s:
+        assert s.query(ShadowDisagreement).count() == 1
+        s.execute(sa.delete(ReviewMessage.__table__))  # as the purge deletes them
+    with session_scope(review_url) as s:
+        assert s.query(ShadowDisagreement).count() == 0

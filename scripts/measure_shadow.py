@@ -1,0 +1,94 @@
+"""How long the shadow test takes on a review store of 10,000 citizens' messages.
+
+Seeds a fresh review store (SQLite, in a temporary folder) with ``--messages`` messages over the
+last 14 days, drawn from the project's NLU examples and held-out set with a long-tailed
+frequency (a few questions asked very often, many asked once, as citizens do), registers the
+project's model as the version in service and a second model as the candidate, and runs
+``bot.ops.shadow.run_shadow`` as ``python -m bot shadow`` does. Prints each step's time.
+``--distinct`` makes every message a different text (the worst case: nothing to deduplicate).
+
+    .venv/bin/python scripts/measure_shadow.py [--messages 10000] [--distinct] [--candidate PATH]
+
+Without ``--candidate`` the candidate is the newest other model file in models/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _texts(count: int, distinct: bool, seed: int) -> list[str]:
+    from bot.ops.evaluation import load_examples
+
+    pool: list[str] = []
+    for path in [*sorted((ROOT / "data" / "nlu").glob("*.yml")), ROOT / "tests/nlu/heldout.yml"]:
+        pool.extend(text for text, _ in load_examples(path))
+    pool = sorted(set(pool))
+    rng = random.Random(seed)  # noqa: S311 - test data
+    rng.shuffle(pool)
+    if distinct:
+        return [f"{pool[i % len(pool)]} {i}" if i >= len(pool) else pool[i] for i in range(count)]
+    # Zipf-like: the k-th most frequent text is asked about 1/k as often as the first.
+    weights = [1 / (k + 1) for k in range(len(pool))]
+    return rng.choices(pool, weights=weights, k=count)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--distinct", action="store_true")
+    parser.add_argument("--candidate", type=Path, default=None)
+    args = parser.parse_args()
+
+    from bot.ops.training import ensure_model
+
+    service = ensure_model()
+    candidate = args.candidate or max(
+        (p for p in service.parent.glob("model-*.tar.gz") if p != service),
+        key=lambda p: p.stat().st_mtime,
+        default=None,
+    )
+    if candidate is None:
+        print("No second model in models/; give --candidate PATH", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="shadow-bench-"))
+    url = f"sqlite:///{work / 'review.db'}"
+    os.environ["BOT_REVIEW_DB_URL"] = url
+    os.environ["BOT_MODELS_DIR"] = str(service.parent)
+    from bot.ops.shadow import run_shadow
+    from bot.testkit.shadow import register_pair, seed_messages
+
+    now = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    texts = _texts(args.messages, args.distinct, seed=11)
+    seed_messages(url, texts, now=now, days=14)
+    _, candidate_id = register_pair(url, service, candidate)
+    print(f"seeded {len(texts)} messages in {time.perf_counter() - t0:.1f} s ({work})")
+    print(f"in service: {service.name}; candidate: {candidate.name}")
+
+    started = time.perf_counter()
+    cpu = time.process_time()
+    result = run_shadow(candidate_id, days=14, now=now, url=url)
+    wall = time.perf_counter() - started
+    print(
+        f"messages {result.messages}, distinct texts {result.distinct_texts}, "
+        f"disagreements {result.disagreements} texts / {result.disagreeing_messages} messages"
+    )
+    for step, seconds in result.timings.items():
+        print(f"  {step:<16} {seconds:6.1f} s")
+    print(f"shadow test: {wall:.1f} s wall, {time.process_time() - cpu:.1f} s CPU")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
