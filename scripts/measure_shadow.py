@@ -48,6 +48,12 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--distinct", action="store_true")
     parser.add_argument("--candidate", type=Path, default=None)
+    parser.add_argument(
+        "--next",
+        type=Path,
+        default=None,
+        help="then a second candidate against the same model in service (its answers cached)",
+    )
     args = parser.parse_args()
 
     from bot.ops.training import ensure_model
@@ -76,18 +82,36 @@ def main() -> int:
     print(f"seeded {len(texts)} messages in {time.perf_counter() - t0:.1f} s ({work})")
     print(f"in service: {service.name}; candidate: {candidate.name}")
 
+    _measure(run_shadow, candidate_id, now, url, "first run (nothing cached)")
+    if args.next is not None:
+        from bot.review.db import session_scope
+        from bot.review.versions import register_candidate
+
+        with session_scope(url) as session:
+            next_id = register_candidate(
+                session,
+                file_name=args.next.name,
+                data_fingerprint=args.next.name,
+                metrics=None,
+                report=None,
+                created_by="bench",
+            ).id
+        _measure(run_shadow, next_id, now, url, "next candidate (in-service answers cached)")
+    return 0
+
+
+def _measure(run_shadow: object, candidate_id: int, now: datetime, url: str, what: str) -> None:
     started = time.perf_counter()
     cpu = time.process_time()
-    result = run_shadow(candidate_id, days=14, now=now, url=url)
+    result = run_shadow(candidate_id, days=14, now=now, url=url)  # type: ignore[operator]
     wall = time.perf_counter() - started
     print(
-        f"messages {result.messages}, distinct texts {result.distinct_texts}, "
+        f"{what}: messages {result.messages}, distinct texts {result.distinct_texts}, "
         f"disagreements {result.disagreements} texts / {result.disagreeing_messages} messages"
     )
     for step, seconds in result.timings.items():
         print(f"  {step:<16} {seconds:6.1f} s")
     print(f"shadow test: {wall:.1f} s wall, {time.process_time() - cpu:.1f} s CPU")
-    return 0
 
 
 if __name__ == "__main__":

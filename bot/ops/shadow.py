@@ -124,19 +124,28 @@ def _parse_in_child(model: str, texts: list[str]) -> tuple[list[Answer], float]:
 
 
 def parse_both(
-    service: Path, candidate: Path, texts: Sequence[str]
+    service: Path, candidate: Path, service_texts: Sequence[str], texts: Sequence[str]
 ) -> tuple[list[Answer], list[Answer], dict[str, float]]:
-    """Both models' answers; the candidate is loaded and parsed in a child process at the
-    same time as the model in service here (loading a model is most of the time)."""
+    """The in-service model's answers to ``service_texts`` and the candidate's to ``texts``;
+    with both to do, the candidate is loaded and parsed in a child process at the same time
+    as the model in service here (loading a model is about half the time)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     timings: dict[str, float] = {}
+    started = time.perf_counter()
+    if not service_texts or not texts:
+        mine = parse_texts(service, service_texts) if service_texts else []
+        timings["parse_service"] = time.perf_counter() - started
+        theirs = parse_texts(candidate, texts) if texts else []
+        timings["parse_candidate"] = time.perf_counter() - started - timings["parse_service"]
+        timings["parse_both_wall"] = time.perf_counter() - started
+        return mine, theirs, timings
     spawn = multiprocessing.get_context("spawn")  # TensorFlow does not survive a fork
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
         future = pool.submit(_parse_in_child, str(candidate), list(texts))
         started = time.perf_counter()
-        mine = parse_texts(service, texts)
+        mine = parse_texts(service, service_texts)
         timings["parse_service"] = time.perf_counter() - started
         theirs, timings["parse_candidate"] = future.result()
     timings["parse_both_wall"] = time.perf_counter() - started
@@ -154,7 +163,14 @@ def run_shadow(
     """Run the shadow test of ``candidate_id`` (default: the newest candidate) against the
     version in service on the last ``days`` days (default ``BOT_SHADOW_DAYS``) and store it."""
     from bot.review.db import session_scope
-    from bot.review.shadow import recent_texts, store_run, window_start
+    from bot.review.shadow import (
+        cached_answers,
+        keep_answers,
+        recent_texts,
+        store_run,
+        text_digest,
+        window_start,
+    )
     from bot.review.versions import CANDIDATE, ModelVersion, in_service, model_file
     from bot.settings import get_settings
 
@@ -192,15 +208,26 @@ def run_shadow(
             raise ShadowError(f"the model file {path.name} is missing from the models directory")
     timings["read"] = time.perf_counter() - started
     say(f"{messages} messages, {len(texts)} distinct texts since {since:%Y-%m-%d}")
-    plain = [t.text for t in texts]
-    service_answers: list[Answer] = []
-    candidate_answers: list[Answer] = []
-    if plain:
-        service_answers, candidate_answers, parse_timings = parse_both(*files, plain)
-        timings.update(parse_timings)
-        say(f"parsed with both models in {parse_timings['parse_both_wall']:.1f} s")
+    digests = [text_digest(t.normalized) for t in texts]
+    with session_scope(url) as session:
+        known = cached_answers(session, files[0].name)
+        known_new = cached_answers(session, files[1].name)
+    todo = [t.text for t, d in zip(texts, digests, strict=True) if d not in known]
+    todo_new = [t.text for t, d in zip(texts, digests, strict=True) if d not in known_new]
+    say(
+        f"to parse: {len(todo)} texts with the model in service ({len(texts) - len(todo)} "
+        f"known), {len(todo_new)} with the candidate"
+    )
+    parsed, parsed_new, parse_timings = parse_both(*files, todo, todo_new)
+    timings.update(parse_timings)
+    say(f"parsed in {parse_timings['parse_both_wall']:.1f} s")
+    for cache, parsed_texts, answers in ((known, todo, parsed), (known_new, todo_new, parsed_new)):
+        by_text = dict(zip(parsed_texts, answers, strict=True))
+        for t, d in zip(texts, digests, strict=True):
+            if d not in cache:
+                cache[d] = by_text[t.text]
     t0 = time.perf_counter()
-    pairs = list(zip(service_answers, candidate_answers, strict=True))
+    pairs = [(known[d], known_new[d]) for d in digests]
     seconds = time.perf_counter() - started
     with session_scope(url) as session:
         run = store_run(
@@ -218,6 +245,9 @@ def run_shadow(
         from bot.review.shadow import disagreements
 
         rows = disagreements(session, run.id)
+        window = set(digests)
+        for file, cache in ((files[0], known), (files[1], known_new)):
+            keep_answers(session, file.name, {d: a for d, a in cache.items() if d in window})
         result_rows = (len(rows), run.disagreeing_messages, run.id)
     timings["store"] = time.perf_counter() - t0
     return ShadowResult(

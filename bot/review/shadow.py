@@ -529,3 +529,48 @@ def report(session: Session, candidate_id: int) -> dict | None:
             "notes": verdict_gate.notes,
         },
     }
+
+
+# -- answers cache -------------------------------------------------------------------
+
+
+class ShadowAnswer(Base):
+    """A model's answer to a message text, kept so the next shadow test need not parse it
+    again (the model in service is the same for many candidates, and a promoted candidate's
+    answers are there already). No text: a digest of the normalized text. Only the texts of
+    the latest run's window are kept per model."""
+
+    __tablename__ = "shadow_answers"
+    __table_args__ = (sa.UniqueConstraint("model_file", "digest", name="uq_shadow_answer"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    model_file = sa.Column(sa.String(255), nullable=False, index=True)
+    digest = sa.Column(sa.String(32), nullable=False)
+    intent = sa.Column(sa.String(64), nullable=False)
+    task = sa.Column(sa.String(64))
+    confidence = sa.Column(sa.Float, nullable=False)
+
+
+def text_digest(normalized: str) -> str:
+    """The cache key of a normalized text."""
+    import hashlib
+
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:32]
+
+
+def cached_answers(session: Session, model_file: str) -> dict[str, Answer]:
+    """A model's cached answers by text digest."""
+    rows = session.scalars(sa.select(ShadowAnswer).where(ShadowAnswer.model_file == model_file))
+    return {r.digest: Answer(r.intent, r.task, r.confidence) for r in rows}
+
+
+def keep_answers(session: Session, model_file: str, answers: dict[str, Answer]) -> None:
+    """Make ``answers`` (digest → answer) the model's whole cache."""
+    session.execute(sa.delete(ShadowAnswer).where(ShadowAnswer.model_file == model_file))
+    session.add_all(
+        ShadowAnswer(
+            model_file=model_file, digest=d, intent=a.intent, task=a.task, confidence=a.confidence
+        )
+        for d, a in answers.items()
+    )
+    session.flush()

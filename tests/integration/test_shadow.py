@@ -135,6 +135,16 @@ def test_cli_report_verdict_and_the_gate(store: Store) -> None:
         assert f"({unreviewed} uenighed" in refused.stdout
     with review_db.session_scope(store.url) as s:
         assert in_service(s).id == store.service_id  # type: ignore[union-attr]
+    # Run again (as after the next retrain): nothing is parsed again (both models' answers are
+    # cached), and the verdict carries over to the new run, so the gate still refuses.
+    again = store.cli("shadow", str(store.candidate_id), "--json")
+    assert again.returncode == 0, again.stderr
+    assert "to parse: 0 texts with the model in service (3 known), 0 with the candidate" in (
+        again.stderr
+    )
+    rerun = json.loads(again.stdout)
+    assert rerun["run_id"] != report["run_id"]
+    assert rerun["gate"]["refusals"] and rerun["gate"]["unreviewed"] == unreviewed
     bad = store.cli("shadow-verdict", "99999", "service")
     assert bad.returncode == 2 and "no shadow disagreement 99999" in bad.stderr
     missing = store.cli("shadow", "424242")

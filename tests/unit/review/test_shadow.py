@@ -242,3 +242,16 @@ def test_a_disagreement_goes_with_its_message_when_the_text_is_purged(review_url
         s.execute(sa.delete(ReviewMessage.__table__))  # as the purge deletes them
     with session_scope(review_url) as s:
         assert s.query(ShadowDisagreement).count() == 0
+
+
+def test_the_answers_cache_keeps_only_the_window_and_no_text(review_url: str) -> None:
+    from bot.review.shadow import ShadowAnswer, cached_answers, keep_answers, text_digest
+
+    with session_scope(review_url) as s:
+        keep_answers(s, "m.tar.gz", {text_digest("a"): HOURS, text_digest("b"): CONTACT})
+        keep_answers(s, "m.tar.gz", {text_digest("b"): CONTACT})
+        keep_answers(s, "other.tar.gz", {text_digest("a"): MOVING})
+    with session_scope(review_url) as s:
+        assert cached_answers(s, "m.tar.gz") == {text_digest("b"): CONTACT}
+        assert cached_answers(s, "other.tar.gz") == {text_digest("a"): MOVING}
+        assert all(len(r.digest) == 32 and r.digest != "a" for r in s.query(ShadowAnswer))
