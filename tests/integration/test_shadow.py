@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, sync_playwright
 
 from bot.ops.runner import ROOT, Service, base_env, free_port
@@ -204,6 +205,12 @@ def test_report_page_verdict_click_and_refused_promotion(
         assert heading.bounding_box()["y"] < figures.bounding_box()["y"]  # type: ignore[index]
         change = page.get_by_role("heading", name="5 beskeder: Åbningstider →")
         assert change.is_visible()
+        violations = [
+            v
+            for v in Axe().run(page).response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert violations == [], violations
         page.screenshot(path=str(ARTIFACTS / "shadow-report.png"), full_page=True)
 
         # One click: the model in service is right about "hvad er jeres telefonnummer".
