@@ -48,7 +48,7 @@ test-unit: setup ## Unit tests (no servers)
 test-integration: train ## Integration tests against the real Rasa server and action server
 	$(PY) -m pytest tests/integration -q
 
-nlu-eval: train ## Held-out NLU evaluation of both pipelines (writes docs/nlu-evaluation.md)
+nlu-eval: train ## NLU pipelines compared: held-out figures, entities, train time, CPU, size (docs/nlu-evaluation.md)
 	$(PY) scripts/compare_pipelines.py
 
 benchmark-chat: train ## Chat benchmark, stock Rasa vs ours (ARGS="--quick", docs/benchmark-chat.md)
