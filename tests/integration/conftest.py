@@ -13,10 +13,23 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import Browser, sync_playwright
 
 from bot.ops.runner import StackConfig, isolated_stack, running_stack
 from bot.ops.training import ensure_model
 from bot.testkit.senders import new_sender as random_sender
+
+# Debian's chromium (apt); Playwright's own browser downloads are not possible here.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # Monday 23 November 2026, 10:00 in Copenhagen: Borgerservice is open (frozen for the tests).
 FROZEN_NOW = "2026-11-23T10:00:00+01:00"
@@ -74,6 +87,18 @@ def texts(messages: list[dict]) -> str:
 
 def buttons(messages: list[dict]) -> list[dict]:
     return [b for m in messages for b in m.get("buttons", [])]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium through Playwright, one per test module."""
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
 
 
 @pytest.fixture(scope="session")

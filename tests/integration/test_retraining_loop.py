@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from bot.ops.runner import ROOT
 from bot.testkit.project import ProjectRun, copy_project, running_project
@@ -33,8 +33,6 @@ from tests.integration.conftest import FROZEN_NOW, texts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts"
 
 # Misunderstood by the model in service (a fallback or another topic); a question about reading
@@ -75,17 +73,6 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProjectRun]:
         )
         assert created.returncode == 0, created.stderr
         yield run
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
 
 
 @pytest.fixture(scope="module")

@@ -19,14 +19,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from bot.analytics.formats import percent
 from bot.dialogue.topics import get_registry
@@ -52,8 +51,6 @@ QUESTION = "hvornår har borgerservice åbent?"
 WEBTEAM = ("webteam.anna", "korrekt hest batteri 42")
 STAFF = ("staff.bo", "korrekt hest batteri 43")
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 
 
 def review_db(assistant: Assistant) -> Path:
@@ -475,17 +472,6 @@ def test_purge_deletes_review_text_after_its_retention(
 
 
 # -- a real browser ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
 
 
 @pytest.mark.parametrize(("width", "suffix"), [(1280, ""), (390, "-phone")])

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from bot.ops.runner import ROOT, Service, base_env, free_port
 from bot.ops.training import ensure_model
@@ -39,8 +39,6 @@ HOURS = "hvornår har borgerservice åbent?"
 MESSAGES = [HOURS] * 5 + ["hvad er jeres telefonnummer"] * 2 + ["hej", "Knap: Nej"]
 WEBTEAM = ("webteam.shadow", "korrekt hest batteri 44")
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 
 
 @dataclass
@@ -171,17 +169,6 @@ def web(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     finally:
         service.stop()
         service.close_log()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
 
 
 def test_report_page_verdict_click_and_refused_promotion(
