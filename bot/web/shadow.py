@@ -13,12 +13,14 @@ test itself runs with ``python -m bot shadow`` (docs/retraining.md).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
+from bot.analytics.formats import percent
 from bot.knowledge.profile import get_profile
 from bot.review.db import session_scope
 from bot.review.domain import domain_intents
@@ -44,7 +46,13 @@ def _data(url: str, version_id: int) -> dict[str, Any] | None:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f} %"
+    return "–" if value is None else percent(value, 0)
+
+
+def _since(report_data: dict[str, Any] | None) -> datetime | None:
+    """The start of the run's window as a datetime, for the staff date format."""
+    raw = (report_data or {}).get("since")
+    return datetime.fromisoformat(raw) if isinstance(raw, str) else None
 
 
 async def _page(
@@ -71,6 +79,7 @@ async def _page(
         session=session,
         user=user,
         pct=_pct,
+        since=_since(data["report"]),
         messages_word=messages_word,
         error=error,
         done=done,

@@ -192,6 +192,13 @@ def test_report_page_verdict_click_and_refused_promotion(
         assert heading.bounding_box()["y"] < figures.bounding_box()["y"]  # type: ignore[index]
         change = page.get_by_role("heading", name="5 beskeder: Åbningstider →")
         assert change.is_visible()
+        # A fallback has no confidence of its own (Rasa gives it the threshold): no "70 %".
+        opening = page.locator("tr", has_text="hvornår har borgerservice åbent")
+        assert "for usikker" in opening.inner_text()
+        assert "70 %" not in opening.inner_text()
+        # Dates in the staff format, never ISO.
+        figures_text = page.locator("main").inner_text()
+        assert "Beskeder læst:" in figures_text and "2026-" not in figures_text
         violations = [
             v
             for v in Axe().run(page).response["violations"]
