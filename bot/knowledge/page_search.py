@@ -1,0 +1,278 @@
+"""Ranking the page catalogue against a citizen's question (issue 23).
+
+Two scores per page, both from the catalogue alone (title, description, keywords and the words
+of the URL's path), combined half and half:
+
+- **characters**: TF-IDF over character n-grams (``char_wb``, 3-5) of the folded text, cosine
+  similarity. Shared n-grams find a compound's parts ("skraldespanden" ~ "skraldespand",
+  "p-licens" ~ "parkeringslicens") and survive most typos.
+- **words**: the share of the question's content words (weighted by IDF) that match a word of
+  the page, where a word matches exactly (1.0), as a compound part: one word starts or ends
+  with the other, at least 4 letters (0.7), or with a typo: rapidfuzz ratio >= 85 (0.8). Words
+  are lemmatised with spaCy's Danish lookup table (spacy-lookups-data: "rotter" -> "rotte",
+  "gået" -> "gå") and stripped of common Danish endings.
+
+Folding makes "å"/"aa", "ø"/"oe"/"o" and "æ"/"ae" the same letters. A page is offered only
+when the combined score reaches ``THRESHOLD`` and at least one content word of the question
+matched the page (character overlap alone never offers a page); at most three pages, and only
+those within ``RELATIVE_CUTOFF`` of the best. How the threshold was chosen and how to tune it:
+docs/knowledge-pages.md.
+
+The index is built lazily, once per catalogue (the lemma table is read then, ~0.7 s, and only
+the lemmas of the catalogue's own words are kept).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from bot.knowledge.matching import fold
+from bot.knowledge.pages import Page, PageCatalogue
+
+THRESHOLD = 0.30
+RELATIVE_CUTOFF = 0.6
+MAX_RESULTS = 3
+CHAR_WEIGHT = 0.5
+
+EXACT, TYPO, PART = 1.0, 0.8, 0.7
+PART_MIN_CHARS = 4
+TYPO_MIN_CHARS = 4
+TYPO_MIN_RATIO = 85.0
+UNKNOWN_WORD_WEIGHT = 1.0  # a word found on no page counts as an average word
+
+_WORD = re.compile(r"[a-z0-9]+")
+_SKELETON = (("aa", "a"), ("oe", "o"), ("ae", "a"))
+# Danish endings (the Snowball stemmer's main suffixes), longest first; a stem keeps 3 letters.
+_ENDINGS = tuple(
+    sorted(
+        "erendes erende ernes erens erede endes heden ethed erne eren ende enes eres ered "
+        "hed ene ere ens ers ets ede er en et es e s".split(),
+        key=len,
+        reverse=True,
+    )
+)
+
+# Function words of questions, Danish and English (any spelling: they are compared as
+# skeletons), and words that say nothing about which page: verbs of asking and getting, and the
+# municipality and the country, which every page is about. A word that could name a municipal
+# matter does not belong here.
+_STOPWORDS = """
+    af alle alt andet andre at bare blev blive bliver da de dem den denne der deres det dette
+    dig din dine du efter eller en end er et for fra faa faar gaar gjorde gor gore godt ha
+    han hans har have havde hej hende hendes her hos hun hvad hvem hvilke hvilken hvis hvor
+    hvordan hvorfor hvornaar i ikke ind ja jeg jer jo kan kommer kunne lige maa man mange med
+    meget men mig min mine mit mod naar nej nogen noget nogle nu og ogsaa om op os paa sa
+    sig sin sine sit skal skulle som saa til tak ud under var vi vil ville vor vores vaere
+    vaeret hvorn
+    a about am an and any are as at be but by can could do does for from get got have how i
+    if in is it me my of on or please so the their there this to was we what when where which
+    who why will with would you your
+    købe køb bestille bestil søge søg finde find vide sige lave gerne hjælpe
+    kommune kommunen tårnby danmark dansk borger borgere
+    """.split()
+
+
+@dataclass(frozen=True)
+class PageHit:
+    """A page offered for a question, with its combined score and the two parts of it."""
+
+    page: Page
+    score: float
+    word_score: float
+    char_score: float
+
+
+def _skeleton(text: str) -> str:
+    """Folded text (lower case, æ/ø/å as ae/oe/aa, no accents) with aa, oe and ae reduced to
+    a, o and a, so "tømning", "toemning" and "tomning" are spelled alike."""
+    text = fold(text)
+    for double, single in _SKELETON:
+        text = text.replace(double, single)
+    return text
+
+
+skeleton = _skeleton
+STOPWORDS = frozenset(_skeleton(w) for w in _STOPWORDS)
+
+
+def stem(word: str) -> str:
+    """``word`` (already a skeleton) without common Danish endings, keeping 3 letters. Endings
+    are removed twice, so that a form and its inflection meet ("licensen" -> "licens" -> "lic",
+    as "licens" -> "lic")."""
+    for _ in range(2):
+        for ending in _ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                word = word[: -len(ending)]
+                break
+    return word
+
+
+def _raw_words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def _url_words(url: str) -> str:
+    path = url.split("://", 1)[-1].split("?", 1)[0]
+    parts = path.split("/")[1:]  # the path only: the host is on every page
+    return " ".join(re.sub(r"[-_,.]+", " ", p) for p in parts)
+
+
+def _page_text(page: Page) -> str:
+    # The title twice: it says what the page is about in the site's own words.
+    return " ".join(
+        [page.title, page.title, page.description, " ".join(page.keywords), _url_words(page.url)]
+    )
+
+
+@lru_cache(maxsize=1)
+def _lemma_table_path() -> Path | None:
+    try:
+        import spacy_lookups_data
+    except ImportError:  # pragma: no cover - installed with the project
+        return None
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "da_lemma_lookup.json.gz"
+    return path if path.exists() else None
+
+
+def _read_lemmas(wanted: set[str]) -> dict[str, str]:
+    """Form -> lemma from spaCy's Danish lookup table, kept only where the lemma's skeleton is
+    one of ``wanted`` (the catalogue's words): other lemmas could never match a page."""
+    path = _lemma_table_path()
+    if path is None:
+        return {}
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        table: dict[str, str] = json.load(fh)
+    kept: dict[str, str] = {}
+    for form, lemma in table.items():
+        if form != lemma and skeleton(lemma) in wanted:
+            kept[form] = lemma
+    return kept
+
+
+class PageIndex:
+    """The ranking's index of one catalogue; build with :func:`get_index`."""
+
+    def __init__(self, catalogue: PageCatalogue) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.catalogue = catalogue
+        self.pages = catalogue.pages
+        texts = [_page_text(p) for p in self.pages]
+        wanted = {skeleton(w) for t in texts for w in _raw_words(t)}
+        self._lemmas = _read_lemmas(wanted)
+        self._vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, preprocessor=skeleton
+        )
+        self._matrix = self._vectorizer.fit_transform(texts)
+        self._page_words: list[frozenset[str]] = [frozenset(self.words(t)) for t in texts]
+        vocabulary = set().union(*self._page_words) if self._page_words else set()
+        n = len(self.pages)
+        self._idf = {
+            w: math.log((1 + n) / (1 + sum(w in pw for pw in self._page_words))) + 1
+            for w in vocabulary
+        }
+        self._vocabulary = sorted(vocabulary)
+        self._mean_idf = sum(self._idf.values()) / len(self._idf) if self._idf else 1.0
+
+    def words(self, text: str) -> list[str]:
+        """Content words of ``text``: lemmatised, folded to skeletons, stemmed, no stopwords."""
+        result = []
+        for raw in _raw_words(text):
+            lemma = self._lemmas.get(raw, raw)
+            word = skeleton(lemma)
+            if word in STOPWORDS or skeleton(raw) in STOPWORDS or len(word) < 2:
+                continue
+            result.append(stem(word))
+        return result
+
+    def _match(self, word: str, candidates: frozenset[str] | list[str]) -> tuple[float, str]:
+        """The best match of ``word`` among ``candidates``: (strength, matched word)."""
+        from rapidfuzz import fuzz
+
+        best, found = 0.0, ""
+        if word in candidates:
+            return EXACT, word
+        for other in candidates:
+            short, long_ = (word, other) if len(word) <= len(other) else (other, word)
+            if len(short) >= TYPO_MIN_CHARS and fuzz.ratio(word, other) >= TYPO_MIN_RATIO:
+                strength = TYPO
+            elif len(short) >= PART_MIN_CHARS and (
+                long_.startswith(short) or long_.endswith(short)
+            ):
+                strength = PART
+            else:
+                continue
+            if strength > best:
+                best, found = strength, other
+        return best, found
+
+    def search(self, question: str, language: str = "da") -> list[PageHit]:
+        """Up to three pages for ``question``, best first; empty when none scores high enough.
+
+        Danish questions get Danish pages. English questions get every page, English ones
+        first on equal scores (a Danish page is marked "(page in Danish)" by the reply)."""
+        hits = self.rank(question, language)
+        if not hits or hits[0].score < THRESHOLD:
+            return []
+        floor = max(THRESHOLD, RELATIVE_CUTOFF * hits[0].score)
+        return [h for h in hits if h.score >= floor][:MAX_RESULTS]
+
+    def rank(self, question: str, language: str = "da") -> list[PageHit]:
+        """Every page with a word of the question, best first, with no threshold (for the
+        search, tuning and the docs)."""
+        query_words = list(dict.fromkeys(self.words(question)))
+        if not self.pages or not query_words:
+            return []
+        # Each question word's weight: the IDF of what it matches in the catalogue.
+        weights: dict[str, float] = {}
+        for w in query_words:
+            strength, matched = self._match(w, self._vocabulary)
+            weights[w] = self._idf[matched] if strength else UNKNOWN_WORD_WEIGHT * self._mean_idf
+        total = sum(weights.values())
+        char_scores = self._char_scores(question)
+        hits: list[PageHit] = []
+        for i, page in enumerate(self.pages):
+            if language == "da" and page.language != "da":
+                continue
+            matched = sum(self._match(w, self._page_words[i])[0] * weights[w] for w in query_words)
+            if matched == 0:
+                continue  # no word of the question on the page: characters alone are not enough
+            word_score = matched / total
+            char_score = float(char_scores[i])
+            score = (1 - CHAR_WEIGHT) * word_score + CHAR_WEIGHT * char_score
+            hits.append(PageHit(page, round(score, 4), round(word_score, 4), round(char_score, 4)))
+        hits.sort(key=lambda h: (-h.score, h.page.language != language))
+        return hits
+
+    def _char_scores(self, question: str) -> Any:
+        vector = self._vectorizer.transform([question])
+        return (self._matrix @ vector.T).toarray().ravel()
+
+
+_lock = threading.Lock()
+_indexes: dict[tuple[str, int], PageIndex] = {}
+
+
+def get_index(catalogue: PageCatalogue) -> PageIndex:
+    """The index of ``catalogue``, built on first use and kept while the catalogue is the same
+    object (:func:`bot.knowledge.pages.get_catalogue` gives a new one when the file changes)."""
+    key = (str(catalogue.path), id(catalogue))
+    with _lock:
+        index = _indexes.get(key)
+        if index is None or index.catalogue is not catalogue:
+            _indexes.clear()  # one catalogue is served at a time; drop the old index
+            index = _indexes[key] = PageIndex(catalogue)
+        return index
+
+
+def search_pages(catalogue: PageCatalogue, question: str, language: str = "da") -> list[PageHit]:
+    """Up to three pages of ``catalogue`` for ``question``; empty when none scores high enough."""
+    return get_index(catalogue).search(question, language)
