@@ -164,9 +164,12 @@ def test_danish_questions_get_danish_pages_english_may_get_english(
 
 
 def test_the_index_is_built_once_per_catalogue(catalogue: PageCatalogue) -> None:
-    assert get_index(catalogue) is get_index(catalogue)
-    other = load_catalogue_file(catalogue.path)
-    assert get_index(other) is not get_index(catalogue) or get_index(other).catalogue is other
+    first = get_index(catalogue)
+    assert get_index(catalogue) is first
+    reread = load_catalogue_file(catalogue.path)  # what get_catalogue gives after a change
+    second = get_index(reread)
+    assert second is not first
+    assert second.catalogue is reread
 
 
 def test_importing_the_search_loads_nothing_heavy() -> None:
