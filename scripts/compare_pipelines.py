@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.ops.evaluation import Prediction, Report
-from bot.ops.runner import base_env, rasa_executable
-from bot.ops.training import ROOT, model_path, write_generated_data
+from bot.ops.runner import base_env
+from bot.ops.training import ROOT, model_path, train_command, write_generated_data
 
 # (key, label, config), in the order they are trained: slow and fast pipelines interleaved, so a
 # burst of load from other work on the machine does not fall on one kind only.
@@ -72,21 +72,7 @@ def _train(config: str, target: Path, log: Path) -> dict:
         env = base_env({"RASA_CACHE_DIRECTORY": cache})
         before, start = _load1(), time.perf_counter()
         done = subprocess.run(
-            [
-                rasa_executable(),
-                "train",
-                "--config",
-                config,
-                "--domain",
-                "domain.yml",
-                "--data",
-                "data",
-                str(generated.relative_to(ROOT)),
-                "--out",
-                str(target.parent),
-                "--fixed-model-name",
-                target.name.removesuffix(".tar.gz"),
-            ],
+            train_command(ROOT, config, generated, target),
             cwd=ROOT,
             env=env,
             stdout=out,

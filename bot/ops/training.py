@@ -105,23 +105,26 @@ def ensure_model(
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [
-            rasa_executable(),
-            "train",
-            "--config",
-            config,
-            "--domain",
-            "domain.yml",
-            "--data",
-            "data",
-            str(generated.relative_to(root)),
-            "--out",
-            str(target.parent),
-            "--fixed-model-name",
-            target.name.removesuffix(".tar.gz"),
-        ],
-        cwd=root,
-        env=base_env(),
-        check=True,
+        train_command(root, config, generated, target), cwd=root, env=base_env(), check=True
     )
     return target
+
+
+def train_command(root: Path, config: str, generated: Path, target: Path) -> list[str]:
+    """The ``rasa train`` command line that trains ``config`` on the project's data and the
+    generated data into ``target`` (run it with ``cwd=root``)."""
+    return [
+        rasa_executable(),
+        "train",
+        "--config",
+        config,
+        "--domain",
+        "domain.yml",
+        "--data",
+        "data",
+        str(generated.relative_to(root)),
+        "--out",
+        str(target.parent),
+        "--fixed-model-name",
+        target.name.removesuffix(".tar.gz"),
+    ]
