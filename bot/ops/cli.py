@@ -208,37 +208,21 @@ def cmd_events(args: argparse.Namespace) -> int:
     return run(health_port=args.health_port)
 
 
-def _read_new_password(from_stdin: bool) -> str | None:
-    """The new password from one stdin line, or typed twice at a prompt; None on mismatch."""
-    import getpass
-
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    if not sys.stdin.isatty():
-        raise ValueError("no terminal to ask for the password on; use --password-stdin")
-    first = getpass.getpass("Password: ")
-    second = getpass.getpass("Repeat the password: ")
-    return first if first == second else None
-
-
 def cmd_create_user(args: argparse.Namespace) -> int:
     """Create a staff user in the statistics database."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.analytics.db import session_scope
+    from bot.ops.cli_users import new_password
     from bot.web.auth import UserError, create_user, validate_new_user
 
     try:
         validate_new_user(args.username, "x" * 12, args.role)  # fail before asking
-        password = _read_new_password(args.password_stdin)
-    except (UserError, ValueError) as exc:
+    except UserError as exc:
         print(f"Cannot create user: {exc}", file=sys.stderr)
         return 2
-    except (EOFError, KeyboardInterrupt):
-        print("\nCannot create user: no password given", file=sys.stderr)
-        return 2
+    password = new_password(args.password_stdin, "Cannot create user")
     if password is None:
-        print("Cannot create user: the two passwords differ", file=sys.stderr)
         return 2
     try:
         with session_scope() as session:

@@ -70,20 +70,40 @@ def cmd_delete_user(args: argparse.Namespace) -> int:
     return _run(action, "Cannot delete user")
 
 
+def read_new_password(from_stdin: bool) -> str | None:
+    """The new password from one stdin line, or typed twice at a prompt; None on mismatch."""
+    import getpass
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ValueError("no terminal to ask for the password on; use --password-stdin")
+    first = getpass.getpass("Password: ")
+    second = getpass.getpass("Repeat the password: ")
+    return first if first == second else None
+
+
+def new_password(from_stdin: bool, failure: str) -> str | None:
+    """The new password, or None after saying why not on stderr, each line led by ``failure``
+    ("Cannot create user"): no terminal, no input, or two different passwords typed."""
+    try:
+        password = read_new_password(from_stdin)
+    except ValueError as exc:
+        print(f"{failure}: {exc}", file=sys.stderr)
+        return None
+    except (EOFError, KeyboardInterrupt):
+        print(f"\n{failure}: no password given", file=sys.stderr)
+        return None
+    if password is None:
+        print(f"{failure}: the two passwords differ", file=sys.stderr)
+    return password
+
+
 def cmd_reset_password(args: argparse.Namespace) -> int:
-    from bot.ops.cli import _read_new_password
     from bot.web.auth import reset_password
 
-    try:
-        password = _read_new_password(args.password_stdin)
-    except ValueError as exc:
-        print(f"Cannot reset the password: {exc}", file=sys.stderr)
-        return 2
-    except (EOFError, KeyboardInterrupt):
-        print("\nCannot reset the password: no password given", file=sys.stderr)
-        return 2
+    password = new_password(args.password_stdin, "Cannot reset the password")
     if password is None:
-        print("Cannot reset the password: the two passwords differ", file=sys.stderr)
         return 2
 
     def action(session: Any) -> str:
