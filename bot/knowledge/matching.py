@@ -103,10 +103,15 @@ def best_match(items: Iterable[T], text: str, names: Callable[[T], list[str]]) -
 
 
 def match_task(profile: Profile, text: str | None) -> SelfServiceTask | None:
-    """The self-service task named in ``text`` (by id, name or synonym), if any."""
+    """The self-service task named in ``text`` (by id, name or synonym, Danish or English),
+    if any."""
     if not text:
         return None
-    return best_match(profile.self_service, text, lambda t: [t.name, *t.synonyms])
+    return best_match(
+        profile.self_service,
+        text,
+        lambda t: [t.name, *t.synonyms, *([t.name_en] if t.name_en else []), *t.synonyms_en],
+    )
 
 
 def match_place(profile: Profile, text: str | None) -> Place | None:

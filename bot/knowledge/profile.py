@@ -185,6 +185,8 @@ class SelfServiceTask(_Model):
     name: str
     name_en: str | None = None
     synonyms: list[str] = Field(..., min_items=1)
+    # Words English-speaking citizens use for it ("change my address").
+    synonyms_en: list[str] = []
     area: str  # KOMHEN-style area, e.g. "Folkeregister"
     kind: Literal["self_service", "in_person_booking", "information"]
     text: str = Field(..., min_length=1)

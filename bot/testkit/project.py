@@ -59,25 +59,6 @@ def copy_project(dest: Path, root: Path = ROOT, models: bool = True) -> Path:
     return dest
 
 
-def set_training_epochs(project: Path, epochs: int) -> None:
-    """Train ``project`` (a copy) with ``epochs`` DIET epochs instead of the config's.
-
-    For tests whose models are measured for their mechanics (a retrain's report, a model that
-    must only be worse), not their quality: training time is nearly proportional to epochs.
-    Only the copy's ``config.yml`` changes, so its models get their own fingerprints.
-    """
-    import yaml
-
-    path = project / "config.yml"
-    config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    diet = [c for c in config["pipeline"] if c.get("name") == "DIETClassifier"]
-    if not diet:
-        raise ValueError(f"{path}: pipeline has no DIETClassifier")
-    for component in diet:
-        component["epochs"] = epochs
-    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
-
-
 @dataclass
 class ProjectRun:
     """``python -m bot run --state-dir`` of a project copy, and its ports and environment."""

@@ -42,7 +42,7 @@ pytestmark = pytest.mark.integration
 
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 QUESTIONS = ("hvornår har borgerservice åbent?", "hvad kan 1881 hjælpe med?", "tak")
-FALLBACK = "kan du bage en kage"
+FALLBACK = "min kat er syg"
 CPR = "230687-4711"  # synthetic
 RABBITMQ_DATA = Path("/var/lib/rabbitmq/mnesia")
 

@@ -30,7 +30,7 @@ from bot.ops.serving import data_fingerprint_of, heldout_metrics_cached
 from bot.ops.training import ensure_model
 from bot.review import db as review_db
 from bot.review.versions import in_service, register_candidate
-from bot.testkit.project import copy_project, set_training_epochs
+from bot.testkit.project import copy_project
 from bot.testkit.senders import stored_sender
 from bot.testkit.staff import create_staff_user, form_token, login
 from tests.integration.conftest import FROZEN_NOW, Assistant, new_sender, texts
@@ -84,8 +84,6 @@ def baseline() -> Path:
 def worse_model(tmp_path_factory: pytest.TempPathFactory, baseline: Path) -> Path:
     copy = copy_project(tmp_path_factory.mktemp("shuffled-project"), models=False)
     shuffle_labels(copy)
-    # It need only be worse: 10 DIET epochs instead of 100 (about a minute, not ten).
-    set_training_epochs(copy, 10)
     # Trained into the project's models folder, cached by fingerprint.
     return ensure_model(root=copy, models=baseline.parent)
 

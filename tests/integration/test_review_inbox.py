@@ -4,11 +4,10 @@ running assistant (shared Tårnby stack) make review items in its review store
 export is valid training data (``scripts/validate_data.py`` on a project copy); a CPR number
 typed in a conversation is nowhere in the store; staff and anonymous visitors get nothing.
 
-The messages were chosen against the baseline model (``python -m bot train``): "kan du bage en
-kage" and "skal jeg betale" fall back; some of "er det gratis", "er der kø", "jeg har et
-spørgsmål om min sag" and "det virker ikke" are predicted with a confidence between the
-fallback threshold (0.7) and the stack's BOT_REVIEW_LOW_CONFIDENCE (0.995, see conftest.py:
-DIET's confidences are peaked, and the default 0.85 leaves the band nearly empty).
+The messages were chosen against the baseline model (``python -m bot train``): "min kat er
+syg" and "telefonbog" fall back; some of "er det gratis", "er der kø", "jeg har et spørgsmål
+om min sag" and "det virker ikke" are predicted with a confidence between the fallback
+threshold (config.yml) and the stack's BOT_REVIEW_LOW_CONFIDENCE (0.995, see conftest.py).
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from playwright.sync_api import Browser, expect
 
 from bot.analytics.formats import percent
 from bot.dialogue.topics import get_registry
+from bot.ops.compare import fallback_threshold
 from bot.ops.runner import ROOT, base_env
 from bot.settings import TIMEZONE
 from bot.testkit.project import copy_project
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.integration
 
 CPR = "230687-4711"  # a synthetic CPR number (valid date)
 CPR_PARTS = ("230687", "4711", "2306874711")
-FALLBACKS = ("kan du bage en kage", "skal jeg betale")
+FALLBACKS = ("min kat er syg", "telefonbog")
 LOW_CONFIDENCE = (
     "er det gratis",
     "er der kø",
@@ -48,6 +48,7 @@ LOW_CONFIDENCE = (
     "det virker ikke",
 )
 QUESTION = "hvornår har borgerservice åbent?"
+THRESHOLD = fallback_threshold(ROOT / "config.yml")
 WEBTEAM = ("webteam.anna", "korrekt hest batteri 42")
 STAFF = ("staff.bo", "korrekt hest batteri 43")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -101,7 +102,7 @@ def conversations(taarnby: Assistant) -> dict[str, str]:
     (no,) = [b for b in buttons(reply) if b["title"] == "Nej"]
     taarnby.ask(no["payload"], senders["nej"])
     taarnby.ask(f"mit cpr er {CPR} hvad med min mor", senders["cpr"])
-    taarnby.ask("kan du bage en kage", senders["cpr"])
+    taarnby.ask("min kat er syg", senders["cpr"])
     taarnby.ask("hvornår har rådhuset åbent", senders["fine"])
     taarnby.ask("tak", senders["fine"])
     return senders
@@ -115,13 +116,14 @@ def test_conversations_make_items_with_the_right_reasons(
     # The greeting before them may be a low-confidence item of its own (see the module doc).
     fallbacks = {t: v[1:3] for t, v in by_sender["fallback"].items() if v[1] == "fallback"}
     assert fallbacks == {text: ("fallback", "nlu_fallback") for text in FALLBACKS}, found
-    pung = by_sender["fallback"]["kan du bage en kage"]
-    assert pung[3] == pytest.approx(0.7) and pung[4]  # runner-up from DIET's ranking
+    pung = by_sender["fallback"]["min kat er syg"]
+    # A fallback's confidence is the threshold; the runner-up is the classifier's best intent.
+    assert pung[3] == pytest.approx(THRESHOLD) and pung[4]
     assert by_sender["nej"] and next(iter(by_sender["nej"].items()))[1][1] == "not_helped"
     assert list(by_sender["nej"]) == [QUESTION]
     low = {t: v for t, v in by_sender["low"].items() if v[1] == "low_confidence"}
     assert low, by_sender["low"]
-    assert all(0.7 <= v[3] < float(REVIEW_LOW_CONFIDENCE) for v in low.values())
+    assert all(THRESHOLD <= v[3] < float(REVIEW_LOW_CONFIDENCE) for v in low.values())
     assert by_sender["fine"] == {} or all(v[1] == "sample" for v in by_sender["fine"].values())
 
     # Only conversations with an item are kept; a kept one has all its messages, in order.
@@ -135,7 +137,7 @@ def test_conversations_make_items_with_the_right_reasons(
         conversation_id,
     )
     assert messages[0] == ("user", "hej")
-    assert ("user", "kan du bage en kage") in messages
+    assert ("user", "min kat er syg") in messages
     assert any(role == "bot" for role, _ in messages)
 
 
@@ -223,11 +225,11 @@ def test_annotating_in_the_web_app_writes_valid_training_data(
     found = wait_for_items(taarnby, set(conversations.values()), 6)
     inbox = webteam.get(base + "/webteam/inbox?grund=fallback", timeout=30)
     assert inbox.status_code == 200
-    assert "Ikke forstået" in inbox.text and "kan du bage en kage" in inbox.text
-    # Two citizens wrote "kan du bage en kage": one line, with its count.
-    assert re.search(r"kan du bage en kage</a>\s*<span class=\"count\"[^>]*>\d+ ×", inbox.text)
+    assert "Ikke forstået" in inbox.text and "min kat er syg" in inbox.text
+    # Two citizens wrote "min kat er syg": one line, with its count.
+    assert re.search(r"min kat er syg</a>\s*<span class=\"count\"[^>]*>\d+ ×", inbox.text)
 
-    pung_id = found["kan du bage en kage"][0]
+    pung_id = found["min kat er syg"][0]
     page = webteam.get(f"{base}/webteam/inbox/{pung_id}", timeout=30)
     assert page.status_code == 200
     assert '<datalist id="domain-intents">' in page.text
@@ -282,7 +284,7 @@ def test_annotating_in_the_web_app_writes_valid_training_data(
     decided = rows(
         taarnby,
         "SELECT status, decided_intent, decided_by, decided_at FROM review_items WHERE "
-        "normalized = 'kan du bage en kage'",
+        "normalized = 'min kat er syg'",
     )
     assert len(decided) >= 2  # the whole group of equal messages
     assert {r[:3] for r in decided} == {("accepted", "contact", WEBTEAM[0])}
@@ -301,10 +303,10 @@ def test_annotating_in_the_web_app_writes_valid_training_data(
     ) == [("accepted", "opening_hours")]
 
     # The conversation: all its messages, a tag, marked reviewed.
-    conversation_id = items_of(taarnby, {conversations["fallback"]})["skal jeg betale"][5]
+    conversation_id = items_of(taarnby, {conversations["fallback"]})["telefonbog"][5]
     conv = webteam.get(f"{base}/webteam/conversations/{conversation_id}", timeout=30)
     assert conv.status_code == 200
-    assert "hej" in conv.text and "skal jeg betale" in conv.text and "Assistent:" in conv.text
+    assert "hej" in conv.text and "telefonbog" in conv.text and "Assistent:" in conv.text
     token = form_token(conv.text)
     tagged = webteam.post(
         f"{base}/webteam/conversations/{conversation_id}/tags",
@@ -373,7 +375,7 @@ def test_staff_and_anonymous_get_nothing(
         forbidden = staff.get(base + path, allow_redirects=False, timeout=30)
         assert forbidden.status_code == 403, path
         assert "Ingen adgang" in forbidden.text
-        assert "kan du bage en kage" not in forbidden.text
+        assert "min kat er syg" not in forbidden.text
         anonymous = requests.get(base + path, allow_redirects=False, timeout=30)
         assert anonymous.status_code == 302, path
         assert anonymous.headers["Location"].startswith("/staff/login")
@@ -499,7 +501,7 @@ def test_inbox_in_a_browser(
         page.get_by_label("Status").select_option("all")
         page.get_by_role("button", name="Vis").click()
         page.wait_for_url("**/webteam/inbox?*")
-        assert page.get_by_role("link", name="skal jeg betale").is_visible()
+        assert page.get_by_role("link", name="telefonbog").is_visible()
         violations = [
             v
             for v in Axe().run(page).response["violations"]
@@ -510,7 +512,7 @@ def test_inbox_in_a_browser(
             assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(ARTIFACTS / f"inbox{suffix}.png"), full_page=True)
 
-        page.get_by_role("link", name="skal jeg betale").click()
+        page.get_by_role("link", name="telefonbog").click()
         page.wait_for_url("**/webteam/inbox/*")
         assert page.get_by_role("heading", name="Besked fra en borger").is_visible()
         assert page.get_by_label("Rigtig intent").is_visible()
@@ -537,7 +539,7 @@ def test_a_deep_link_danish_intents_and_save_and_next_in_a_browser(
     description; "Gem og næste" saves and opens the next open line of the inbox."""
     base = taarnby.cfg.web_url
     found = wait_for_items(taarnby, set(conversations.values()), 6)
-    item_id = found["skal jeg betale"][0]
+    item_id = found["telefonbog"][0]
     ((best, best_confidence, status),) = rows(
         taarnby,
         "SELECT runner_up_1, runner_up_1_confidence, status FROM review_items WHERE id = ?",

@@ -152,7 +152,7 @@ def test_text_rendering_names_the_figures() -> None:
 
 
 def test_threshold_is_read_from_the_config(tmp_path: Path) -> None:
-    assert fallback_threshold(ROOT / "config.yml") == 0.7
+    assert fallback_threshold(ROOT / "config.yml") == 0.45
     config = tmp_path / "config.yml"
     config.write_text(
         "pipeline:\n  - name: WhitespaceTokenizer\n"
