@@ -89,14 +89,30 @@ def load_examples(path: Path) -> list[tuple[str, str]]:
     return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
 
 
+_AGENTS: dict[tuple[str, int, int], Any] = {}
+KEEP_AGENTS = 2  # a retrain reads with two models: the candidate and the one in service
+
+
 def load_agent(model: Path) -> Any:
-    """A Rasa agent of ``model``, loaded as the Rasa server loads it (no training step)."""
+    """A Rasa agent of ``model``, loaded as the Rasa server loads it (no training step).
+
+    The last :data:`KEEP_AGENTS` are kept, keyed by path, size and modification time, so a
+    retrain's held-out evaluation and shadow test load each model once."""
     from rasa.core.agent import Agent
 
     from bot.dialogue.model_loading import install
 
+    stat = Path(model).stat()
+    key = (str(Path(model).resolve()), stat.st_size, stat.st_mtime_ns)
+    if key in _AGENTS:
+        _AGENTS[key] = _AGENTS.pop(key)  # most recently used last
+        return _AGENTS[key]
     install()  # as the Rasa server loads it: no training step first
-    return Agent.load(str(model))
+    agent = Agent.load(str(model))
+    _AGENTS[key] = agent
+    while len(_AGENTS) > KEEP_AGENTS:
+        _AGENTS.pop(next(iter(_AGENTS)))
+    return agent
 
 
 async def _predict(model: Path, examples: list[tuple[str, str]]) -> list[Prediction]:

@@ -4,7 +4,7 @@ citizen would get another answer is stored for the web team (:mod:`bot.review.sh
 
 Each distinct text is parsed once per model (the same question from many citizens counts
 once), in batches, with each model loaded once (:func:`bot.ops.evaluation.load_agent`, as the
-held-out evaluation loads it).
+held-out evaluation loads it; a retrain's shadow test reuses the models its evaluation loaded).
 """
 
 from __future__ import annotations
@@ -118,36 +118,18 @@ def parse_texts(model: Path, texts: Sequence[str], batch: int = BATCH) -> list[A
     return out
 
 
-def _parse_in_child(model: str, texts: list[str]) -> tuple[list[Answer], float]:
-    started = time.perf_counter()
-    return parse_texts(Path(model), texts), time.perf_counter() - started
-
-
 def parse_both(
     service: Path, candidate: Path, service_texts: Sequence[str], texts: Sequence[str]
 ) -> tuple[list[Answer], list[Answer], dict[str, float]]:
-    """The in-service model's answers to ``service_texts`` and the candidate's to ``texts``;
-    with both to do, the candidate is loaded and parsed in a child process at the same time
-    as the model in service here (loading a model is about half the time)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
+    """The in-service model's answers to ``service_texts`` and the candidate's to ``texts``,
+    one model after the other in this process (a model loads in about two seconds, and a
+    retrain has both loaded already for the held-out evaluation)."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    if not service_texts or not texts:
-        mine = parse_texts(service, service_texts) if service_texts else []
-        timings["parse_service"] = time.perf_counter() - started
-        theirs = parse_texts(candidate, texts) if texts else []
-        timings["parse_candidate"] = time.perf_counter() - started - timings["parse_service"]
-        timings["parse_both_wall"] = time.perf_counter() - started
-        return mine, theirs, timings
-    spawn = multiprocessing.get_context("spawn")  # TensorFlow does not survive a fork
-    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-        future = pool.submit(_parse_in_child, str(candidate), list(texts))
-        started = time.perf_counter()
-        mine = parse_texts(service, service_texts)
-        timings["parse_service"] = time.perf_counter() - started
-        theirs, timings["parse_candidate"] = future.result()
+    mine = parse_texts(service, service_texts) if service_texts else []
+    timings["parse_service"] = time.perf_counter() - started
+    theirs = parse_texts(candidate, texts) if texts else []
+    timings["parse_candidate"] = time.perf_counter() - started - timings["parse_service"]
     timings["parse_both_wall"] = time.perf_counter() - started
     return mine, theirs, timings
 

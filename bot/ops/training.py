@@ -12,6 +12,7 @@ validation, beside ``data/``.
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from pathlib import Path
 
@@ -128,3 +129,33 @@ def train_command(root: Path, config: str, generated: Path, target: Path) -> lis
         "--fixed-model-name",
         target.name.removesuffix(".tar.gz"),
     ]
+
+
+def train_in_process(
+    root: Path = ROOT, config: str = "config.yml", target: Path | None = None
+) -> Path:
+    """Train ``config`` on the project's data into ``target`` (default :func:`model_path`) in
+    this process, as ``rasa train`` does, without starting Python and importing Rasa again.
+    Rasa's messages go to stderr (stdout may carry a ``--json`` answer). Raises
+    :class:`TrainingDataError` when Rasa trains nothing."""
+    import contextlib
+    import sys
+
+    build_spacy(root / SPACY_DIR)
+    generated = write_generated_data(root)
+    target = target or model_path(root, config)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+    from rasa.model_training import train
+
+    with contextlib.redirect_stdout(sys.stderr):
+        result = train(
+            domain=str(root / "domain.yml"),
+            config=str(root / config),
+            training_files=[str(root / "data"), str(generated)],
+            output=str(target.parent),
+            fixed_model_name=target.name.removesuffix(".tar.gz"),
+        )
+    if result.code != 0 or not target.is_file():
+        raise TrainingDataError(f"rasa train ended with code {result.code} and no {target.name}")
+    return target

@@ -235,6 +235,7 @@ async def job_json(
 
 
 def _version(url: str, version_id: int) -> dict[str, Any] | None:
+    from bot.review.shadow import report as shadow_report
     from bot.review.versions import get_version, in_service
 
     with session_scope(url) as session:
@@ -250,7 +251,18 @@ def _version(url: str, version_id: int) -> dict[str, Any] | None:
             "created_by": version.created_by,
             "report": version.report,
             "in_service_id": current.id if current else None,
+            "shadow": shadow_report(session, version.id),
         }
+
+
+def intent_label(name: str | None) -> str:
+    """An intent as the web team knows it: its Danish label from the topic registry."""
+    from bot.dialogue.topics import get_registry
+
+    if not name:
+        return "–"
+    text = get_registry().intent_text(name)
+    return text.label if text is not None else name
 
 
 def _pct(value: float | None) -> str:
@@ -300,4 +312,5 @@ async def report_page(
         pct=_pct,
         points=_points,
         trend=_trend,
+        intent=intent_label,
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pytest
+import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser
 
@@ -26,7 +27,7 @@ from bot.ops.training import ensure_model
 from bot.review import db as review_db
 from bot.review.records import ReviewItem
 from bot.review.versions import in_service, set_metrics
-from bot.testkit.project import copy_project, set_training_epochs
+from bot.testkit.project import copy_project
 from bot.testkit.shadow import register_pair, seed_messages
 from bot.testkit.staff import create_staff_user, login
 from tests.integration.test_model_serving import shuffle_labels
@@ -65,7 +66,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     baseline = ensure_model()
     copy = copy_project(tmp_path_factory.mktemp("shuffled-project"), models=False)
     shuffle_labels(copy)
-    set_training_epochs(copy, 10)
     worse = ensure_model(root=copy, models=baseline.parent)
     work = tmp_path_factory.mktemp("shadow")
     url = f"sqlite:///{work / 'review.db'}"
@@ -192,10 +192,22 @@ def test_report_page_verdict_click_and_refused_promotion(
         assert heading.bounding_box()["y"] < figures.bounding_box()["y"]  # type: ignore[index]
         change = page.get_by_role("heading", name="5 beskeder: Åbningstider →")
         assert change.is_visible()
-        # A fallback has no confidence of its own (Rasa gives it the threshold): no "70 %".
-        opening = page.locator("tr", has_text="hvornår har borgerservice åbent")
-        assert "for usikker" in opening.inner_text()
-        assert "70 %" not in opening.inner_text()
+        # A fallback has no confidence of its own (Rasa gives it the threshold): "for usikker";
+        # an answer shows its confidence.
+        opening = page.locator("tr", has_text="hvornår har borgerservice åbent").inner_text()
+        with review_db.session_scope(store.url) as s:
+            intent, confidence = s.execute(
+                sa.text(
+                    "SELECT candidate_intent, candidate_confidence FROM shadow_disagreements "
+                    "WHERE text = :text ORDER BY id DESC LIMIT 1"
+                ),
+                {"text": HOURS},
+            ).one()
+        if intent == "nlu_fallback":
+            assert "for usikker" in opening
+        else:
+            assert "for usikker" not in opening
+            assert f"{round(100 * confidence)}\xa0%" in opening
         # Dates in the staff format, never ISO.
         figures_text = page.locator("main").inner_text()
         assert "Beskeder læst:" in figures_text and "2026-" not in figures_text

@@ -1,54 +1,59 @@
-"""Cross-validation's reading of Rasa: fold progress from its output, figures from its report."""
+"""Cross-validation's pure parts: the intent-only pipeline, stratified folds, the fingerprint.
+(The folds trained through Rasa are measured by the retrain's integration test.)"""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.ops.crossval import CrossValidationError, _follow, nlu_fingerprint, read_intent_report
-
-RASA_OUTPUT = (
-    "INFO rasa.cli.test - Test model using cross validation.\n"
-    "INFO hooks - Starting to train component 'DIETClassifier'.\n"
-    "Epochs:   0%|   | 0/100\rEpochs:  12%|#  | 12/100\rEpochs:  55%|#  | 55/100\r"
-    "Epochs: 100%|###| 100/100\n"
-    "INFO hooks - Starting to train component 'DIETClassifier'.\n"
-    "Epochs:  30%|#  | 30/100\rEpochs: 100%|###| 100/100\n"
+from bot.ops.crossval import (
+    CrossValidationError,
+    folds_of,
+    intent_only_config,
+    nlu_fingerprint,
 )
+from bot.ops.runner import ROOT
 
 
-def test_fold_progress_is_read_from_rasas_output() -> None:
-    script = f"import sys; sys.stdout.write({RASA_OUTPUT!r})"
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
-    seen: list[tuple[int, int, int]] = []
-    tail = _follow(proc, 2, lambda k, n, p: seen.append((k, n, p)))
-    proc.wait()
-    assert seen == [
-        (1, 2, 0),
-        (1, 2, 10),
-        (1, 2, 50),
-        (1, 2, 100),
-        (2, 2, 0),
-        (2, 2, 30),
-        (2, 2, 100),
+def test_the_folds_train_config_yml_without_its_entity_extractors() -> None:
+    config = intent_only_config(ROOT / "config.yml")
+    names = [c["name"] for c in config["pipeline"]]
+    assert "bot.dialogue.nlu_intent.LinearIntentClassifier" in names
+    assert "FallbackClassifier" in names  # predictions count as citizens meet them
+    assert not {"CRFEntityExtractor", "RegexEntityExtractor", "EntitySynonymMapper"} & set(names)
+    assert config["language"] == "da" and "policies" not in config
+
+
+def test_a_config_without_a_pipeline_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text("pipeline:\n  - name: CRFEntityExtractor\n", encoding="utf-8")
+    with pytest.raises(CrossValidationError, match=r"config\.yml: the field pipeline is empty"):
+        intent_only_config(config)
+
+
+def test_folds_are_stratified_disjoint_and_repeatable() -> None:
+    examples = [
+        Message(data={"text": f"{intent} {i}", "intent": intent})
+        for intent, n in (("a", 9), ("b", 6), ("c", 3))
+        for i in range(n)
     ]
-    assert "Test model using cross validation" in tail
-
-
-def test_figures_come_from_the_intent_report(tmp_path: Path) -> None:
-    report = tmp_path / "intent_report.json"
-    report.write_text(
-        json.dumps({"accuracy": 0.81, "macro avg": {"f1-score": 0.8, "precision": 0.9}}),
-        encoding="utf-8",
-    )
-    assert read_intent_report(report, 3) == {"folds": 3, "accuracy": 0.81, "macro_f1": 0.8}
-    report.write_text("{}", encoding="utf-8")
-    with pytest.raises(CrossValidationError, match=r"intent_report\.json"):
-        read_intent_report(report, 3)
+    data = TrainingData(training_examples=examples, regex_features=[{"name": "x", "pattern": "x"}])
+    folds = folds_of(data, 3)
+    assert len(folds) == 3
+    tested = [e.get("text") for _, test in folds for e in test]
+    assert sorted(tested) == sorted(e.get("text") for e in examples)  # each once
+    for train, test in folds:
+        assert Counter(e.get("intent") for e in test) == {"a": 3, "b": 2, "c": 1}
+        assert not {e.get("text") for e in test} & {e.get("text") for e in train.intent_examples}
+        assert train.regex_features == data.regex_features
+    again = folds_of(data, 3)
+    assert [[e.get("text") for e in t] for _, t in again] == [
+        [e.get("text") for e in t] for _, t in folds
+    ]
 
 
 def test_the_fingerprint_follows_data_and_config(tmp_path: Path) -> None:
