@@ -225,7 +225,20 @@ def parse(model: Path, heldout: Path, cpu_rounds: int = 0) -> Parsed:
     return asyncio.run(_parse(model, heldout, cpu_rounds))
 
 
-AMBIGUITY = 0.1  # the FallbackClassifier's ambiguity_threshold in config.yml and configs/
+def configured_ambiguity(config: str = "config.yml") -> float:
+    """The FallbackClassifier's ambiguity_threshold in a config."""
+    import yaml
+
+    pipeline = yaml.safe_load((ROOT / config).read_text(encoding="utf-8"))["pipeline"]
+    return float(
+        next(
+            c.get("ambiguity_threshold", 0.1) for c in pipeline if c["name"] == "FallbackClassifier"
+        )
+    )
+
+
+# Every pipeline is measured with config.yml's ambiguity threshold (as it would run in place).
+AMBIGUITY = configured_ambiguity()
 
 
 def at(p: Parsed, threshold: float, ambiguity: float = AMBIGUITY) -> Report:
