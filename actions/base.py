@@ -17,6 +17,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.dialogue.answers.kindness import kind_response
+from bot.dialogue.answers.pages import TOPIC as PAGE_TOPIC
 from bot.dialogue.outcome import Kind, answer_id
 from bot.dialogue.redirects import through_redirect
 from bot.dialogue.replies import Answer, Question
@@ -55,13 +57,19 @@ class TopicAction(Action, ABC):
     ) -> list[dict[str, Any]]:
         profile, settings, topic = get_profile(), get_settings(), self.topic()
         now = settings.now()
+        question = Question(now=now)
         try:
-            answer = self.answer(profile, question_of(tracker, now))
+            question = question_of(tracker, now)
+            answer = self.answer(profile, question)
         except Exception as exc:
             # Only the type: a message or traceback may quote the conversation.
             logger.error("Action %s failed: %s", self.name(), type(exc).__name__)
             topic = get_registry().get("technical_error")
             answer = topic.ask(profile, Question(now=now))  # needs nothing of the turn
+        # A death, an illness or a crisis in the message: a kind sentence first.
+        kind = kind_response(question.text)
+        if kind is not None:
+            dispatcher.utter_message(response=kind)
         for reply in answer.replies:
             # Links read "borger.dk: Flytning"; they go through the click counter if it is on.
             public_url = settings.public_url if settings.link_redirects else None
@@ -72,9 +80,9 @@ class TopicAction(Action, ABC):
         outcome = topic.outcome(answer)
         if outcome.kind.is_answer:
             # The buttons name the answer they judge (domain.yml: {answer_id} in the payload).
-            dispatcher.utter_message(
-                response="utter_ask_helpful", answer_id=answer_id_of_turn(tracker)
-            )
+            # Pages found for the question: "Fandt du det, du søgte?" (same buttons).
+            ask = "utter_ask_found" if outcome.topic == PAGE_TOPIC else "utter_ask_helpful"
+            dispatcher.utter_message(response=ask, answer_id=answer_id_of_turn(tracker))
         # For the statistics: what this turn did (recorded by the event broker).
         events = [SlotSet("turn_outcome", outcome.to_slot())]
         if any(reply.response == OTHERWISE_QUESTION for reply in answer.replies):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.dialogue.replies import Reply
-from bot.knowledge.links import markdown_link, profile_links, redirect_url
+from bot.knowledge.links import all_links, markdown_link, redirect_url
 from bot.knowledge.profile import Profile
 
 
@@ -20,7 +20,7 @@ def through_redirect(
         return reply
     swap: dict[str, str] = {}
     for language in ("en", "da"):  # a Danish URL that is also the English one counts as Danish
-        targets = profile_links(profile, language)
+        targets = all_links(profile, language)
         for link_id in reply.links:
             link = targets.get(link_id)
             if link is None:

@@ -88,9 +88,29 @@ def profile_links(profile: Profile, language: str = "da") -> dict[str, Link]:
     return links
 
 
+def page_links(profile: Profile) -> dict[str, Link]:
+    """The pages of the profile's page catalogue (bot/knowledge/pages.py) by link id, each
+    titled by its own title; empty when the municipality has no catalogue."""
+    from bot.knowledge.pages import catalogue_of, page_link_id
+
+    catalogue = catalogue_of(profile.municipality.id)
+    if catalogue is None:
+        return {}
+    return {
+        page_link_id(page.url): Link(page_link_id(page.url), page.url, page.title)
+        for page in catalogue.pages
+    }
+
+
+def all_links(profile: Profile, language: str = "da") -> dict[str, Link]:
+    """The profile's links (:func:`profile_links`) and its catalogue's pages."""
+    return {**page_links(profile), **profile_links(profile, language)}
+
+
 def known_links(profile: Profile, language: str = "da") -> dict[str, str]:
-    """Link id -> target URL for every link in the profile (see :func:`profile_links`)."""
-    return {i: link.url for i, link in profile_links(profile, language).items()}
+    """Link id -> target URL for every link the assistant may hand out: the profile's and
+    the page catalogue's (see :func:`all_links`)."""
+    return {i: link.url for i, link in all_links(profile, language).items()}
 
 
 def redirect_url(public_url: str, link_id: str, sender_id: str | None, language: str = "da") -> str:

@@ -35,6 +35,22 @@ AREAS = (
     "politik-kommunen",
     "erhverv",
 )
+# An area as staff read it in the statistics (the KOMHEN-style channel table).
+AREA_LABELS = {
+    "affald": "Affald",
+    "veje-parkering": "Veje og parkering",
+    "byggeri-bolig": "Byggeri og bolig",
+    "boern-familie": "Børn og familie",
+    "aeldre": "Ældre",
+    "sundhed": "Sundhed",
+    "job-ydelser": "Job og ydelser",
+    "borgerservice": "Borgerservice",
+    "kultur-fritid": "Kultur og fritid",
+    "natur-miljoe": "Natur og miljø",
+    "politik-kommunen": "Politik og kommunen",
+    "erhverv": "Erhverv",
+}
+assert set(AREA_LABELS) == set(AREAS)
 Kind = Literal["information", "selvbetjening"]
 Language = Literal["da", "en"]
 
@@ -178,3 +194,19 @@ def get_catalogue(profile: str | None = None) -> PageCatalogue:
     except FileNotFoundError as exc:
         raise PageCatalogueError(f"Page catalogue {path} does not exist") from exc
     return _cached(str(path.resolve()), mtime)
+
+
+def catalogue_of(profile_id: str) -> PageCatalogue | None:
+    """The page catalogue of a bundled profile (``profiles/pages/<id>.yml``), or None when the
+    municipality has none yet; a catalogue that does not validate still raises."""
+    if not catalogue_path(profile_id).is_file():
+        return None
+    return get_catalogue(profile_id)
+
+
+def page_link_id(url: str) -> str:
+    """A page's stable link id for the click-counting redirect: ``page-`` and 12 hex digits
+    of its URL's SHA-256 (the URL, not its position, so a re-import keeps the id)."""
+    import hashlib
+
+    return "page-" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]

@@ -43,7 +43,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -306,6 +305,7 @@ def start_validation(root: Path) -> subprocess.Popen:
 
 def finish_validation(proc: subprocess.Popen, progress: Progress) -> None:
     """Wait for :func:`start_validation`'s child; raise with its problems when it failed."""
+    proc.checked = True  # type: ignore[attr-defined] # once: its pipes are read here
     _, stderr = proc.communicate()
     if proc.returncode != 0:
         problems = [
@@ -315,9 +315,15 @@ def finish_validation(proc: subprocess.Popen, progress: Progress) -> None:
     progress.line("Træningsdata og domæne er gyldige.")
 
 
-def train_candidate(root: Path, progress: Progress) -> tuple[Path, bool]:
-    """Stage 3: the candidate's model file, and whether an existing one was reused."""
-    from bot.ops.training import TrainingDataError, model_path, train_in_process
+def train_candidate(
+    root: Path, progress: Progress, validation: subprocess.Popen | None = None
+) -> tuple[Path, bool]:
+    """Stage 3: the candidate's model file, and whether an existing one was reused.
+
+    Rasa trains in a worker thread while this one watches ``validation``: when it fails, the
+    retrain stops at once with its problems (the thread is a daemon and ends with the
+    process), instead of after a training of data that cannot be used."""
+    from bot.ops.training import model_path, train_in_process
     from bot.review.versions import models_dir
 
     target = model_path(root)
@@ -325,9 +331,25 @@ def train_candidate(root: Path, progress: Progress) -> tuple[Path, bool]:
     if reused:
         progress.line(f"Der findes allerede en model af disse data: {target.name}. Den genbruges.")
     else:
-        try:
-            progress.while_running("Træner stadig", lambda: train_in_process(root, target=target))
-        except (TrainingDataError, Exception) as exc:
+        outcome: dict[str, BaseException] = {}
+
+        def train() -> None:
+            try:
+                train_in_process(root, target=target)
+            except BaseException as exc:  # reported by the watching thread
+                outcome["error"] = exc
+
+        def watch() -> None:
+            worker = threading.Thread(target=train, name="train-candidate", daemon=True)
+            worker.start()
+            while worker.is_alive():
+                worker.join(0.5)
+                if validation is not None and validation.poll() not in (None, 0):
+                    finish_validation(validation, progress)  # raises with the problems
+
+        progress.while_running("Træner stadig", watch)
+        if "error" in outcome:
+            exc = outcome["error"]
             raise RetrainError(f"Træningen mislykkedes: {str(exc)[:300]}. Se loggen.") from exc
         progress.line(f"Ny model: {target.name}")
     folder = models_dir()
@@ -413,13 +435,13 @@ def _cv_in_child(root: str, folds: int, nlu: str) -> dict[str, Any] | str:
 def _cv_start(pool: Any, root: Path, folds: int, nlu: Path) -> Any:
     """Start cross-validating ``nlu`` in ``pool`` (it runs while this process trains and
     evaluates: two cores, two jobs)."""
-    return pool.submit(_cv_in_child, str(root), folds, str(nlu))
+    return pool.apply_async(_cv_in_child, (str(root), folds, str(nlu)))
 
 
 def _cv_finish(future: Any, progress: Progress, what: str) -> dict[str, Any] | None:
     """Wait for :func:`_cv_start`'s result and say it."""
     try:
-        result = progress.while_running(f"Krydsvaliderer {what}", future.result)
+        result = progress.while_running(f"Krydsvaliderer {what}", future.get)
     except Exception as exc:  # the worker died: the comparison goes on without it
         result = f"{type(exc).__name__}: {exc}"
     if isinstance(result, str):
@@ -514,8 +536,9 @@ def run_retrain(
     # cross-validation needs them when no version is in service).
     before = model_path(root)
     snapshot = Path(tempfile.mkdtemp(prefix="borger-nlu-before-"))
-    # Cross-validation runs in worker processes while this one trains and evaluates.
-    pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+    # Cross-validation runs in worker processes while this one trains and evaluates; a failed
+    # retrain stops them at once (terminate), a finished one has their results already.
+    pool = multiprocessing.get_context("spawn").Pool(2)
     try:
         shutil.copytree(root / "data" / "nlu", snapshot / "nlu")
 
@@ -534,10 +557,11 @@ def run_retrain(
 
         progress.stage(3)
         try:
-            candidate, reused = train_candidate(root, progress)
+            candidate, reused = train_candidate(root, progress, validation)
         finally:
             # Validation's verdict counts even when training failed: it usually says why.
-            finish_validation(validation, progress)
+            if not getattr(validation, "checked", False):
+                finish_validation(validation, progress)
 
         progress.stage(4)
         cand_predictions = _evaluate(candidate, heldout, progress, "den nye model")
@@ -648,7 +672,8 @@ def run_retrain(
             timings["shadow_messages"] = shadow.messages
             timings["shadow_distinct_texts"] = shadow.distinct_texts
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.terminate()
+        pool.join()
         shutil.rmtree(snapshot, ignore_errors=True)
     return RetrainResult(
         candidate_version_id=version_id,

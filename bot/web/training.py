@@ -138,6 +138,7 @@ async def retrain_page(
         recent=[_job_dict(j) for j in data["recent"]],
         waiting=data["waiting"],
         notice=notice,
+        intent=intent_label,
     )
     response.headers["Content-Security-Policy"] = SCRIPT_CSP
     return response

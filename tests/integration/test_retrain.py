@@ -47,7 +47,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A copy with few training epochs, its own baseline model trained on them (so the model in
     service has its training data on disk and is cross-validated too), its own state, and one
     accepted review item."""
-    copy = copy_project(tmp_path_factory.mktemp("retrain-project"), models=False)
+    copy = copy_project(tmp_path_factory.mktemp("retrain-project"))
     ensure_model(root=copy, models=copy / "models")
     state = tmp_path_factory.mktemp("retrain-state")
     env = project_env(copy, state, {"BOT_CV_FOLDS": "2", "BOT_MODELS_DIR": str(copy / "models")})
@@ -308,13 +308,26 @@ def test_the_report_page_and_the_button_in_a_browser(web: dict, project: dict) -
         expect(page.get_by_role("heading", name="Ny model mod modellen i drift")).to_be_visible()
         expect(page.get_by_role("table", name="Træfsikkerhed og F1")).to_be_visible()
         expect(page.get_by_role("table", name="Antal eksempler pr. fejltype")).to_be_visible()
+        # What changes for citizens comes first; intents go by their Danish labels.
+        citizens = page.get_by_role("heading", name="Hvad ændres for borgerne")
+        overall = page.get_by_role("heading", name="Samlet")
+        assert citizens.bounding_box()["y"] < overall.bounding_box()["y"]  # type: ignore[index]
+        assert "Skyggetest på borgernes egne spørgsmål" in page.locator("main").inner_text()
+        per_topic = page.get_by_role("table", name="Præcision, genkaldelse og F1 pr. emne")
+        expect(per_topic.get_by_role("rowheader", name="Åbningstider")).to_be_visible()
+        assert "opening_hours" not in per_topic.inner_text()
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
 
         # The button: a second retrain of the same data reuses the model and both
         # cross-validations, and its progress shows on the page until it is done.
         page.goto(url + "/webteam/retrain")
+        assert "opening_hours" not in page.locator("main").inner_text()
         page.get_by_role("button", name="Start gentræning").click()
         expect(page.get_by_role("heading", name="Gentræning i gang")).to_be_visible()
+        # Real steps with their times, not a heartbeat.
+        expect(
+            page.locator('[data-field="lines"] li', has_text="færdig efter").first
+        ).to_be_visible(timeout=120_000)
         page.screenshot(path=str(ARTIFACTS / "retrain-progress.png"), full_page=True)
         # retrain.js follows the job without reloading the page, says when it is done, then
         # reloads: the job is the newest row, with the link to its report.

@@ -1,0 +1,44 @@
+"""Pages of the municipality's own site for a question no built topic answers (issue 23).
+
+When the NLU falls back, the question is searched in the profile's page catalogue
+(bot/knowledge/page_search.py). Up to three pages that score high enough are offered, each as
+its own message through the click-counting redirect ("taarnby.dk: Affald"); a Danish page in an
+English conversation says "(page in Danish)". For the statistics it is a self-service
+referral ("henvist til side", topic ``page``) in the first page's area. Nothing found: None,
+and the fallback answers as before.
+"""
+
+from __future__ import annotations
+
+from bot.dialogue.outcome import Kind
+from bot.dialogue.replies import Answer, Question, Reply
+from bot.knowledge.page_search import search_pages
+from bot.knowledge.pages import AREA_LABELS, catalogue_of, page_link_id
+from bot.knowledge.profile import Profile
+
+TOPIC = "page"
+
+
+def page_answer(profile: Profile, q: Question) -> Answer | None:
+    """The pages for ``q``'s text, or None when the catalogue has none that fits."""
+    if not q.text.strip():
+        return None
+    catalogue = catalogue_of(profile.municipality.id)
+    if catalogue is None:
+        return None
+    hits = search_pages(catalogue, q.text, q.language)
+    if not hits:
+        return None
+    replies = [Reply("utter_pages_found")]
+    for hit in hits:
+        in_danish = q.language == "en" and hit.page.language != "en"
+        replies.append(
+            Reply(
+                "utter_page_link_in_danish" if in_danish else "utter_page_link",
+                variables={"link": hit.page.url},
+                links=(page_link_id(hit.page.url),),
+            )
+        )
+    return Answer.of(
+        *replies, topic=TOPIC, kind=Kind.SELF_SERVICE_LINK, area=AREA_LABELS[hits[0].page.area]
+    )
