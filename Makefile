@@ -26,6 +26,9 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 setup: $(STAMP) ## Create .venv from requirements.lock and build the spaCy pipeline
+	@# Bytecode for our own code once (only what changed): with PYTHONDONTWRITEBYTECODE set, as
+	@# on these machines, each of the suite's hundreds of processes would compile it again.
+	@$(PY) -m compileall -q bot actions
 	$(PY) -m bot build-spacy
 
 run: setup ## Set up, train if needed, start everything on localhost (Ctrl-C stops it)

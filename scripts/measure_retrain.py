@@ -48,46 +48,6 @@ STEPS = (
 )
 
 
-def accept(url: str, text: str, intent: str, at: datetime) -> None:
-    """A reviewed example, as the inbox stores an accepted item."""
-    from bot.review.db import session_scope
-    from bot.review.records import ReviewConversation, ReviewItem, ReviewMessage, normalize_text
-
-    with session_scope(url) as s:
-        conversation = ReviewConversation(
-            key=f"bench#{text}", sender_id="bench", started_at=at, last_message_at=at
-        )
-        s.add(conversation)
-        s.flush()
-        message = ReviewMessage(
-            conversation_id=conversation.id,
-            seq=0,
-            at=at,
-            role="user",
-            text=text,
-            intent="nlu_fallback",
-            confidence=0.3,
-        )
-        s.add(message)
-        s.flush()
-        s.add(
-            ReviewItem(
-                conversation_id=conversation.id,
-                message_id=message.id,
-                created_at=at,
-                reason="fallback",
-                text=text,
-                normalized=normalize_text(text),
-                intent="nlu_fallback",
-                confidence=0.3,
-                status="accepted",
-                decided_intent=intent,
-                decided_by="bench",
-                decided_at=at,
-            )
-        )
-
-
 def retrain(project: Path, env: dict[str, str], what: str) -> dict:
     before = os.getloadavg()[0]
     started = time.perf_counter()
@@ -129,7 +89,7 @@ def main() -> int:
 
     from bot.ops.training import ensure_model
     from bot.testkit.project import copy_project, project_env
-    from bot.testkit.shadow import seed_messages
+    from bot.testkit.shadow import add_accepted_example, seed_messages
 
     ensure_model()  # the project's model, copied into the copy as its baseline
     work = Path(tempfile.mkdtemp(prefix="retrain-bench-"))
@@ -147,11 +107,12 @@ def main() -> int:
     started = time.perf_counter()
     texts = _texts(args.messages, args.distinct, seed=11)
     seed_messages(url, texts, now=now - timedelta(minutes=5), days=14)
-    accept(url, "hvornår kan jeg komme forbi rådhuset og snakke med nogen", "opening_hours", now)
+    phrasing = "hvornår kan jeg komme forbi rådhuset og snakke med nogen"
+    add_accepted_example(url, phrasing, "opening_hours", at=now, by="bench")
     print(f"seeded {len(texts)} messages in {time.perf_counter() - started:.1f} s ({work})")
 
     retrain(project, env, "first retrain (baseline registered, nothing stored)")
-    accept(url, "kan jeg ringe til jer om morgenen", "contact", now)
+    add_accepted_example(url, "kan jeg ringe til jer om morgenen", "contact", at=now, by="bench")
     result = retrain(project, env, "next retrain (in-service figures and answers stored)")
     total = result["timings"].get("total_s", 0)
     print(f"\nbudget 60 s: next retrain {'within' if total <= 60 else 'OVER'} ({total:.1f} s)")

@@ -1,5 +1,6 @@
 """Seeding the review store with citizens' messages for the shadow test's tests and benchmark,
-and registering two model files as versions (one in service, one candidate)."""
+with an example the web team accepted (the retrain's tests and benchmark), and registering two
+model files as versions (one in service, one candidate)."""
 
 from __future__ import annotations
 
@@ -89,3 +90,54 @@ def register_pair(url: str, service: Path, candidate: Path, *, by: str = "test")
             created_by=by,
         )
         return old.id, new.id
+
+
+def add_accepted_example(
+    url: str,
+    text: str,
+    intent: str,
+    *,
+    at: datetime,
+    by: str = "anna",
+    confidence: float = 0.41,
+) -> None:
+    """A citizen's message that fell back and that the web team accepted as ``intent``, stored
+    as the inbox stores it (a conversation, its message and the decided review item)."""
+    from bot.review.records import ReviewItem, normalize_text
+
+    with session_scope(url) as s:
+        conversation = ReviewConversation(
+            key=f"accepted#{normalize_text(text)}#{at.isoformat()}",
+            sender_id="accepted",
+            started_at=at,
+            last_message_at=at,
+        )
+        s.add(conversation)
+        s.flush()
+        message = ReviewMessage(
+            conversation_id=conversation.id,
+            seq=0,
+            at=at,
+            role="user",
+            text=text,
+            intent="nlu_fallback",
+            confidence=confidence,
+        )
+        s.add(message)
+        s.flush()
+        s.add(
+            ReviewItem(
+                conversation_id=conversation.id,
+                message_id=message.id,
+                created_at=at,
+                reason="fallback",
+                text=text,
+                normalized=normalize_text(text),
+                intent="nlu_fallback",
+                confidence=confidence,
+                status="accepted",
+                decided_intent=intent,
+                decided_by=by,
+                decided_at=at,
+            )
+        )

@@ -31,6 +31,7 @@ from bot.ops.compare import fallback_threshold
 from bot.ops.runner import ROOT, free_port
 from bot.ops.training import ensure_model
 from bot.testkit.project import copy_project, project_env
+from bot.testkit.shadow import add_accepted_example
 from bot.testkit.staff import create_staff_user, login
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -57,43 +58,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def add_accepted_item(url: str) -> None:
     """A citizen's message the web team accepted as opening_hours, as the inbox stores it."""
-    from bot.review.db import get_engine, session_scope
-    from bot.review.records import ReviewConversation, ReviewItem, ReviewMessage, normalize_text
+    from bot.review.db import get_engine
 
     at = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
-    with session_scope(url) as s:
-        conversation = ReviewConversation(
-            key="test-retrain#1", sender_id="test-retrain", started_at=at, last_message_at=at
-        )
-        s.add(conversation)
-        s.flush()
-        message = ReviewMessage(
-            conversation_id=conversation.id,
-            seq=0,
-            at=at,
-            role="user",
-            text=NEW_PHRASING,
-            intent="nlu_fallback",
-            confidence=0.41,
-        )
-        s.add(message)
-        s.flush()
-        s.add(
-            ReviewItem(
-                conversation_id=conversation.id,
-                message_id=message.id,
-                created_at=at,
-                reason="fallback",
-                text=NEW_PHRASING,
-                normalized=normalize_text(NEW_PHRASING),
-                intent="nlu_fallback",
-                confidence=0.41,
-                status="accepted",
-                decided_intent=INTENT,
-                decided_by="anna",
-                decided_at=at,
-            )
-        )
+    add_accepted_example(url, NEW_PHRASING, INTENT, at=at)
     get_engine.cache_clear()
 
 
