@@ -84,6 +84,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cache_size: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._tune_sqlite_file()
+        self._ping_server_connections()
         if cache_size is None:
             from bot.settings import get_settings
 
@@ -112,6 +113,22 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             connect_args={"check_same_thread": False},
         )
         sa.event.listen(engine, "connect", apply_sqlite_pragmas)
+        self.engine.dispose()
+        self.engine = engine
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=engine)
+
+    def _ping_server_connections(self) -> None:
+        """On a database server (PostgreSQL): Rasa's engine and pool settings, plus
+        ``pool_pre_ping``, so a pooled connection that a server restart has closed is replaced
+        before use instead of failing the next turn of a replica that was idle meanwhile (the
+        statistics and review stores' engines ping the same way)."""
+        import sqlalchemy as sa
+        from rasa.core.tracker_store import create_engine_kwargs
+
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite":
+            return
+        engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.engine.dispose()
         self.engine = engine
         self.sessionmaker = sa.orm.session.sessionmaker(bind=engine)
