@@ -64,16 +64,6 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         super().__init__(config, name, model_storage, resource)
         self.clf.set_params(C=float(self.config["C"]))
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LinearIntentClassifier:
-        return cls(config, execution_context.node_name, model_storage, resource)
-
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as model_dir:
             np.savez(

@@ -249,6 +249,12 @@ class TopicRegistry(BaseModel):
         """The Danish label and description of ``intent`` (None when the registry has none)."""
         return self.intents.get(intent)
 
+    def intent_label(self, intent: str) -> str:
+        """An intent as the web team reads it: its Danish label (the name itself if the
+        registry has none)."""
+        text = self.intent_text(intent)
+        return text.label if text is not None else intent
+
     def label(self, topic: str) -> str:
         """A topic id as staff read it (the id itself if the registry does not know it)."""
         return self._labels.get(topic, topic)

@@ -261,10 +261,7 @@ def export_reviewed(root: Path, url: str | None, progress: Progress) -> int | No
         ) from exc
     from bot.dialogue.topics import get_registry
 
-    def label(intent: str) -> str:
-        text = get_registry().intent_text(intent)
-        return text.label if text is not None else intent
-
+    label = get_registry().intent_label
     intents = ", ".join(f"{label(k)}: {v}" for k, v in sorted(result.by_intent.items()))
     progress.line(
         f"{result.added} godkendte eksempler i {result.path.relative_to(root)}"
@@ -529,8 +526,6 @@ def run_retrain(
         threshold = fallback_threshold(root / "config.yml")
     except Exception as exc:
         raise RetrainError(str(exc)) from exc
-    timings: dict[str, float] = {}
-    shadow = None
 
     # Before the export: the model of the inputs as they are, and their NLU data (the baseline's
     # cross-validation needs them when no version is in service).

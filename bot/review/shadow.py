@@ -468,8 +468,7 @@ def answer_label(intent: str, task: str | None) -> str:
     from bot.dialogue.topics import get_registry
     from bot.knowledge.profile import get_profile
 
-    text = get_registry().intent_text(intent)
-    label = text.label if text is not None else intent
+    label = get_registry().intent_label(intent)
     if task:
         names = {t.id: t.name for t in get_profile().self_service}
         label = f"{label}: {names.get(task, task)}"

@@ -260,10 +260,7 @@ def intent_label(name: str | None) -> str:
     """An intent as the web team knows it: its Danish label from the topic registry."""
     from bot.dialogue.topics import get_registry
 
-    if not name:
-        return "–"
-    text = get_registry().intent_text(name)
-    return text.label if text is not None else name
+    return get_registry().intent_label(name) if name else "–"
 
 
 def _pct(value: float | None) -> str:
