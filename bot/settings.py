@@ -57,6 +57,11 @@ The web team's retraining loop (README "Retraining"):
   BOT_TRAINING_THREADS       TensorFlow/OpenMP threads of a retraining's training and
                              cross-validation (default 1: the two cores serve citizens too)
   BOT_MODELS_DIR             where trained models and their versions are kept (default models)
+  BOT_PAGES_DIR              where the page catalogue the assistant serves is kept once it has
+                             been imported or edited (default var/pages; until then the bundled
+                             catalogue is served)
+  BOT_IMPORT_ALLOW_INTERNAL  1: an import started from the web team's page may fetch internal
+                             addresses (loopback, private networks); default 0
   BOT_MODEL_SERVER_TOKEN     token the Rasa server sends when it pulls the model in service from
                              the web app; required (32+ characters) in production; unset, the
                              model server refuses every request (python -m bot run makes one)
@@ -142,6 +147,8 @@ class Settings:
     shadow_days: int = 14
     training_threads: int = 1
     models_dir: str = "models"
+    pages_dir: str = "var/pages"
+    import_allow_internal: bool = False
     model_server_token: str = ""
     model_poll_seconds: int = 10
     tracker_db_url: str = "postgresql://postgres@127.0.0.1:5432/rasa"
@@ -332,6 +339,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         shadow_days=_int(env_vars, "BOT_SHADOW_DAYS", 14, 1, 3660),
         training_threads=_int(env_vars, "BOT_TRAINING_THREADS", 1, 1, 64),
         models_dir=env_vars.get("BOT_MODELS_DIR") or "models",
+        pages_dir=env_vars.get("BOT_PAGES_DIR") or "var/pages",
+        import_allow_internal=_int(env_vars, "BOT_IMPORT_ALLOW_INTERNAL", 0, 0, 1) == 1,
         model_server_token=model_token,
         model_poll_seconds=_int(env_vars, "BOT_MODEL_POLL_SECONDS", 10, 1, 3600),
         tracker_db_url=_url(env_vars, "BOT_TRACKER_DB_URL", Settings.tracker_db_url),

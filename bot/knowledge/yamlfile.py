@@ -22,6 +22,13 @@ def load_model(path: Path, model: type[Model], what: str, error: type[Exception]
         raise error(f"{what.capitalize()} {path} is not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise error(f"{what.capitalize()} {path}: the top level must be a mapping")
+    return parse_model(raw, model, what, path, error)
+
+
+def parse_model(
+    raw: dict, model: type[Model], what: str, path: Path, error: type[Exception]
+) -> Model:
+    """``raw`` (the data of ``path``) parsed as ``model``; the error names file and field."""
     try:
         return model.parse_obj(raw)
     except ValidationError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,47 @@ def test_the_catalogue_is_read_again_when_its_file_changes(tmp_path: Path) -> No
 
     os.utime(pages / "t.yml", (1, 1))  # a different mtime, whatever the clock's resolution
     assert get_catalogue(str(profile)).pages[0].title == "Bagefter"
+
+
+# -- the served catalogue: imports and edits ----------------------------------------------
+
+
+@pytest.fixture
+def pages_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("BOT_PAGES_DIR", str(tmp_path / "pages"))
+    get_settings.cache_clear()
+    yield tmp_path / "pages"
+    get_settings.cache_clear()
+
+
+def test_the_bundled_catalogue_is_served_until_it_is_edited(pages_dir: Path) -> None:
+    from bot.knowledge.pages import edit_catalogue
+
+    assert catalogue_path("taarnby") == PAGES_DIR / "taarnby.yml"
+    first = get_catalogue("taarnby").pages[0]
+    with edit_catalogue("taarnby") as draft:
+        draft.find(first.url)["keywords"].append("skraldebøtte")
+    assert catalogue_path("taarnby") == pages_dir / "taarnby.yml"
+    served = get_catalogue("taarnby")
+    assert served.pages[0].keywords[-1] == "skraldebøtte"
+    assert len(served) == len(load_catalogue_file(PAGES_DIR / "taarnby.yml"))
+    # the bundled file is never written
+    assert "skraldebøtte" not in (PAGES_DIR / "taarnby.yml").read_text(encoding="utf-8")
+    # what was written reads back field for field
+    assert load_catalogue_file(pages_dir / "taarnby.yml").pages[1:] == served.pages[1:]
+
+
+def test_an_invalid_edit_names_the_field_and_leaves_the_file_as_it_was(pages_dir: Path) -> None:
+    from bot.knowledge.pages import edit_catalogue
+
+    with edit_catalogue("taarnby") as draft:
+        draft.pages[0]["text"] = "Sådan sorterer du dit affald."
+    before = (pages_dir / "taarnby.yml").read_bytes()
+    with pytest.raises(PageCatalogueError, match=r"field pages\.1\.area: unknown area 'skrald'"):
+        with edit_catalogue("taarnby") as draft:
+            draft.pages[1]["area"] = "skrald"
+    assert (pages_dir / "taarnby.yml").read_bytes() == before
+    assert get_catalogue("taarnby").pages[0].text == "Sådan sorterer du dit affald."
+    assert [p.name for p in pages_dir.iterdir() if p.suffix == ".yml"] == ["taarnby.yml"]
