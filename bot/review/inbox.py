@@ -36,6 +36,7 @@ from bot.settings import TIMEZONE
 # Danish labels of the reasons and statuses (pages and CLI tables).
 REASON_LABELS = {
     "fallback": "Ikke forstået",
+    "no_page": "Ingen side fundet",
     "out_of_scope": "Uden for emnet",
     "low_confidence": "Usikker",
     "not_helped": "Svaret hjalp ikke",

@@ -16,9 +16,17 @@ from bot.analytics.models import UTCDateTime, utcnow
 from bot.review.db import Base
 
 # Why a message is in the inbox, in the order the inbox lists the reasons.
-REASONS = ("fallback", "out_of_scope", "low_confidence", "not_helped", "sample")
+# ("no_page": the fallback searched the page catalogue and found no page for the question.)
+REASONS = ("fallback", "no_page", "out_of_scope", "low_confidence", "not_helped", "sample")
 # When one message has several reasons, the item keeps the strongest (lowest number).
-REASON_RANK = {"not_helped": 0, "fallback": 1, "out_of_scope": 2, "low_confidence": 3, "sample": 4}
+REASON_RANK = {
+    "not_helped": 0,
+    "no_page": 1,
+    "fallback": 2,
+    "out_of_scope": 3,
+    "low_confidence": 4,
+    "sample": 5,
+}
 # What the web team decided; "open" until someone does.
 STATUSES = ("open", "accepted", "out_of_scope", "discarded")
 # Longest text kept for one message (the citizen endpoint refuses longer ones anyway).

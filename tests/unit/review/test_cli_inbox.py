@@ -48,7 +48,7 @@ def test_inbox_lists_groups_with_counts(url: str, capsys: pytest.CaptureFixture[
     assert code == 0
     data = json.loads(out)
     assert (data["total_items"], data["total_groups"]) == (4, 3)
-    assert data["counts"]["fallback"] == 3 and data["counts"]["low_confidence"] == 1
+    assert data["counts"]["no_page"] == 3 and data["counts"]["low_confidence"] == 1
     assert (data["items"][0]["text"], data["items"][0]["count"]) == ("boligstøtte", 2)
     code, out, _ = run(capsys, "inbox", "--reason", "low_confidence")
     assert code == 0 and "pas" in out and "boligstøtte" not in out

@@ -6,6 +6,7 @@ import pytest
 
 from bot.review import collector as collector_module
 from bot.review.collector import CPR_REMOVED, ReviewCollector, Write, sampled
+from bot.review.records import REASON_RANK, REASONS
 from tests.unit.review.events import Stream
 
 FALLBACK_RANKING = [("nlu_fallback", 0.7), ("self_service", 0.41), ("contact", 0.22)]
@@ -23,7 +24,8 @@ def items(writes: list[Write]) -> list[tuple[str, str]]:
     return [(i.reason, i.text) for w in writes for i in w.items]
 
 
-def test_a_fallback_keeps_the_conversation_so_far_and_its_runners_up() -> None:
+def test_a_fallback_without_a_page_keeps_the_conversation_so_far_and_its_runners_up() -> None:
+    # The fallback's outcome is of kind fallback only when the catalogue had no page for it.
     stream = Stream().answered("hvornår har i åbent")
     stream.turn(
         "kan jeg få hjælp til min skat",
@@ -34,7 +36,7 @@ def test_a_fallback_keeps_the_conversation_so_far_and_its_runners_up() -> None:
         kind="fallback",
     )
     writes = run(stream)
-    assert items(writes) == [("fallback", "kan jeg få hjælp til min skat")]
+    assert items(writes) == [("no_page", "kan jeg få hjælp til min skat")]
     (write,) = writes
     assert [(m.role, m.text) for m in write.messages] == [
         ("user", "hvornår har i åbent"),
@@ -47,6 +49,27 @@ def test_a_fallback_keeps_the_conversation_so_far_and_its_runners_up() -> None:
     assert (item.intent, item.confidence) == ("nlu_fallback", 0.7)
     assert item.runners_up == (("self_service", 0.41), ("contact", 0.22))
     assert item.seq == 3 and item.normalized == "kan jeg få hjælp til min skat"
+
+
+def test_a_fallback_that_offered_pages_or_a_miss_of_another_kind_is_not_understood() -> None:
+    # The fallback found pages: a self-service link, but still a message the model did not get.
+    stream = Stream().turn(
+        "rotter i haven", "nlu_fallback", 0.7, FALLBACK_RANKING, kind="self_service_link"
+    )
+    # A follow-up that continues nothing is a miss, but no catalogue was searched for it.
+    stream.turn("og hvad med i morgen", "follow_up", 0.95, kind="fallback")
+    # No outcome reported (an older action server): the intent alone says not understood.
+    stream.turn("blabla", "nlu_fallback", 0.7, FALLBACK_RANKING, kind=None)
+    assert items(run(stream)) == [
+        ("fallback", "rotter i haven"),
+        ("fallback", "og hvad med i morgen"),
+        ("fallback", "blabla"),
+    ]
+
+
+def test_no_page_ranks_right_after_not_helped() -> None:
+    assert set(REASON_RANK) == set(REASONS)
+    assert sorted(REASONS, key=REASON_RANK.__getitem__)[:3] == ["not_helped", "no_page", "fallback"]
 
 
 def test_later_messages_of_a_kept_conversation_are_written_too() -> None:
@@ -66,11 +89,15 @@ def test_conversations_without_an_item_never_leave_memory() -> None:
 
 
 def test_out_of_scope_and_low_confidence() -> None:
+    # Out of scope and no page: the polite no (kind fallback); out of scope with a page offered
+    # (kind self_service_link) stays out of scope.
     stream = Stream().turn("hvordan bliver vejret", "out_of_scope", 0.95, kind="fallback")
+    stream.turn("hvornår kommer skraldebilen", "out_of_scope", 0.9, kind="self_service_link")
     stream.turn("nyt pas", "self_service", 0.6, [("self_service", 0.6), ("contact", 0.3)])
     stream.turn("åbningstider", "opening_hours", 0.86)
     assert items(run(stream)) == [
-        ("out_of_scope", "hvordan bliver vejret"),
+        ("no_page", "hvordan bliver vejret"),
+        ("out_of_scope", "hvornår kommer skraldebilen"),
         ("low_confidence", "nyt pas"),
     ]
     # The threshold is the setting: at 0.9 the 0.86 one is low too.
@@ -163,7 +190,7 @@ def test_button_payloads_and_the_guard_marker_are_never_items() -> None:
     stream.turn('/feedback{"otherwise": "telephone"}', "feedback", 0.2, kind="meta")
     stream.turn("skat", "nlu_fallback", 0.7, FALLBACK_RANKING, kind="fallback")
     writes = run(stream, low=0.99, rate=1.0)
-    assert items(writes) == [("fallback", "skat")]
+    assert items(writes) == [("no_page", "skat")]
     assert writes[0].messages[0].text == CPR_REMOVED
 
 

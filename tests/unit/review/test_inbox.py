@@ -12,6 +12,7 @@ from bot.review.collector import ReviewCollector
 from bot.review.db import session_scope
 from bot.review.domain import domain_intents
 from bot.review.inbox import (
+    REASON_LABELS,
     AnnotationError,
     Filters,
     add_tag,
@@ -24,7 +25,7 @@ from bot.review.inbox import (
     reason_counts,
     remove_tag,
 )
-from bot.review.records import ReviewItem
+from bot.review.records import REASONS, ReviewItem
 from bot.review.writer import store
 from tests.unit.review.events import T0, Stream
 
@@ -43,6 +44,7 @@ def fill(url: str, *streams: Stream, low: float = 0.85) -> None:
 
 
 def fallback(sender: str, text: str, start: float = T0) -> Stream:
+    """A fallback that found no page in the catalogue (outcome kind fallback): reason no_page."""
     return Stream(sender, start).turn(text, "nlu_fallback", 0.7, FALLBACK, kind="fallback")
 
 
@@ -78,9 +80,9 @@ def test_the_same_message_from_many_citizens_is_one_group(review_url: str) -> No
             ("hvad koster et pas", 1),
         ]
         counts = {c.reason: (c.items, c.messages) for c in reason_counts(session, Filters())}
-        assert counts["fallback"] == (7, 2)
+        assert counts["no_page"] == (7, 2)
         assert counts["low_confidence"] == (1, 1)
-        assert counts["not_helped"] == (0, 0)
+        assert counts["not_helped"] == counts["fallback"] == (0, 0)
 
 
 def test_filters_by_reason_intent_status_and_period(review_url: str) -> None:
@@ -106,7 +108,8 @@ def test_filters_by_reason_intent_status_and_period(review_url: str) -> None:
         ]
         assert texts(Filters(status="accepted")) == []
         counts = reason_counts(session, Filters(reason="low_confidence"))
-        assert {c.reason: c.items for c in counts}["fallback"] == 2  # not by reason
+        assert {c.reason: c.items for c in counts}["no_page"] == 2  # not by reason
+        assert texts(Filters(reason="no_page")) == ["gammel besked", "ny besked"]
 
 
 def test_paging_through_thousands(review_url: str) -> None:
@@ -320,6 +323,14 @@ def test_tags_and_reviewed(review_url: str) -> None:
         assert [t.tag for t in get_conversation(session, conversation_id).tags] == [
             "skat spørgsmål"
         ]
+
+
+def test_every_reason_has_a_danish_label_and_no_page_is_a_filter() -> None:
+    assert list(REASON_LABELS) == list(REASONS)
+    assert REASON_LABELS["no_page"] == "Ingen side fundet"
+    assert parse_filters(
+        since=None, until=None, reason="no_page", intent=None, status="all"
+    ) == Filters(reason="no_page", status=None)
 
 
 def test_parse_filters() -> None:
