@@ -5,13 +5,14 @@ bounded buffer per conversation (the last :data:`MAX_MESSAGES` messages of at mo
 :data:`MAX_CONVERSATIONS` conversations, dropped after :data:`IDLE_DROP` without events) and,
 when a citizen's turn is over, decides whether the message is a review item:
 
-* ``no_page``: the fallback (``nlu_fallback`` or ``out_of_scope``) searched the page catalogue
-  and found no page for the question: its outcome is of kind fallback (a page found makes it a
-  self-service link). These show what the municipality's site or the assistant still lacks
-  (the web team's catalogue page lists them);
-* ``fallback``: the model did not understand (``nlu_fallback`` answered with a page, or a turn
-  of another intent whose outcome is of kind fallback, such as a follow-up that continues
-  nothing); ``out_of_scope``: it was predicted out of scope (and a page was offered);
+* ``no_page``: the turn's outcome is of kind fallback: the citizen got neither an answer nor a
+  page. The fallback (``nlu_fallback``, ``out_of_scope``) searches the page catalogue first and
+  reports a self-service link when it offers a page, so this is a question no page fitted;
+  these show what the municipality's site or the assistant still lacks (the web team's
+  catalogue page lists them);
+* ``fallback``: the model did not understand (``nlu_fallback``, but a page or a task was
+  offered, or no outcome was reported); ``out_of_scope``: it was predicted out of scope (and
+  was offered a page);
 * ``low_confidence``: the top intent's confidence is below ``review_low_confidence``;
 * ``not_helped``: the citizen answered "Nej" to "Fik du svar på dit spørgsmål?" (the item is the
   question that got the unhelpful answer: the one whose answer id the button names, see
@@ -50,9 +51,6 @@ RECENT_TURNS = 6
 
 FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
-# The intents the fallback answers (bot/dialogue/topics.yml, entry "fallback"): it searches the
-# page catalogue first, so its outcome is of kind fallback only when no page fitted.
-FALLBACK_ACTION_INTENTS = frozenset((FALLBACK_INTENT, OUT_OF_SCOPE_INTENT))
 FEEDBACK_INTENT = "feedback"
 PERSONAL_DATA_PAYLOAD = "/personal_data"  # bot.dialogue.channel.INTENT_PERSONAL_DATA
 CPR_REMOVED = "[CPR-nummer fjernet]"
@@ -304,11 +302,11 @@ class ReviewCollector:
         """Why a citizen's message is worth a look (None: it is not)."""
         if not turn.citizen_text:
             return None
-        if turn.kind is Kind.FALLBACK and turn.intent in FALLBACK_ACTION_INTENTS:
+        if turn.kind is Kind.FALLBACK:
             return "no_page"
         if turn.intent == OUT_OF_SCOPE_INTENT:
             return "out_of_scope"
-        if turn.intent == FALLBACK_INTENT or turn.kind is Kind.FALLBACK:
+        if turn.intent == FALLBACK_INTENT:
             return "fallback"
         if turn.confidence < self.low_confidence:
             return "low_confidence"

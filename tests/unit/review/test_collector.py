@@ -51,19 +51,19 @@ def test_a_fallback_without_a_page_keeps_the_conversation_so_far_and_its_runners
     assert item.seq == 3 and item.normalized == "kan jeg få hjælp til min skat"
 
 
-def test_a_fallback_that_offered_pages_or_a_miss_of_another_kind_is_not_understood() -> None:
+def test_a_fallback_that_offered_pages_is_not_understood_and_any_miss_has_no_page() -> None:
     # The fallback found pages: a self-service link, but still a message the model did not get.
     stream = Stream().turn(
         "rotter i haven", "nlu_fallback", 0.7, FALLBACK_RANKING, kind="self_service_link"
     )
-    # A follow-up that continues nothing is a miss, but no catalogue was searched for it.
-    stream.turn("og hvad med i morgen", "follow_up", 0.95, kind="fallback")
     # No outcome reported (an older action server): the intent alone says not understood.
     stream.turn("blabla", "nlu_fallback", 0.7, FALLBACK_RANKING, kind=None)
+    # A follow-up the assistant could not answer: neither an answer nor a page either.
+    stream.turn("og hvad med svømmehallen", "follow_up", 0.95, kind="fallback")
     assert items(run(stream)) == [
         ("fallback", "rotter i haven"),
-        ("fallback", "og hvad med i morgen"),
         ("fallback", "blabla"),
+        ("no_page", "og hvad med svømmehallen"),
     ]
 
 
