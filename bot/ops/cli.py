@@ -343,6 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.ops import cli_shadow
 
     cli_shadow.add_parsers(sub)  # shadow test and verdicts (docs/retraining.md)
+    from bot.ops import cli_import
+
+    cli_import.add_parsers(sub)  # import-site: the municipality's pages (docs/site-import.md)
 
     p = sub.add_parser("shell", help="chat with a running assistant in the terminal")
     p.add_argument("--url", default="http://localhost:5005")
