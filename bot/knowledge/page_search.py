@@ -40,6 +40,9 @@ from bot.knowledge.pages import Page, PageCatalogue
 THRESHOLD = 0.30
 RELATIVE_CUTOFF = 0.6
 MAX_RESULTS = 3
+# Only a question's first words are searched: a citizen's question is short, and each word
+# costs a pass over the catalogue's vocabulary (a pasted text of 16 KB would take seconds).
+MAX_QUESTION_WORDS = 60
 CHAR_WEIGHT = 0.5
 
 EXACT, TYPO, PART = 1.0, 0.8, 0.7
@@ -65,7 +68,7 @@ _ENDINGS = tuple(
 # municipality and the country, which every page is about. A word that could name a municipal
 # matter does not belong here.
 _STOPWORDS = """
-    af alle alt andet andre at bare blev blive bliver da de dem den denne der deres det dette
+    af alle alt anden andet andre at bare blev blive bliver da de dem den denne der deres det dette
     dig din dine du efter eller en end er et for fra faa faar gaar gjorde gor gore godt ha
     han hans har have havde hej hende hendes her hos hun hvad hvem hvilke hvilken hvis hvor
     hvordan hvorfor hvornaar i ikke ind ja jeg jer jo kan kommer kunne lige maa man mange med
@@ -74,9 +77,13 @@ _STOPWORDS = """
     vaeret hvorn
     a about am an and any are as at be but by can could do does for from get got have how i
     if in is it me my of on or please so the their there this to was we what when where which
-    who why will with would you your
-    købe køb bestille bestil søge søg finde find vide sige lave gerne hjælpe
+    who why will with would you your cannot cant dont doesnt didnt im ive its they them our us
+    some also just need want like been has had should must may might shall
+    købe køb bestille bestil søge søg finde find vide sige lave gerne hjælpe bruge brug bruger
     kommune kommunen tårnby danmark dansk borger borgere
+    selv selvbetjening selvbetjeningen selvbetjeningsløsning selvbetjeningsløsninger digital
+    digitalt online nettet blanket blanketten formular ansøge ansøg ansøgning klare
+    self service selfservice apply application form
     """.split()
 
 
@@ -125,11 +132,44 @@ def _url_words(url: str) -> str:
     return " ".join(re.sub(r"[-_,.]+", " ", p) for p in parts)
 
 
+# Of an imported page's main text, only its beginning is indexed: the lead says what the page
+# is about; the rest would let every long page match every question a little.
+TEXT_CHARS = 400
+GLOSSARY = Path(__file__).with_name("glossary_en_da.yml")
+
+
 def _page_text(page: Page) -> str:
     # The title twice: it says what the page is about in the site's own words.
     return " ".join(
-        [page.title, page.title, page.description, " ".join(page.keywords), _url_words(page.url)]
+        [
+            page.title,
+            page.title,
+            page.description,
+            " ".join(page.keywords),
+            " ".join(page.keywords_en),
+            " ".join(page.headings),
+            page.text[:TEXT_CHARS],
+            _url_words(page.url),
+        ]
     )
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> dict[str, tuple[str, ...]]:
+    """English word or two-word phrase -> Danish words (bot/knowledge/glossary_en_da.yml)."""
+    import yaml
+
+    raw = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))["words"]
+    return {str(k).lower(): tuple(str(w) for w in v) for k, v in raw.items()}
+
+
+@lru_cache(maxsize=1)
+def english_place_names() -> frozenset[str]:
+    """English names of places with opening hours of their own (the glossary's ``places``)."""
+    import yaml
+
+    raw = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))["places"]
+    return frozenset(str(p).lower() for p in raw)
 
 
 @lru_cache(maxsize=1)
@@ -217,32 +257,66 @@ class PageIndex:
     def search(self, question: str, language: str = "da") -> list[PageHit]:
         """Up to three pages for ``question``, best first; empty when none scores high enough.
 
-        Danish questions get Danish pages. English questions get every page, English ones
-        first on equal scores (a Danish page is marked "(page in Danish)" by the reply)."""
+        Danish questions get Danish pages. English questions get every page, and of those that
+        score high enough the English ones first (a Danish page is marked "(page in Danish)" by
+        the reply)."""
         hits = self.rank(question, language)
         if not hits or hits[0].score < THRESHOLD:
             return []
         floor = max(THRESHOLD, RELATIVE_CUTOFF * hits[0].score)
-        return [h for h in hits if h.score >= floor][:MAX_RESULTS]
+        offered = [h for h in hits if h.score >= floor]
+        if language == "en":  # the catalogue's English pages first, where they fit
+            offered.sort(key=lambda h: h.page.language != "en")
+        return offered[:MAX_RESULTS]
+
+    def query_groups(self, question: str, language: str = "da") -> list[tuple[str, ...]]:
+        """The question's content words, each as a group of alternatives that count as one
+        word: the word itself, and for an English question also the Danish words of the glossary
+        (bot/knowledge/glossary_en_da.yml: "library" or "bibliotek")."""
+        raw = _raw_words(question)[:MAX_QUESTION_WORDS]
+        if language != "en":
+            return [(w,) for w in dict.fromkeys(self.words(" ".join(raw)))]
+        glossary = _glossary()
+        groups: list[tuple[str, ...]] = []
+        i = 0
+        while i < len(raw):
+            pair = " ".join(raw[i : i + 2])
+            if i + 1 < len(raw) and pair in glossary:
+                english, danish, i = pair, glossary[pair], i + 2
+            elif raw[i] in glossary:
+                english, danish, i = raw[i], glossary[raw[i]], i + 1
+            else:
+                groups.extend((w,) for w in self.words(raw[i]))
+                i += 1
+                continue
+            alternatives = (english, *danish)
+            group = tuple(dict.fromkeys(w for a in alternatives for w in self.words(a)))
+            if group:
+                groups.append(group)
+        return list(dict.fromkeys(groups))
 
     def rank(self, question: str, language: str = "da") -> list[PageHit]:
         """Every page with a word of the question, best first, with no threshold (for the
         search, tuning and the docs)."""
-        query_words = list(dict.fromkeys(self.words(question)))
-        if not self.pages or not query_words:
+        groups = self.query_groups(question, language)
+        if not self.pages or not groups:
             return []
         # Each question word's weight: the IDF of what it matches in the catalogue.
-        weights: dict[str, float] = {}
-        for w in query_words:
-            strength, matched = self._match(w, self._vocabulary)
-            weights[w] = self._idf[matched] if strength else UNKNOWN_WORD_WEIGHT * self._mean_idf
-        total = sum(weights.values())
-        char_scores = self._char_scores(question)
+        weights: list[float] = []
+        for group in groups:
+            best = max((self._match(w, self._vocabulary) for w in group), key=lambda m: m[0])
+            weights.append(self._idf[best[1]] if best[0] else UNKNOWN_WORD_WEIGHT * self._mean_idf)
+        total = sum(weights)
+        translated = " ".join(" ".join(g) for g in groups) if language == "en" else ""
+        char_scores = self._char_scores(f"{question} {translated}".strip())
         hits: list[PageHit] = []
         for i, page in enumerate(self.pages):
             if language == "da" and page.language != "da":
                 continue
-            matched = sum(self._match(w, self._page_words[i])[0] * weights[w] for w in query_words)
+            matched = sum(
+                max(self._match(w, self._page_words[i])[0] for w in group) * weight
+                for group, weight in zip(groups, weights, strict=True)
+            )
             if matched == 0:
                 continue  # no word of the question on the page: characters alone are not enough
             word_score = matched / total

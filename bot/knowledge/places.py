@@ -8,7 +8,11 @@ first; :func:`match_hours_place` finds the one a text names.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from itertools import pairwise
 
 from bot.knowledge.matching import best_match
 from bot.knowledge.profile import Place, Profile, WeeklyHours
@@ -82,3 +86,91 @@ def match_hours_place(profile: Profile, text: str | None) -> HoursPlace | None:
     if not text:
         return None
     return best_match(hours_places(profile), text, lambda p: [p.name, *p.synonyms])
+
+
+# Words of a question about opening hours that name no place: asking, opening and closing, the
+# clock, and the words people put around them (Danish and English, compared as page-search
+# skeletons, so any spelling of å/ø/æ). Days and times of day are recognised by their own
+# parsers. A word that could name a place does not belong here.
+_HOURS_WORDS = """
+    aaben aabent aabne aabner aabnede aabning aabningstid aabningstider aabningstiderne
+    aabningstidere aabenbar aaben åbningstid lukket lukker lukke lukkede lukketid lukketider
+    lukning tid tider tidspunkt klokken kl time timer hele dagen dag dage uge ugen ugens
+    hverdag hverdage hverdagene weekend weekenden normalt normal altid stadig endnu igen fortsat
+    ogsaa kun senest tidligst tidlig sent sen laengst laenge inden foer efter fra til mellem
+    jeres jer i I dem de den det hvilke hvilket aabent? har holder holde ringe ring komme
+    kommer besoeg besoege moede moedes tage taget henvende tale snakke
+    helligdag helligdage helligdagene ferie ferien sommerferie sommerferien juleferie
+    juleferien vinterferie vinterferien efterårsferie efteraarsferie efteraarsferien paaskeferie
+    paaskeferien skoleferie skoleferien
+    open opens opened opening closed close closes closing hours hour time times today tomorrow
+    week weekend weekday weekdays usually always still also only latest earliest late early
+    until till before after between visit call come reach
+    """.split()
+
+
+@lru_cache(maxsize=1)
+def _hours_skeletons() -> frozenset[str]:
+    from bot.knowledge.page_search import STOPWORDS, skeleton
+
+    return frozenset(skeleton(w) for w in _HOURS_WORDS) | STOPWORDS
+
+
+def words_naming_no_hours_place(profile: Profile, text: str | None, now: datetime) -> list[str]:
+    """The words of a question about opening hours that could name something else than the
+    places with hours: every word that is none of a function word, a word of asking about
+    hours, a word of a place with hours (name, synonym, or an inflection or compound of one),
+    a day or a time of day, a number, or shorter than 4 letters. Whether such a word names a
+    place is for the caller to judge (the page catalogue knows it, or it looks like one)."""
+    if not text:
+        return []
+    from bot.knowledge.daytext import resolve_day
+    from bot.knowledge.page_search import skeleton
+    from bot.knowledge.periods import resolve_period
+
+    known = _hours_skeletons()
+    place_words = {
+        skeleton(w)
+        for p in hours_places(profile)
+        for name in (p.name, p.name_en or "", *p.synonyms)
+        for w in re.findall(r"[^\W_]+", name.lower())
+    }
+    found: list[str] = []
+    tokens = re.findall(r"[^\W_]+", text)
+    for i, raw in enumerate(tokens):
+        word = skeleton(raw)
+        if raw.isdigit() or len(word) < 4 or word in known or word in place_words:
+            continue
+        if any(word.startswith(p) or p.startswith(word) for p in place_words if len(p) >= 5):
+            continue  # an inflection or compound of a known place ("borgerservicen")
+        nearby = [" ".join(tokens[max(0, i - 2) : i + 1]), " ".join(tokens[i : i + 3])]
+        if any(resolve_day(t, now) is not None or resolve_period(t) is not None for t in nearby):
+            continue  # part of a day or a time of day ("næste uge", "i morgen", "31. december")
+        found.append(raw)
+    return found
+
+
+# A Danish noun in the definite form names a particular thing: "svømmehallen", "biblioteket".
+_DEFINITE = re.compile(r"^[^\W\d_]{5,}(?:en|et|n)$")
+
+
+def other_place_named(
+    profile: Profile, text: str | None, now: datetime, language: str
+) -> str | None:
+    """The words of a question about opening hours that name a place without hours in the
+    profile: a long Danish noun in the definite form ("svømmehallen", "jobcentret"), or in
+    English a place name of the glossary ("library", "swimming pool"). None when the question
+    names a place with hours, or nothing else."""
+    if match_hours_place(profile, text):
+        return None
+    from bot.knowledge.page_search import english_place_names, skeleton
+
+    words = words_naming_no_hours_place(profile, text, now)
+    if language == "en":
+        names = english_place_names()
+        lowered = [w.lower() for w in words]
+        for first, second in pairwise(lowered):
+            if f"{first} {second}" in names:
+                return f"{first} {second}"
+        return next((w for w in lowered if w in names), None)
+    return next((w for w in words if len(w) >= 7 and _DEFINITE.match(skeleton(w))), None)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.dialogue.answers.self_service import self_service_task
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.knowledge.profile import Profile
+from bot.knowledge.task_search import task_by_meaning
 
 
 def help_reply(language: str = "da") -> Reply:
@@ -14,6 +16,11 @@ def help_reply(language: str = "da") -> Reply:
 
 
 def help_menu(profile: Profile, q: Question) -> Answer:
+    """The menu; but a request for help that describes a self-service task ("kan jeg få hjælp
+    til huslejen") gets the task."""
+    task = task_by_meaning(profile, q.text, q.language)
+    if task is not None:
+        return self_service_task(task, q.language)
     return Answer.of(help_reply(q.language))
 
 

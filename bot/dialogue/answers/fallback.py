@@ -1,13 +1,28 @@
-"""The graceful fallback: pages of the municipality's site that fit the question; else
-rephrase + topics first, contact channels on a second miss in a row."""
+"""The graceful fallback: the self-service task the message describes, else pages of the
+municipality's site that fit the question; else rephrase + topics first, contact channels on
+a second miss in a row."""
 
 from __future__ import annotations
 
 from bot.dialogue.answers.contact import contact_replies
 from bot.dialogue.answers.conversation import help_reply
-from bot.dialogue.answers.pages import page_answer
+from bot.dialogue.answers.pages import page_hits, pages_offered
+from bot.dialogue.answers.self_service import self_service_task
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.knowledge.profile import Profile
+from bot.knowledge.task_search import task_hit
+
+
+def described(profile: Profile, q: Question) -> Answer | None:
+    """What the assistant can still offer when no built topic fits: the self-service task the
+    message describes, or the catalogue's pages about it, whichever fits better (a task only
+    when it scores at least as high as the best page: "hvornår kommer skraldebilen" is about
+    emptying the bins, a page, not about bulky waste); None when neither fits."""
+    task = task_hit(profile, q.text, q.language)
+    pages = page_hits(profile, q)
+    if task is not None and (not pages or task.score >= pages[0].score):
+        return self_service_task(task.task, q.language)
+    return pages_offered(pages, q.language) if pages else None
 
 
 def fallback(profile: Profile, q: Question) -> Answer:
@@ -16,9 +31,9 @@ def fallback(profile: Profile, q: Question) -> Answer:
     getting a page). Else, first miss: ask to rephrase and offer topics (a polite no for out
     of scope); second miss in a row: the contact channels."""
     out_of_scope = q.intent == "out_of_scope"
-    pages = page_answer(profile, q)
-    if pages is not None:
-        return pages
+    found = described(profile, q)
+    if found is not None:
+        return found
     replies = [Reply("utter_out_of_scope")] if out_of_scope else []
     if q.previous_was_miss:
         return Answer.of(

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from bot.dialogue.answers.conversation import help_reply
 from bot.dialogue.answers.digital_post import asks_about_age
+from bot.dialogue.answers.fallback import described
 from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.knowledge.daytext import resolve_day
@@ -61,6 +62,11 @@ def follow_up(profile: Profile, q: Question) -> Answer:
     aspects = aspects_in(q)
     entry = get_registry().follow_up_entry(q.thread.topic, named_in(profile, q, aspects), aspects)
     if entry is None or entry.id == "follow_up":
+        # Not a follow-up of anything: a first message the NLU took for one ("vi skal af med en
+        # stor reol") may still describe a task or match a page.
+        found = described(profile, q) if q.thread.topic is None else None
+        if found is not None:
+            return found
         return Answer.of(
             Reply("utter_follow_up_no_topic"),
             help_reply(q.language),

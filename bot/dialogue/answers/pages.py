@@ -12,26 +12,28 @@ from __future__ import annotations
 
 from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question, Reply
-from bot.knowledge.page_search import search_pages
+from bot.knowledge.page_search import PageHit, search_pages
 from bot.knowledge.pages import AREA_LABELS, catalogue_of, page_link_id
 from bot.knowledge.profile import Profile
 
 TOPIC = "page"
 
 
-def page_answer(profile: Profile, q: Question) -> Answer | None:
-    """The pages for ``q``'s text, or None when the catalogue has none that fits."""
+def page_hits(profile: Profile, q: Question) -> list[PageHit]:
+    """The catalogue's pages for ``q``'s text, best first; empty when none fits."""
     if not q.text.strip():
-        return None
+        return []
     catalogue = catalogue_of(profile.municipality.id)
     if catalogue is None:
-        return None
-    hits = search_pages(catalogue, q.text, q.language)
-    if not hits:
-        return None
+        return []
+    return search_pages(catalogue, q.text, q.language)
+
+
+def pages_offered(hits: list[PageHit], language: str) -> Answer:
+    """The reply offering ``hits``: what was found, then each page through the redirect."""
     replies = [Reply("utter_pages_found")]
     for hit in hits:
-        in_danish = q.language == "en" and hit.page.language != "en"
+        in_danish = language == "en" and hit.page.language != "en"
         replies.append(
             Reply(
                 "utter_page_link_in_danish" if in_danish else "utter_page_link",
@@ -42,3 +44,9 @@ def page_answer(profile: Profile, q: Question) -> Answer | None:
     return Answer.of(
         *replies, topic=TOPIC, kind=Kind.SELF_SERVICE_LINK, area=AREA_LABELS[hits[0].page.area]
     )
+
+
+def page_answer(profile: Profile, q: Question) -> Answer | None:
+    """The pages for ``q``'s text, or None when the catalogue has none that fits."""
+    hits = page_hits(profile, q)
+    return pages_offered(hits, q.language) if hits else None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from bot.dialogue.answers.common import link_reply
+from bot.dialogue.answers.pages import page_answer
 from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.dialogue.thread import Thread
 from bot.knowledge.matching import match_task
 from bot.knowledge.profile import Profile, SelfServiceTask, localized
+from bot.knowledge.task_search import task_by_meaning
 
 # A task's kind in the profile -> the response with its link, and what handing it out does.
 _LINK_RESPONSE = {
@@ -56,9 +58,12 @@ def self_service_task(task: SelfServiceTask, language: str = "da") -> Answer:
 
 
 def self_service(profile: Profile, q: Question) -> Answer:
-    """The task's answer and link, or the catalogue as buttons when no task is recognised.
+    """The task's answer and link; else the catalogue's pages about what was asked; the menu
+    of tasks as buttons only when the message names nothing (issue 23 §2).
 
-    A follow-up that names no task ("og hvordan gør jeg det?") keeps the thread's task.
+    The task is the one named (entity, then the text's synonyms), else the one the message
+    describes (:func:`bot.knowledge.task_search.task_by_meaning`: "ændre min adresse" is
+    moving). A follow-up that names no task ("og hvordan gør jeg det?") keeps the thread's task.
     """
     candidates = [*q.entity_values("task"), q.text]
     if q.follow_up and q.thread.task:
@@ -67,6 +72,12 @@ def self_service(profile: Profile, q: Question) -> Answer:
         task = match_task(profile, candidate)
         if task is not None:
             return self_service_task(task, q.language)
+    task = task_by_meaning(profile, q.text, q.language)
+    if task is not None:
+        return self_service_task(task, q.language)
+    pages = page_answer(profile, q)
+    if pages is not None:
+        return pages
     return Answer.of(
         Reply("utter_self_service_which", buttons=task_buttons(profile, q.language)),
         thread=Thread(topic="self_service"),
