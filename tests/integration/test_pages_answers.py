@@ -83,3 +83,71 @@ def test_every_catalogue_page_can_be_followed(taarnby: Assistant) -> None:
     base = taarnby.cfg.web_url
     for page in get_catalogue("taarnby").pages[:5]:
         assert follow(f"{base}/r/{page_link_id(page.url)}") == page.url
+
+
+def test_staff_see_the_page_referral_per_area_in_komhen_and_the_top_topics(
+    taarnby: Assistant,
+) -> None:
+    """A page referral is a self-service referral in the page's area: the KOMHEN table's
+    "Affald" row on the self-service channel, and "Henvist til side" among the topics."""
+    from bot.settings import TIMEZONE
+    from bot.testkit.staff import staff_login
+
+    url = analytics_url(taarnby)
+    sender = new_sender()
+    taarnby.ask("hvor er genbrugspladsen", sender)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not turns_of_topic(url, "page"):
+        time.sleep(0.5)
+    with session_scope(url) as db:
+        at = db.execute(sa.select(sa.func.max(Turn.at)).where(Turn.topic == "page")).scalar()
+    day = at.astimezone(TIMEZONE).date()
+    browser = staff_login(
+        taarnby.cfg.web_url, taarnby.cfg.child_env(), "pages.staff", "a long enough password 1"
+    )
+    csv_text = browser.get(
+        f"{taarnby.cfg.web_url}/staff/komhen.csv?fra={day}&til={day}", timeout=30
+    ).text
+    assert ";Affald;selvbetjening;" in csv_text, csv_text
+    overview_page = browser.get(f"{taarnby.cfg.web_url}/staff/?fra={day}&til={day}", timeout=30)
+    assert overview_page.status_code == 200
+    assert "Henvist til side" in overview_page.text
+
+
+@pytest.mark.parametrize(
+    ("question", "place"),
+    [
+        ("hvornår har svømmehallen åbent?", "svømmehallen"),
+        ("hvornår har biblioteket åbent i dag", "biblioteket"),
+    ],
+)
+def test_a_place_without_hours_never_gets_borgerservices_hours(
+    taarnby: Assistant, question: str, place: str
+) -> None:
+    """Two of the issue's confidently wrong answers: Borgerservice's hours for the swimming
+    pool and the library."""
+    said = [m.get("text", "") for m in taarnby.ask(question, new_sender())]
+    assert said[0] == f"Jeg kender ikke åbningstiderne for {place}.", said
+    assert not any(text.startswith("Borgerservice har") for text in said), said
+    assert any("Borgerservice og Rådhuset" in text for text in said), said
+    assert any("32 76 11 00" in text for text in said), said  # the channels: phone among them
+
+
+def test_a_death_never_gets_closed_now_and_rats_never_get_a_goodbye(taarnby: Assistant) -> None:
+    """The other confidently wrong answers: "Borgerservice har lukket lige nu" to someone whose
+    husband had just died, and a goodbye to a question about rats."""
+    said = texts(taarnby.ask("min mand er lige død, hvad gør jeg nu", new_sender()))
+    assert said.startswith("Det gør mig ondt at høre om dit tab."), said
+    assert "har lukket lige nu" not in said
+    rats = taarnby.ask("vi har set rotter i haven, hvad gør vi", new_sender())
+    said = texts(rats)
+    assert "Farvel" not in said, said
+    assert "Jeg fandt de her sider" in said, said
+    assert any("rotte" in href for _, href in links(rats)) or "rotte" in said.lower(), said
+
+
+def test_a_task_described_not_named_gets_the_task(taarnby: Assistant) -> None:
+    reply = taarnby.ask("hvordan ændrer jeg min adresse", new_sender())
+    assert "borger.dk: Flytning" in [label for label, _ in links(reply)], texts(reply)
+    menu = texts(taarnby.ask("jeg vil gerne bruge selvbetjeningen", new_sender()))
+    assert "Vælg en opgave" in menu or "Hvad vil du gerne klare" in menu, menu
