@@ -300,8 +300,8 @@ def isolated_stack(
     ports: tuple[int, int, int] | None = None,
     model_server: bool = False,
 ) -> StackConfig:
-    """A stack whose tracker store, statistics (SQLite), review store and logs live in
-    ``workdir``, on ``ports`` (Rasa, action server, web app) or free ones.
+    """A stack whose tracker store, statistics (SQLite), review store, served page catalogue and
+    logs live in ``workdir``, on ``ports`` (Rasa, action server, web app) or free ones.
 
     ``model_server=True``: the Rasa server pulls the version in service from the web app
     (polling every BOT_MODEL_POLL_SECONDS); ``model`` is registered as the first version.
@@ -320,6 +320,7 @@ def isolated_stack(
     extra = {
         "BOT_ANALYTICS_DB_URL": f"sqlite:///{workdir / 'analytics.db'}",
         "BOT_REVIEW_DB_URL": f"sqlite:///{workdir / 'review.db'}",
+        "BOT_PAGES_DIR": str(workdir / "pages"),
     }
     if model_server:
         extra.update(model_server_env(model, env))
