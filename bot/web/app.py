@@ -41,6 +41,7 @@ from bot.analytics.formats import FILTERS as STAFF_FORMATS
 from bot.knowledge.profile import get_profile
 from bot.settings import get_settings
 from bot.web.auth import LoginRateLimiter, RevokedSessions, SessionCodec
+from bot.web.catalogue import catalogue
 from bot.web.inbox import inbox
 from bot.web.models import models
 from bot.web.public import link_not_found_page, public
@@ -99,6 +100,7 @@ def create_app(db_url: str | None = None) -> Sanic:
     app.blueprint(training)
     app.blueprint(models)
     app.blueprint(shadow)  # the shadow test's report and verdicts
+    app.blueprint(catalogue)  # the page catalogue: keywords, confirmation, questions without a page
     app.static("/static", str(STATIC_DIR), name="static")
     # On the app, not a blueprint: static files and unmatched addresses get the headers too.
     app.register_middleware(security_headers, "response")
