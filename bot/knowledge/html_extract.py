@@ -195,6 +195,7 @@ def _is_boilerplate(node: Any) -> bool:
     boiler = (
         role in _BOILER_ROLES
         or any(_BOILER_PART.match(p) for p in parts)
+        or any("cookie" in p.lower() or "breadcrumb" in p.lower() for p in parts)
         or any(_BOILER_PART.match(p) for p in _joined_parts(parts))
         or bool(label and _BOILER_LABEL.search(label))
     )
