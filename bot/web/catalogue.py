@@ -18,6 +18,12 @@
   digest of the fields it edits: a change made meanwhile (another tab, an import) is not
   overwritten (409, the form again with the saved values beside).
 
+- ``POST /webteam/catalogue/import`` with ``url``: imports the site's sitemap into the catalogue
+  (:func:`bot.knowledge.site_import.run_import`, with
+  ``allow_internal=BOT_IMPORT_ALLOW_INTERNAL``) in a background thread, one at a time; an
+  internal address is refused at once, with a plain message. The list page shows the running
+  import, its outcome and its problems (kept in this process's memory until the next import).
+
 The offered/clicked counts are one aggregation in the statistics database
 (:func:`bot.analytics.link_counts.link_counts`), mapped to pages by
 :func:`bot.knowledge.pages.page_link_id`. Showing the questions logs their reading
@@ -32,6 +38,7 @@ import hashlib
 import json
 import logging
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -423,6 +430,154 @@ def edits_of(profile: str, link_id: str, limit: int = EDITS_SHOWN) -> list[EditR
     return found
 
 
+# -- the import (bot.knowledge.site_import, in a background thread) ------------------------
+
+IMPORT_PATH = "/webteam/catalogue/import"
+MAX_URL = 2000
+IMPORT_RUNNING = "Der henter allerede sider. Vent, til den hentning er færdig."
+IMPORT_BAD_URL = (
+    "Skriv en hel adresse, der begynder med https://, fx https://www.kommune.dk/sitemap.xml."
+)
+IMPORT_REFUSED = (
+    "Adressen blev afvist: den peger på en intern adresse (fx localhost eller et lukket "
+    "netværk). Hent kun fra kommunens offentlige hjemmeside."
+)
+IMPORT_NOT_FOUND = "Adressen kunne ikke findes. Tjek, at den er skrevet rigtigt."
+IMPORT_SITE_PROBLEM = "Hjemmesidens robots.txt eller sitemap kunne ikke læses. Intet er ændret."
+IMPORT_INVALID = "Kataloget ville ikke være gyldigt efter hentningen. Intet er ændret."
+IMPORT_FAILED = "Hentningen fejlede. Intet er ændret. Prøv igen senere."
+# What happened to the pages (bot.knowledge.site_import.PageOutcome.status), in Danish.
+IMPORT_STATUSES = {
+    "added": "nye",
+    "updated": "opdateret",
+    "unchanged": "uændrede",
+    "removed": "fjernet",
+    "noted": "findes ikke mere (beholdt med en note)",
+    "skipped": "sprunget over",
+}
+PROBLEMS_SHOWN = 10
+
+
+@dataclass
+class ImportRun:
+    """An import started from the page (one at a time per profile and web app process; kept
+    in memory until the next one)."""
+
+    url: str
+    by: str
+    started: datetime
+    progress: str = ""
+    finished: datetime | None = None
+    counts: dict[str, int] | None = None
+    problems: list[tuple[str, str]] | None = None
+    pages_after: int = 0
+    error: str | None = None
+    detail: str = ""
+
+    @property
+    def running(self) -> bool:
+        return self.finished is None
+
+
+_imports: dict[str, ImportRun] = {}
+_imports_lock = threading.Lock()
+
+
+def import_state(profile: str) -> ImportRun | None:
+    """The latest import of ``profile`` started from this process, if any."""
+    with _imports_lock:
+        return _imports.get(profile)
+
+
+def check_import_url(url: str, allow_internal: bool) -> str | None:
+    """Blocking (resolves the host): why an import of ``url`` is refused at once, in Danish,
+    or None. An internal address is refused before any request unless ``allow_internal``."""
+    from bot.knowledge.site_fetch import (
+        BadUrlError,
+        FetchError,
+        InternalAddressError,
+        check_url,
+        check_url_address,
+    )
+
+    if not url or len(url) > MAX_URL:
+        return IMPORT_BAD_URL
+    try:
+        check_url_address(check_url(url), allow_internal=allow_internal)
+    except BadUrlError:
+        return IMPORT_BAD_URL
+    except InternalAddressError:
+        return IMPORT_REFUSED
+    except FetchError:
+        return IMPORT_NOT_FOUND
+    return None
+
+
+def start_import(
+    profile: str, url: str, *, allow_internal: bool, by: str, **options: Any
+) -> ImportRun | None:
+    """Start importing ``url`` into the served catalogue of ``profile`` in a background
+    thread; None when an import of the profile is running already. ``options`` go to
+    :func:`bot.knowledge.site_import.run_import` (delay, max_pages, ...)."""
+    with _imports_lock:
+        current = _imports.get(profile)
+        if current is not None and current.running:
+            return None
+        run = _imports[profile] = ImportRun(url, by, datetime.now(timezone.utc))
+    thread = threading.Thread(
+        target=run_import_job,
+        args=(run, profile, allow_internal),
+        kwargs=options,
+        name="catalogue-import",
+        daemon=True,
+    )
+    thread.start()
+    return run
+
+
+def run_import_job(run: ImportRun, profile: str, allow_internal: bool, **options: Any) -> None:
+    """Blocking: run the import of ``run`` and keep its outcome on ``run`` (never raises)."""
+    from bot.knowledge.site_import import (
+        BadUrlError,
+        PageCatalogueError,
+        SiteImportError,
+        run_import,
+    )
+
+    def progress(line: str) -> None:
+        run.progress = line
+
+    try:
+        report = run_import(
+            run.url,
+            profile=profile,
+            allow_internal=allow_internal,
+            progress=progress,
+            **options,
+        )
+        run.counts = {status: report.count(status) for status in IMPORT_STATUSES}
+        run.problems = [(o.url, o.reason or o.status) for o in report.problems][:PROBLEMS_SHOWN]
+        run.pages_after = report.pages_after
+        log.info(
+            "Catalogue import of %s by %s: %s",
+            run.url,
+            run.by,
+            ", ".join(f"{n} {status}" for status, n in run.counts.items()),
+        )
+    except BadUrlError as exc:
+        run.error, run.detail = IMPORT_BAD_URL, str(exc)
+    except SiteImportError as exc:
+        refused = str(exc).startswith("Refused:")
+        run.error, run.detail = (IMPORT_REFUSED if refused else IMPORT_SITE_PROBLEM), str(exc)
+    except PageCatalogueError as exc:
+        run.error, run.detail = IMPORT_INVALID, str(exc)
+    except Exception as exc:  # a background thread: the page shows it, the log names it
+        log.error("Catalogue import of %s failed: %s", run.url, type(exc).__name__)
+        run.error = IMPORT_FAILED
+    finally:
+        run.finished = datetime.now(timezone.utc)
+
+
 # -- data ----------------------------------------------------------------------------------
 
 
@@ -503,19 +658,28 @@ def _list_context(period: Period) -> dict[str, Any]:
         "sorts": SORTS,
         "status_labels": STATUS_LABELS,
         "reason_labels": REASON_LABELS,
+        "import_run": None,
+        "import_error": None,
+        "import_url": "",
+        "import_statuses": IMPORT_STATUSES,
     }
 
 
-@catalogue.get(LIST_PATH)
-@staff_only(role="webteam")
-async def catalogue_page(
-    request: Request, session: StaffSession, user: StaffIdentity
+async def _list_page(
+    request: Request,
+    session: StaffSession,
+    user: StaffIdentity,
+    *,
+    status: int = 200,
+    import_error: str | None = None,
+    import_url: str = "",
 ) -> HTTPResponse:
     period, period_error = parse_period(request)
     filters, bad_filter = parse_list_filters(
         {name: request.args.get(name, "") for name in request.args}
     )
-    found, problem = await in_thread(_catalogue, _profile_id(request))
+    profile = _profile_id(request)
+    found, problem = await in_thread(_catalogue, profile)
     counts = await in_thread(_counts, request.app.ctx.db_url, period)
     questions, distinct, asked = await in_thread(
         _no_page_questions, request.app.ctx.review_db_url, period
@@ -547,11 +711,48 @@ async def catalogue_page(
         "questions_distinct": distinct,
         "questions_total": asked,
         "view_link": view_link,
+        "import_run": import_state(profile),
+        "import_error": import_error,
+        "import_url": import_url,
     }
-    status = 503 if problem == UNREADABLE else 200
+    if problem == UNREADABLE:
+        status = 503
     return render(
         request, "webteam/catalogue.html", status=status, session=session, user=user, **context
     )
+
+
+@catalogue.get(LIST_PATH)
+@staff_only(role="webteam")
+async def catalogue_page(
+    request: Request, session: StaffSession, user: StaffIdentity
+) -> HTTPResponse:
+    return await _list_page(request, session, user)
+
+
+# -- importing from the site's sitemap -----------------------------------------------------
+
+
+@catalogue.post(IMPORT_PATH)
+@staff_only(role="webteam")
+async def import_start(
+    request: Request, session: StaffSession, user: StaffIdentity
+) -> HTTPResponse:
+    url = " ".join((request.form.get("url") or "").split())
+    allow_internal = request.app.ctx.settings.import_allow_internal
+    refusal = await in_thread(check_import_url, url, allow_internal)
+    if refusal is not None:
+        return await _list_page(
+            request, session, user, status=400, import_error=refusal, import_url=url[:MAX_URL]
+        )
+    profile = _profile_id(request)
+    run = start_import(profile, url, allow_internal=allow_internal, by=user.username)
+    if run is None:
+        return await _list_page(
+            request, session, user, status=409, import_error=IMPORT_RUNNING, import_url=url
+        )
+    await in_thread(record_edit, profile, user.username, "import", "", url, [])
+    return redirect(LIST_PATH + "#hent", status=303)
 
 
 # -- the edit page -------------------------------------------------------------------------

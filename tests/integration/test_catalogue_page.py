@@ -597,3 +597,47 @@ def test_questions_without_a_page_link_to_the_inbox(site: Site, desktop: Browser
             .where(StaffRead.username == WEBTEAM[0], StaffRead.kind == "inbox_list")
         ).scalar_one()
     assert logged >= 2
+
+
+# -- importing from the site -----------------------------------------------------------------
+
+
+def test_an_import_from_an_internal_address_is_refused_clearly(
+    site: Site, desktop: BrowserContext, webteam: requests.Session
+) -> None:
+    """The web app runs with BOT_IMPORT_ALLOW_INTERNAL unset: an import started from the page
+    may fetch public addresses only (a request to the local network is refused before it is
+    made). The import itself: tests/unit/web/test_catalogue_import.py, on the local test
+    site."""
+    before = site.served.read_bytes() if site.served.exists() else b""
+    page = desktop.new_page()
+    page.goto(site.web + "/webteam/catalogue#hent")
+    page.get_by_label("Adresse på sitemap eller forside").fill("http://127.0.0.1:8080/sitemap.xml")
+    with page.expect_response("**/webteam/catalogue/import") as answer:
+        page.get_by_role("button", name="Hent sider").click()
+    assert answer.value.status == 400
+    alert = page.get_by_role("alert").filter(has_text="Adressen blev afvist")
+    expect(alert).to_contain_text("intern adresse")
+    expect(page.get_by_label("Adresse på sitemap eller forside")).to_have_value(
+        "http://127.0.0.1:8080/sitemap.xml"
+    )
+    alert.scroll_into_view_if_needed()
+    shoot(page, site, "import-refused-desktop", full_page=False)
+    page.close()
+    # Not an address at all; without the form's token; nothing started, nothing written.
+    shown = webteam.get(site.web + "/webteam/catalogue", timeout=30).text
+    bad = webteam.post(
+        site.web + "/webteam/catalogue/import",
+        data={"csrf_token": form_token(shown), "url": "www.taarnby.dk"},
+        timeout=30,
+    )
+    assert bad.status_code == 400 and "Skriv en hel adresse" in bad.text
+    forged = webteam.post(
+        site.web + "/webteam/catalogue/import",
+        data={"url": "https://www.taarnby.dk/sitemap.xml"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert forged.status_code == 403
+    assert "Henter sider fra" not in webteam.get(site.web + "/webteam/catalogue", timeout=30).text
+    assert (site.served.read_bytes() if site.served.exists() else b"") == before
