@@ -249,6 +249,9 @@ def _not_modified(headers: dict[str, str], etag: str, updated: dt.datetime) -> b
 def _handler(site: LocalSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body are two writes: with Nagle's algorithm each response would wait
+        # for the client's delayed ACK (40 ms a page).
+        disable_nagle_algorithm = True
         server_version = "LocalMunicipalSite/1.0"
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
