@@ -194,7 +194,8 @@ def check_host(host: str, port: int, *, allow_internal: bool) -> list[str]:
     if not allow_internal:
         for address in addresses:
             if is_internal_address(address):
-                where = host if host.strip("[]") == address else f"{host} resolves to {address},"
+                literal = host.strip("[]") == address
+                where = f"{host} is" if literal else f"{host} resolves to {address},"
                 raise InternalAddressError(
                     host,
                     f"{where} an internal address (loopback, private, link-local, reserved, "
@@ -253,6 +254,8 @@ def guarded_backend(allow_internal: bool) -> Any:
 
 
 def _client(allow_internal: bool, timeout: float, user_agent: str) -> httpx.Client:
+    import http.cookiejar
+
     import httpcore
     import httpx
 
@@ -270,8 +273,12 @@ def _client(allow_internal: bool, timeout: float, user_agent: str) -> httpx.Clie
                 network_backend=guarded_backend(allow_internal),
             )
 
+    # No cookies: a crawler of public pages has no session, and a cookie set by one page
+    # (a consent choice, a load balancer's) must not change what the next one shows.
+    no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     return httpx.Client(
         transport=GuardedTransport(),
+        cookies=no_cookies,
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
         trust_env=False,
