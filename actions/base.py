@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue.answers.kindness import kind_response
 from bot.dialogue.answers.pages import TOPIC as PAGE_TOPIC
+from bot.dialogue.arbiter import reroute
 from bot.dialogue.outcome import Kind, answer_id
 from bot.dialogue.redirects import through_redirect
 from bot.dialogue.replies import Answer, Question
@@ -60,7 +61,8 @@ class TopicAction(Action, ABC):
         question = Question(now=now)
         try:
             question = question_of(tracker, now)
-            answer = self.answer(profile, question)
+            # A matter the NLU has no intent for, forced into one: the task or pages instead.
+            answer = reroute(profile, question, topic) or self.answer(profile, question)
         except Exception as exc:
             # Only the type: a message or traceback may quote the conversation.
             logger.error("Action %s failed: %s", self.name(), type(exc).__name__)

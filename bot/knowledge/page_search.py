@@ -7,8 +7,10 @@ of the URL's path), combined half and half:
   similarity. Shared n-grams find a compound's parts ("skraldespanden" ~ "skraldespand",
   "p-licens" ~ "parkeringslicens") and survive most typos.
 - **words**: the share of the question's content words (weighted by IDF) that match a word of
-  the page, where a word matches exactly (1.0), as a compound part: one word starts or ends
-  with the other, at least 4 letters (0.7), or with a typo: rapidfuzz ratio >= 85 (0.8). Words
+  the page, where a word matches exactly (1.0), with a typo: rapidfuzz ratio >= 85 (0.8), or
+  as a compound part of at least 4 letters: one word ends with the other, the compound's head
+  (0.7), or the page's word starts with the question's (0.7); a question's compound that only
+  starts with the page's word (its first part, "papirpost" and "papir") counts 0.5. Words
   are lemmatised with spaCy's Danish lookup table (spacy-lookups-data: "rotter" -> "rotte",
   "gået" -> "gå") and stripped of common Danish endings.
 
@@ -45,15 +47,17 @@ MAX_RESULTS = 3
 MAX_QUESTION_WORDS = 60
 CHAR_WEIGHT = 0.5
 
-EXACT, TYPO, PART = 1.0, 0.8, 0.7
+EXACT, TYPO, PART, MODIFIER = 1.0, 0.8, 0.7, 0.5
 PART_MIN_CHARS = 4
 TYPO_MIN_CHARS = 4
 TYPO_MIN_RATIO = 85.0
+STEM_MIN_CHARS = 4
 UNKNOWN_WORD_WEIGHT = 1.0  # a word found on no page counts as an average word
 
 _WORD = re.compile(r"[a-z0-9]+")
 _SKELETON = (("aa", "a"), ("oe", "o"), ("ae", "a"))
-# Danish endings (the Snowball stemmer's main suffixes), longest first; a stem keeps 3 letters.
+# Danish endings (the Snowball stemmer's main suffixes), longest first; a stem keeps 4 letters
+# (with 3, unrelated words met: "læser" and "låse" both became "las").
 _ENDINGS = tuple(
     sorted(
         "erendes erende ernes erens erede endes heden ethed erne eren ende enes eres ered "
@@ -65,10 +69,12 @@ _ENDINGS = tuple(
 
 # Function words of questions, Danish and English (any spelling: they are compared as
 # skeletons), and words that say nothing about which page: verbs of asking and getting, and the
-# municipality and the country, which every page is about. A word that could name a municipal
-# matter does not belong here.
+# municipality and the country, which every page is about; and the days and times of day (the
+# day parser reads those; "i morgen" says nothing about which page). A word that could name a
+# municipal matter does not belong here.
 _STOPWORDS = """
-    af alle alt anden andet andre at bare blev blive bliver da de dem den denne der deres det dette
+    af alle alt anden andet andre at ved over uden gennem omkring hver hvert samme
+    bare blev blive bliver da de dem den denne der deres det dette
     dig din dine du efter eller en end er et for fra faa faar gaar gjorde gor gore godt ha
     han hans har have havde hej hende hendes her hos hun hvad hvem hvilke hvilken hvis hvor
     hvordan hvorfor hvornaar i ikke ind ja jeg jer jo kan kommer kunne lige maa man mange med
@@ -78,9 +84,14 @@ _STOPWORDS = """
     a about am an and any are as at be but by can could do does for from get got have how i
     if in is it me my of on or please so the their there this to was we what when where which
     who why will with would you your cannot cant dont doesnt didnt im ive its they them our us
-    some also just need want like been has had should must may might shall
-    købe køb bestille bestil søge søg finde find vide sige lave gerne hjælpe bruge brug bruger
+    some also just need want like been has had should must may might shall help
+    købe køb bestille bestil søge søg finde find vide sige lave gerne hjælpe hjælp bruge brug
+    bruger
     kommune kommunen tårnby danmark dansk borger borgere
+    dag dagen dage morgen morgenen formiddag eftermiddag aften aftenen nat natten uge ugen
+    weekend weekenden mandag tirsdag onsdag torsdag fredag lørdag søndag igår idag imorgen
+    today tomorrow yesterday morning evening night week monday tuesday wednesday thursday friday
+    saturday sunday
     selv selvbetjening selvbetjeningen selvbetjeningsløsning selvbetjeningsløsninger digital
     digitalt online nettet blanket blanketten formular ansøge ansøg ansøgning klare
     self service selfservice apply application form
@@ -111,12 +122,12 @@ STOPWORDS = frozenset(_skeleton(w) for w in _STOPWORDS)
 
 
 def stem(word: str) -> str:
-    """``word`` (already a skeleton) without common Danish endings, keeping 3 letters. Endings
-    are removed twice, so that a form and its inflection meet ("licensen" -> "licens" -> "lic",
-    as "licens" -> "lic")."""
+    """``word`` (already a skeleton) without common Danish endings, keeping 4 letters. Endings
+    are removed twice, so that a form and its inflection meet ("licensen" -> "licens" -> "licen",
+    as "licens" -> "licen")."""
     for _ in range(2):
         for ending in _ENDINGS:
-            if word.endswith(ending) and len(word) - len(ending) >= 3:
+            if word.endswith(ending) and len(word) - len(ending) >= STEM_MIN_CHARS:
                 word = word[: -len(ending)]
                 break
     return word
@@ -244,10 +255,12 @@ class PageIndex:
             short, long_ = (word, other) if len(word) <= len(other) else (other, word)
             if len(short) >= TYPO_MIN_CHARS and fuzz.ratio(word, other) >= TYPO_MIN_RATIO:
                 strength = TYPO
-            elif len(short) >= PART_MIN_CHARS and (
-                long_.startswith(short) or long_.endswith(short)
-            ):
-                strength = PART
+            elif len(short) >= PART_MIN_CHARS and long_.endswith(short):
+                strength = PART  # the compound's head: "skraldespand" is a kind of "spand"
+            elif len(short) >= PART_MIN_CHARS and long_.startswith(short):
+                # The compound's first part: a question's "papirpost" is no page's "papir", but
+                # a question's "husleje" may be a page's "huslejetilskud".
+                strength = PART if long_ == other else MODIFIER
             else:
                 continue
             if strength > best:

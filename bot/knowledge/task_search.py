@@ -6,8 +6,9 @@ with the page search's ranking (bot/knowledge/page_search.py: lemmas, compounds,
 aa/oe/ae, the English glossary), each task indexed as a page of its own: its names and
 synonyms (Danish and English), its answer text, and the description and keywords of the
 catalogue's page when the task's link is one. A task is recognised when it scores at least
-the page search's threshold and clearly more than the next task (``MARGIN``): a wrong task is
-worse than the menu.
+the page search's threshold, more of the message matches it than a compound's first part
+alone (``MODIFIER``: "telefon" in "telefonbog" is not MitID), and it scores clearly more than
+the next task (``MARGIN``): a wrong task is worse than the menu.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from bot.knowledge.page_search import THRESHOLD, PageIndex
+from bot.knowledge.page_search import MODIFIER, THRESHOLD, PageIndex, search_pages, skeleton
 from bot.knowledge.pages import Page, PageCatalogue, catalogue_of
 from bot.knowledge.profile import Profile, SelfServiceTask
 
+# A synonym names the task's page in a title only when it is this long: "indskrivning" does
+# ("Indskrivning til 0. klasse"), "affald" does not (many pages' titles have it).
+SYNONYM_TITLE_CHARS = 8
 # The best task must score this much more than the next one.
 MARGIN = 1.25
 
@@ -75,6 +80,7 @@ class TaskHit:
 
     task: SelfServiceTask
     score: float
+    word_score: float  # the share of the message's words the task has (bot.knowledge.page_search)
 
 
 def task_hit(profile: Profile, text: str, language: str = "da") -> TaskHit | None:
@@ -83,15 +89,62 @@ def task_hit(profile: Profile, text: str, language: str = "da") -> TaskHit | Non
         return None
     english = language == "en"
     hits = _index(profile, english).rank(text, "en" if english else "da")
-    if not hits or hits[0].score < THRESHOLD:
-        return None
+    if not hits or hits[0].score < THRESHOLD or hits[0].word_score <= MODIFIER:
+        return None  # a compound's first part alone ("telefon" in "telefonbog") names no task
     if len(hits) > 1 and hits[0].score < MARGIN * hits[1].score:
         return None
     task_id = hits[0].page.url.removeprefix("task:")
-    return TaskHit(next(t for t in profile.self_service if t.id == task_id), hits[0].score)
+    task = next(t for t in profile.self_service if t.id == task_id)
+    return TaskHit(task, hits[0].score, hits[0].word_score)
+
+
+def task_score(profile: Profile, task: SelfServiceTask, text: str, language: str = "da") -> float:
+    """How well ``text`` fits ``task`` by the ranking (0 when no word of it is the task's)."""
+    english = language == "en"
+    hits = _index(profile, english).rank(text, "en" if english else "da")
+    return next((h.score for h in hits if h.page.url == f"task:{task.id}"), 0.0)
 
 
 def task_by_meaning(profile: Profile, text: str, language: str = "da") -> SelfServiceTask | None:
     """The task ``text`` describes, or None when no task fits clearly."""
     hit = task_hit(profile, text, language)
     return hit.task if hit is not None else None
+
+
+_pages_lock = threading.Lock()
+_task_pages: dict[tuple[int, int], dict[str, Page | None]] = {}
+
+
+def task_page(profile: Profile, task: SelfServiceTask) -> Page | None:
+    """The catalogue's page about ``task`` when the task's own link is only a site's front page
+    ("https://www.taarnby.dk"): the best page the task's name (else a synonym) finds among those
+    whose title has the name or a long synonym (``SYNONYM_TITLE_CHARS``) as a word ("Pas",
+    "Forny dit kørekort", "Indskrivning til 0. klasse"), so the citizen gets "taarnby.dk: Pas",
+    not the front page. None when the task has a page of its own, or no title names it."""
+    if urlsplit(task.link.value).path.strip("/"):
+        return None
+    catalogue = catalogue_of(profile.municipality.id)
+    if catalogue is None:
+        return None
+    key = (id(profile), id(catalogue))
+    with _pages_lock:
+        cached = _task_pages.get(key)
+        if cached is None:
+            _task_pages.clear()
+            cached = _task_pages[key] = {}
+        if task.id not in cached:
+            long_synonyms = [n for n in task.synonyms if len(n) >= SYNONYM_TITLE_CHARS]
+            names = [f" {skeleton(n)} " for n in (task.name, *long_synonyms)]
+            titled = [
+                p for p in catalogue.pages if any(n in f" {skeleton(p.title)} " for n in names)
+            ]
+            hits = [h for h in search_pages(catalogue, task.name, "da") if h.page in titled]
+            hits = hits or [
+                h
+                for n in long_synonyms
+                for h in search_pages(catalogue, n, "da")[:1]
+                if h.page in titled
+            ]
+            page = hits[0].page if hits else None
+            cached[task.id] = page if page is not None and page.url != task.link.value else None
+        return cached[task.id]

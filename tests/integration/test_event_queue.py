@@ -200,7 +200,7 @@ def test_replies_become_statistics_rows_and_review_items(stack: QueueStack) -> N
             sender=stored_sender(sender),
         )
 
-    assert wait_until(lambda: (FALLBACK, "fallback") in items(), 30), items()
+    assert wait_until(lambda: (FALLBACK, "no_page") in items(), 30), items()
     health = stack.health()
     assert health["consuming"] and health["recorded"] >= 5 and health["database"] == "ok"
     # The Rasa server only published: it recorded nothing itself.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.dialogue.answers.self_service import self_service_task
+from bot.dialogue.answers.self_service import task_answer
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.knowledge.profile import Profile
 from bot.knowledge.task_search import task_by_meaning
@@ -20,7 +20,7 @@ def help_menu(profile: Profile, q: Question) -> Answer:
     til huslejen") gets the task."""
     task = task_by_meaning(profile, q.text, q.language)
     if task is not None:
-        return self_service_task(task, q.language)
+        return task_answer(profile, task, q.language)
     return Answer.of(help_reply(q.language))
 
 

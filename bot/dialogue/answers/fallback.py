@@ -7,22 +7,27 @@ from __future__ import annotations
 from bot.dialogue.answers.contact import contact_replies
 from bot.dialogue.answers.conversation import help_reply
 from bot.dialogue.answers.pages import page_hits, pages_offered
-from bot.dialogue.answers.self_service import self_service_task
+from bot.dialogue.answers.self_service import task_answer
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.knowledge.profile import Profile
 from bot.knowledge.task_search import task_hit
 
 
-def described(profile: Profile, q: Question) -> Answer | None:
+def described(profile: Profile, q: Question, min_word_score: float = 0.0) -> Answer | None:
     """What the assistant can still offer when no built topic fits: the self-service task the
     message describes, or the catalogue's pages about it, whichever fits better (a task only
     when it scores at least as high as the best page: "hvornår kommer skraldebilen" is about
-    emptying the bins, a page, not about bulky waste); None when neither fits."""
+    emptying the bins, a page, not about bulky waste); None when neither fits, or when the
+    better one has fewer than ``min_word_score`` of the message's words."""
     task = task_hit(profile, q.text, q.language)
     pages = page_hits(profile, q)
     if task is not None and (not pages or task.score >= pages[0].score):
-        return self_service_task(task.task, q.language)
-    return pages_offered(pages, q.language) if pages else None
+        if task.word_score < min_word_score:
+            return None
+        return task_answer(profile, task.task, q.language)
+    if not pages or pages[0].word_score < min_word_score:
+        return None
+    return pages_offered(pages, q.language)
 
 
 def fallback(profile: Profile, q: Question) -> Answer:

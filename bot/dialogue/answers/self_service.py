@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from bot.dialogue.answers.common import link_reply
-from bot.dialogue.answers.pages import page_answer
+from bot.dialogue.answers.common import DANISH_PAGE, link_reply
+from bot.dialogue.answers.pages import page_answer, page_hits, pages_offered
 from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.dialogue.thread import Thread
 from bot.knowledge.matching import match_task
+from bot.knowledge.pages import Page, page_link_id
 from bot.knowledge.profile import Profile, SelfServiceTask, localized
-from bot.knowledge.task_search import task_by_meaning
+from bot.knowledge.task_search import task_by_meaning, task_page, task_score
 
 # A task's kind in the profile -> the response with its link, and what handing it out does.
 _LINK_RESPONSE = {
@@ -41,20 +42,38 @@ def task_buttons(profile: Profile, language: str = "da") -> list[dict[str, str]]
     ]
 
 
-def self_service_task(task: SelfServiceTask, language: str = "da") -> Answer:
+def self_service_task(
+    task: SelfServiceTask, language: str = "da", page: Page | None = None
+) -> Answer:
     """The task's answer; counted as topic ``self_service:<task id>`` in the task's area.
 
     In English the link is the task's checked English page (``link_en``) when it has one, else
-    its Danish page with the ``_danish_page`` response ("page in Danish")."""
+    its Danish page with the ``_danish_page`` response ("page in Danish"). ``page``: the
+    catalogue's page about the task, given in place of a link that is only a front page
+    (:func:`bot.knowledge.task_search.task_page`)."""
     response, kind = _LINK_RESPONSE[task.kind]
+    if page is not None:
+        in_danish = language == "en" and page.language != "en"
+        link = Reply(
+            DANISH_PAGE[response] if in_danish else response,
+            {"link": page.url},
+            links=(page_link_id(page.url),),
+        )
+    else:
+        link = link_reply(response, task, "link", language, links=(task.id,))
     return Answer.of(
         Reply("utter_self_service_task", {"text": localized(task, "text", language)}),
-        link_reply(response, task, "link", language, links=(task.id,)),
+        link,
         topic=task_topic(task.id),
         kind=kind,
         area=task.area,
         thread=Thread(topic="self_service", task=task.id),
     )
+
+
+def task_answer(profile: Profile, task: SelfServiceTask, language: str = "da") -> Answer:
+    """:func:`self_service_task` with the catalogue's page when the task's link is a front page."""
+    return self_service_task(task, language, task_page(profile, task))
 
 
 def self_service(profile: Profile, q: Question) -> Answer:
@@ -71,10 +90,22 @@ def self_service(profile: Profile, q: Question) -> Answer:
     for candidate in candidates:
         task = match_task(profile, candidate)
         if task is not None:
-            return self_service_task(task, q.language)
+            # A broad synonym ("skrald" for bulky waste) must not beat the page the message
+            # is about ("skraldespanden er ikke tømt" is the bins' page).
+            pages = page_hits(profile, q)
+            own = {task.link.value.split("?")[0]}
+            if (page := task_page(profile, task)) is not None:
+                own.add(page.url)
+            if (
+                pages
+                and pages[0].page.url.split("?")[0] not in own
+                and pages[0].score > task_score(profile, task, q.text, q.language)
+            ):
+                return pages_offered(pages, q.language)
+            return task_answer(profile, task, q.language)
     task = task_by_meaning(profile, q.text, q.language)
     if task is not None:
-        return self_service_task(task, q.language)
+        return task_answer(profile, task, q.language)
     pages = page_answer(profile, q)
     if pages is not None:
         return pages

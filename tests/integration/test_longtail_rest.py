@@ -1,0 +1,146 @@
+"""The held-out long-tail set through the real thing (issue 23, done-when): the local test
+site (bot/testkit/local_site.py) imported with the real ``python -m bot import-site`` into the
+catalogue the assistant serves, then every question of tests/nlu/longtail.yml asked on the
+real REST endpoint, and the links of each reply read off their click-counting redirect.
+
+The served catalogue is what a municipality would have: our curated catalogue
+(bot/knowledge/profiles/pages/taarnby.yml), with the pages of the municipality's own site
+pointing at the local copy of that site (same paths), refreshed and extended by the import.
+A question counts as answered when one of the pages it expects is among those offered (the
+municipality's own pages by path on the local site, borger.dk's and others' by URL).
+
+The sets are held out: never tune keywords, the glossary, the ranking or the threshold on them.
+
+The issue asks for 80 % on the first set. Measured at this commit: 59/75 = 79 % on the first
+set, 23/38 = 61 % on the second (docs/knowledge-pages.md, "Through the REST endpoint"). The
+floors below guard what has been reached against regressions; they are not the goal.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from bot.knowledge.pages import load_catalogue_file
+from bot.testkit.local_site import LocalSite, serve_site
+from tests.integration.conftest import Assistant, new_sender, start_assistant, texts
+from tests.integration.test_links import follow, links
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+LONGTAIL = yaml.safe_load((ROOT / "tests" / "nlu" / "longtail.yml").read_text(encoding="utf-8"))
+SITE_SET = yaml.safe_load(
+    (ROOT / "tests" / "nlu" / "longtail_site.yml").read_text(encoding="utf-8")
+)
+OWN_HOSTS = {"www.taarnby.dk", "taarnby.dk"}
+GOAL = 0.80  # the issue's done-when, not reached yet
+FLOOR_FIRST = 0.75
+FLOOR_SECOND = 0.55
+
+
+def on_site(url: str, site: str) -> str:
+    """The URL of a page of the municipality's own site on the local copy (same path)."""
+    parts = urlsplit(url)
+    if (parts.hostname or "").lower() not in OWN_HOSTS:
+        return url
+    return site + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[LocalSite]:
+    with serve_site() as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def assistant(
+    site: LocalSite, tmp_path_factory: pytest.TempPathFactory, model_path: Path
+) -> Iterator[Assistant]:
+    pages_dir = tmp_path_factory.mktemp("longtail-pages")
+    bundled = yaml.safe_load(
+        (ROOT / "bot/knowledge/profiles/pages/taarnby.yml").read_text(encoding="utf-8")
+    )
+    for page in bundled["pages"]:
+        page["url"] = on_site(page["url"], site)
+    seeded = pages_dir / "taarnby.yml"
+    seeded.write_text(yaml.safe_dump(bundled, allow_unicode=True), encoding="utf-8")
+    load_catalogue_file(seeded)  # still a valid catalogue
+    env = {**os.environ, "BOT_ENV": "test", "BOT_PAGES_DIR": str(pages_dir)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "import-site", f"{site}/sitemap.xml", "--delay", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    imported = load_catalogue_file(seeded)
+    assert len(imported) > len(bundled["pages"])  # the site's other pages were added
+    yield from start_assistant(
+        tmp_path_factory, model_path, "taarnby", {"BOT_PAGES_DIR": str(pages_dir)}
+    )
+
+
+def normal(url: str) -> str:
+    """Host and path: the same page whatever its query string ("?mode=guide")."""
+    parts = urlsplit(url)
+    return f"{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def offered(assistant: Assistant, text: str) -> tuple[set[str], str]:
+    """Where the links of the reply to a new conversation's first message lead (followed
+    through the redirect: a page of the catalogue, or a self-service task's own link), and the
+    reply's text. An English question is answered in English (the language is detected)."""
+    reply = assistant.ask(text, new_sender())
+    return {normal(follow(href)) for _, href in links(reply)}, texts(reply)
+
+
+def right_page_share(
+    assistant: Assistant, site: LocalSite, questions: list[dict]
+) -> tuple[float, str]:
+    """The share of ``questions`` whose reply offers one of their expected pages, and a
+    report listing the misses."""
+    misses = []
+    for q in questions:
+        expected = {normal(on_site(u if "://" in u else site + u, site)) for u in q["expect"]}
+        got, said = offered(assistant, q["text"])
+        if not expected & got:
+            misses.append(f"{q['text']!r} ({q['area']}): {said[:160]!r}")
+    share = 1 - len(misses) / len(questions)
+    report = f"{len(questions) - len(misses)}/{len(questions)} = {share:.0%} got the right page"
+    print(report, *misses, sep="\n  ")
+    return share, "\n".join([report, *misses])
+
+
+def test_the_held_out_questions_get_the_right_page(assistant: Assistant, site: LocalSite) -> None:
+    questions = LONGTAIL["questions"]
+    assert len(questions) >= 60
+    share, report = right_page_share(assistant, site, questions)
+    assert share >= FLOOR_FIRST, report
+
+
+def test_the_second_held_out_set_gets_the_right_page(assistant: Assistant, site: LocalSite) -> None:
+    """The questions about the pages the import added (written before the rule changes)."""
+    share, report = right_page_share(assistant, site, SITE_SET["questions"])
+    assert share >= FLOOR_SECOND, report
+
+
+def test_out_of_scope_questions_stay_graceful(assistant: Assistant) -> None:
+    """Not about the municipality: a reply in words, and a page for at most one of them (the
+    weather question may meet the winter-maintenance page, which speaks of the weather)."""
+    with_page = []
+    for q in LONGTAIL["out_of_scope"]:
+        got, said = offered(assistant, q["text"])
+        assert said.strip(), q["text"]
+        if got:
+            with_page.append((q["text"], sorted(got)))
+    assert len(with_page) <= 1, with_page

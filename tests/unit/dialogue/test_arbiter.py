@@ -1,0 +1,68 @@
+"""The arbiter (bot/dialogue/arbiter.py): a message the NLU forced into an intent whose
+training examples share none of its words, and that a page or a task clearly fits, is
+answered from those; everything else is left to the intent's own answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.dialogue.arbiter import reroute
+from bot.dialogue.intent_words import content_words, support, vocabularies
+from bot.dialogue.replies import Question
+from bot.dialogue.topics import get_registry
+from bot.knowledge.profile import Profile, get_profile
+from bot.settings import TIMEZONE
+
+NOW = datetime(2026, 12, 7, 10, 0, tzinfo=TIMEZONE)
+
+
+@pytest.fixture(scope="module")
+def taarnby() -> Profile:
+    return get_profile("taarnby")
+
+
+def ask(text: str, intent: str, language: str = "da") -> Question:
+    return Question(now=NOW, text=text, intent=intent, language=language)
+
+
+def rerouted(profile: Profile, text: str, intent: str, language: str = "da") -> str | None:
+    topic = get_registry().for_intent(intent)
+    assert topic is not None
+    answer = reroute(profile, ask(text, intent, language), topic)
+    return None if answer is None else answer.topic
+
+
+def test_support_is_the_share_of_content_words_in_the_intents_examples() -> None:
+    assert "abningstid" in vocabularies()["opening_hours"]  # skeletons: å as a
+    assert support("opening_hours", "hvornår har borgerservice åbent") == 1.0
+    assert support("opening_hours", "hvornår er der kommunalvalg") == 0.0
+    assert support("goodbye", "farvel") == 1.0
+    assert support("greet", "hej") is None  # no content word ("hej" is a function word here)
+    assert content_words("Hvornår har I ÅBENT?") == content_words("hvornaar har i aabent")
+
+
+def test_an_unsupported_intent_with_a_clear_page_is_answered_from_the_page(
+    taarnby: Profile,
+) -> None:
+    assert rerouted(taarnby, "parkeringslicens til min bil", "goodbye") == "page"
+    assert rerouted(taarnby, "zoneparkering", "opening_hours") == "page"
+
+
+def test_a_supported_intent_or_no_clear_alternative_keeps_its_answer(taarnby: Profile) -> None:
+    assert rerouted(taarnby, "hvornår har borgerservice åbent", "opening_hours") is None
+    assert rerouted(taarnby, "farvel og tak", "goodbye") is None
+    assert rerouted(taarnby, "hvornår er der kommunalvalg", "opening_hours") is None  # no page
+    assert rerouted(taarnby, "tak jeg forstaar", "thank") is None  # a compound part only
+
+
+@pytest.mark.parametrize("intent", ["follow_up", "self_service", "help"])
+def test_entries_that_read_no_words_or_search_already_are_never_rerouted(
+    taarnby: Profile, intent: str
+) -> None:
+    assert rerouted(taarnby, "parkeringslicens til min bil", intent) is None
+
+
+def test_a_button_payload_is_never_rerouted(taarnby: Profile) -> None:
+    assert rerouted(taarnby, '/greet{"x": "parkeringslicens"}', "greet") is None
