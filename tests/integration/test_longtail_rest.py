@@ -11,7 +11,7 @@ municipality's own pages by path on the local site, borger.dk's and others' by U
 
 The sets are held out: never tune keywords, the glossary, the ranking or the threshold on them.
 
-The issue asks for 80 % on the first set. Measured at this commit: 59/75 = 79 % on the first
+The issue asks for 80 % on the first set. Measured at this commit: 60/75 = 80 % on the first
 set, 23/38 = 61 % on the second (docs/knowledge-pages.md, "Through the REST endpoint"). The
 floors below guard what has been reached against regressions; they are not the goal.
 """
