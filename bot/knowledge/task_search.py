@@ -67,7 +67,8 @@ def _index(profile: Profile, english: bool) -> PageIndex:
             pages=tuple(_task_page(t, catalogue, english) for t in profile.self_service),
             path=Path(f"tasks:{profile.municipality.id}:{'en' if english else 'da'}"),
         )
-        index = PageIndex(tasks)
+        # A word no task has counts fully: naming a task needs most of the message's words.
+        index = PageIndex(tasks, unknown_word_weight=1.0)
         if cached is not None:  # the profile or the catalogue changed: drop the old indexes
             _indexes.clear()
         _indexes[key] = (profile, catalogue, index)

@@ -40,10 +40,14 @@ LONGTAIL = yaml.safe_load((ROOT / "tests" / "nlu" / "longtail.yml").read_text(en
 SITE_SET = yaml.safe_load(
     (ROOT / "tests" / "nlu" / "longtail_site.yml").read_text(encoding="utf-8")
 )
+HOLDOUT = yaml.safe_load(
+    (ROOT / "tests" / "nlu" / "longtail_holdout.yml").read_text(encoding="utf-8")
+)
 OWN_HOSTS = {"www.taarnby.dk", "taarnby.dk"}
 GOAL = 0.80  # the issue's done-when, not reached yet
 FLOOR_FIRST = 0.75
 FLOOR_SECOND = 0.55
+FLOOR_HOLDOUT = 0.0  # set after its first measurement
 
 
 def on_site(url: str, site: str) -> str:
@@ -105,10 +109,11 @@ def offered(assistant: Assistant, text: str) -> tuple[set[str], str]:
 
 
 def right_page_share(
-    assistant: Assistant, site: LocalSite, questions: list[dict]
+    assistant: Assistant, site: LocalSite, questions: list[dict], show_misses: bool = True
 ) -> tuple[float, str]:
     """The share of ``questions`` whose reply offers one of their expected pages, and a
-    report listing the misses."""
+    report listing the misses (only the figure for the held-out set, whose misses are not
+    to be read)."""
     misses = []
     for q in questions:
         expected = {normal(on_site(u if "://" in u else site + u, site)) for u in q["expect"]}
@@ -117,6 +122,9 @@ def right_page_share(
             misses.append(f"{q['text']!r} ({q['area']}): {said[:160]!r}")
     share = 1 - len(misses) / len(questions)
     report = f"{len(questions) - len(misses)}/{len(questions)} = {share:.0%} got the right page"
+    if not show_misses:
+        print(report)
+        return share, report
     print(report, *misses, sep="\n  ")
     return share, "\n".join([report, *misses])
 
@@ -132,6 +140,15 @@ def test_the_second_held_out_set_gets_the_right_page(assistant: Assistant, site:
     """The questions about the pages the import added (written before the rule changes)."""
     share, report = right_page_share(assistant, site, SITE_SET["questions"])
     assert share >= FLOOR_SECOND, report
+
+
+def test_the_third_held_out_set_gets_the_right_page(assistant: Assistant, site: LocalSite) -> None:
+    """The issue's done-when: 64 questions in all eleven areas, written before the last changes
+    and never read for tuning (only the figure is reported)."""
+    questions = HOLDOUT["questions"]
+    assert len(questions) >= 60
+    share, report = right_page_share(assistant, site, questions, show_misses=False)
+    assert share >= FLOOR_HOLDOUT, report
 
 
 def test_out_of_scope_questions_stay_graceful(assistant: Assistant) -> None:
