@@ -209,7 +209,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("inbox", help="list the web team's review inbox (citizen messages)")
     p.add_argument(
         "--reason",
-        help="fallback, out_of_scope, low_confidence, not_helped or sample",
+        help="no_page, fallback, out_of_scope, low_confidence, not_helped or sample",
     )
     p.add_argument(
         "--status", default="open", help="open (default), accepted, out_of_scope, discarded, all"
