@@ -1,4 +1,4 @@
-"""The help menu and the technical-error reply."""
+"""Small talk, the help menu and the technical-error reply."""
 
 from __future__ import annotations
 
@@ -6,6 +6,24 @@ from bot.dialogue.answers.self_service import task_answer
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.knowledge.profile import Profile
 from bot.knowledge.task_search import task_by_meaning
+
+
+# Small talk's responses by intent, in order (they were response rules in data/rules/).
+_SMALL_TALK = {
+    "greet": ("utter_greet", "utter_privacy_reminder"),
+    "thank": ("utter_thank",),
+    "goodbye": ("utter_goodbye",),
+    "bot_challenge": ("utter_bot_challenge", "utter_ask_for_human"),
+}
+
+
+def small_talk(profile: Profile, q: Question) -> Answer:
+    """A greeting (with the privacy reminder and the topics), thanks, a goodbye, or "yes, I am
+    a bot" with the way to a human."""
+    replies = [Reply(name) for name in _SMALL_TALK.get(q.intent or "", ("utter_greet",))]
+    if q.intent in (None, "greet"):
+        replies.append(help_reply(q.language))
+    return Answer.of(*replies)
 
 
 def help_reply(language: str = "da") -> Reply:

@@ -66,3 +66,21 @@ def test_entries_that_read_no_words_or_search_already_are_never_rerouted(
 
 def test_a_button_payload_is_never_rerouted(taarnby: Profile) -> None:
     assert rerouted(taarnby, '/greet{"x": "parkeringslicens"}', "greet") is None
+
+
+def test_small_talk_answers_and_a_long_tail_question_taken_for_it_is_rerouted(
+    taarnby: Profile,
+) -> None:
+    from bot.dialogue.answers.conversation import small_talk
+
+    greet = small_talk(taarnby, ask("hej", "greet"))
+    assert [r.response for r in greet.replies] == [
+        "utter_greet",
+        "utter_privacy_reminder",
+        "utter_help",
+    ]
+    bye = small_talk(taarnby, ask("farvel", "goodbye"))
+    assert [r.response for r in bye.replies] == ["utter_goodbye"]
+    assert rerouted(taarnby, "farvel og tak for i dag", "goodbye") is None
+    assert rerouted(taarnby, "parkeringslicens til min bil", "goodbye") == "page"
+    assert rerouted(taarnby, "parkeringslicens til min bil", "personal_data") is None
