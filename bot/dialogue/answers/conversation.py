@@ -7,7 +7,6 @@ from bot.dialogue.replies import Answer, Question, Reply
 from bot.knowledge.profile import Profile
 from bot.knowledge.task_search import task_by_meaning
 
-
 # Small talk's responses by intent, in order (they were response rules in data/rules/).
 _SMALL_TALK = {
     "greet": ("utter_greet", "utter_privacy_reminder"),
