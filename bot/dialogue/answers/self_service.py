@@ -52,6 +52,8 @@ def self_service_task(
     catalogue's page about the task, given in place of a link that is only a front page
     (:func:`bot.knowledge.task_search.task_page`)."""
     response, kind = _LINK_RESPONSE[task.kind]
+    if language == "en" and task.link_en is not None:
+        page = None  # the task's checked English page beats a Danish page of the catalogue
     if page is not None:
         in_danish = language == "en" and page.language != "en"
         link = Reply(
@@ -92,7 +94,8 @@ def self_service(profile: Profile, q: Question) -> Answer:
         if task is not None:
             # A broad synonym ("skrald" for bulky waste) must not beat the page the message
             # is about ("skraldespanden er ikke tømt" is the bins' page).
-            pages = page_hits(profile, q)
+            # A button's payload is the citizen's explicit choice: no comparison.
+            pages = [] if q.text.startswith("/") else page_hits(profile, q)
             own = {task.link.value.split("?")[0]}
             if (page := task_page(profile, task)) is not None:
                 own.add(page.url)

@@ -167,3 +167,15 @@ def test_help_and_a_follow_up_without_a_thread_that_describe_a_task_get_it(
     )
     nothing = follow_up(taarnby, ask("og hvad så med det", "follow_up"))
     assert names(nothing)[0] == "utter_follow_up_no_topic"
+
+
+def test_a_task_button_gets_its_task_whatever_the_pages(taarnby: Profile) -> None:
+    for task in taarnby.self_service:
+        q = Question(
+            now=NOW,
+            text=f'/self_service{{"task": "{task.id}"}}',
+            intent="self_service",
+            entities={"task": (task.id,)},
+            language="en",
+        )
+        assert self_service(taarnby, q).topic == f"self_service:{task.id}"
