@@ -100,8 +100,10 @@ def test_same_predictions_as_rasas_policies_at_every_step(
             cut += len(view.events) < len(tracker.events)
         tracker.update(event)
     assert compared > 4 * TURNS
-    # The view did cut the conversation short for most of it (so the comparison tested it).
-    assert cut > 2 * TURNS
+    # The view did cut the conversation short for most of it (so the comparison tested it):
+    # for three in four of the predicted steps.
+    steps = compared // len(policies)
+    assert cut > 0.75 * steps, (cut, steps)
     final = recent_view(tracker, rule._view_actions or 0)
     assert len(final.events) < len(tracker.events) / 10
 
