@@ -28,7 +28,7 @@ without the arbiter's later settings to 88 % / 74 %.
 from __future__ import annotations
 
 from bot.dialogue.answers.fallback import described
-from bot.dialogue.intent_words import support
+from bot.dialogue.intent_words import support, vocabularies
 from bot.dialogue.replies import Answer, Question
 from bot.dialogue.topics import Topic
 from bot.knowledge.profile import Profile
@@ -48,3 +48,19 @@ def reroute(profile: Profile, q: Question, topic: Topic) -> Answer | None:
     if share is None or share >= MIN_SUPPORT:
         return None
     return described(profile, q, min_word_score=STRONG)
+
+
+def warm_up(profile: Profile) -> None:
+    """Build what the first long-tail question would otherwise wait for (about 5 s: the intents'
+    vocabularies, the page index of the served catalogue and the tasks' indexes, each reading
+    spaCy's lemma table). Called by the action server in the background when it starts."""
+    from bot.knowledge.page_search import get_index
+    from bot.knowledge.pages import catalogue_of
+    from bot.knowledge.task_search import task_hit
+
+    vocabularies()
+    catalogue = catalogue_of(profile.municipality.id)
+    if catalogue is not None:
+        get_index(catalogue)
+    for language in ("da", "en"):
+        task_hit(profile, "warm up", language)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,19 @@ def create_app(package: str = "actions") -> object:
     return app
 
 
+def _warm_up() -> None:
+    """Build the page and task indexes before the first question needs them; a failure here
+    only means the first question builds them (and reports the error) itself."""
+    try:
+        from bot.dialogue.arbiter import warm_up
+        from bot.knowledge.profile import get_profile
+
+        warm_up(get_profile())
+        logger.info("Page and task indexes built")
+    except Exception as exc:
+        logger.warning("Warm-up failed: %s", type(exc).__name__)
+
+
 def run(port: int, package: str = "actions") -> int:
     """Serve the actions in ``package`` on 127.0.0.1:``port`` until stopped."""
     from rasa_sdk import utils
@@ -52,6 +66,7 @@ def run(port: int, package: str = "actions") -> int:
     utils.configure_colored_logging(os.environ.get("LOG_LEVEL", "INFO"))
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
     app = create_app(package)
+    threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
     logger.info("Action server on http://%s:%s", HOST, port)
     app.run(HOST, port, workers=1, access_log=False)  # type: ignore[attr-defined]
     return 0
