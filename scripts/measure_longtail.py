@@ -48,6 +48,9 @@ def main() -> None:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--holdout", action="store_true")
+    parser.add_argument(
+        "--explain", action="store_true", help="with each dev miss: support, best pages, task"
+    )
     args = parser.parse_args()
     pages_dir = Path(tempfile.mkdtemp(prefix="longtail-pages-"))
     os.environ["BOT_PAGES_DIR"] = str(pages_dir)
@@ -73,10 +76,30 @@ def main() -> None:
                 yaml.safe_load((NLU / name).read_text())["questions"]
                 for name in ("longtail.yml", "longtail_site.yml")
             ]
-        _measure(sets, site, show_misses=not args.holdout)
+        explain = args.explain and not args.holdout
+        _measure(sets, site, show_misses=not args.holdout, explain=explain)
 
 
-def _measure(sets: list[list[dict]], site: str, show_misses: bool) -> None:
+def _explain(profile, question) -> str:
+    """Why a question missed: the intent's support, the best-ranked pages (also those under the
+    threshold) and the task the message describes."""
+    from bot.dialogue.intent_words import support
+    from bot.knowledge.page_search import get_index
+    from bot.knowledge.pages import catalogue_of
+    from bot.knowledge.task_search import task_hit
+
+    share = support(question.intent, question.text)
+    ranked = get_index(catalogue_of(profile.municipality.id)).rank(question.text, question.language)
+    pages = ", ".join(
+        f"{urlsplit(h.page.url).path} {h.score:.2f}/{h.word_score:.2f}" for h in ranked[:3]
+    )
+    task = task_hit(profile, question.text, question.language)
+    task_text = f"{task.task.id} {task.score:.2f}/{task.word_score:.2f}" if task else "-"
+    support_text = "-" if share is None else f"{share:.2f}"
+    return f"      support {support_text}; pages {pages}; task {task_text}"
+
+
+def _measure(sets: list[list[dict]], site: str, show_misses: bool, explain: bool = False) -> None:
     from rasa.core.agent import Agent
 
     from bot.dialogue.arbiter import reroute
@@ -118,7 +141,8 @@ def _measure(sets: list[list[dict]], site: str, show_misses: bool) -> None:
                 said = f"{intent} -> {answer.topic or topic.topic}"
             expected = {_normal(_on_site(u, site)) for u in q["expect"]}
             if not expected & got:
-                misses.append(f"{q['text']!r}: {said} {sorted(got)[:2]}")
+                why = f"\n{_explain(profile, question)}" if explain else ""
+                misses.append(f"{q['text']!r}: {said} {sorted(got)[:2]}{why}")
         n = len(questions)
         print(f"{n - len(misses)}/{n} = {(n - len(misses)) / n:.0%} right page")
         if show_misses:

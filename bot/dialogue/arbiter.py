@@ -10,7 +10,8 @@ asks two things of the message:
    predicted intent (bot/dialogue/intent_words.py). Below ``MIN_SUPPORT``, the intent was
    chosen mostly on words none of its examples has.
 2. *A clear alternative*: a self-service task or a page of the catalogue that has at least
-   ``STRONG`` of the message's words (bot/dialogue/answers/fallback.py ``described``).
+   ``STRONG`` of the message's words (bot/dialogue/answers/fallback.py ``described``); with
+   support 0, ``STRONG_WITHOUT_SUPPORT`` of them and a score of ``SCORE_WITHOUT_SUPPORT``.
 
 Only when both hold is the message answered from the task or the pages. A follow-up of the
 thread, the technical error and the entries that already search (fallback, self-service,
@@ -35,6 +36,12 @@ from bot.knowledge.profile import Profile
 
 MIN_SUPPORT = 0.5
 STRONG = 0.75
+# With no word of the message in any of the intent's examples, the intent rests on nothing
+# but the message's form: a task or page with this share of its words, and a score well over
+# the search's threshold, answers instead ("tandlæge til min datter på 8": 0.68 and 0.47; a
+# compound's head alone, "kommunalvalg" for the doctor's "valg", scores 0.42).
+STRONG_WITHOUT_SUPPORT = 0.6
+SCORE_WITHOUT_SUPPORT = 0.45
 # Registry entries never rerouted: they read no words of their own, or search already.
 KEPT = frozenset("fallback self_service help follow_up technical_error personal_data".split())
 
@@ -47,7 +54,11 @@ def reroute(profile: Profile, q: Question, topic: Topic) -> Answer | None:
     share = support(q.intent, q.text)
     if share is None or share >= MIN_SUPPORT:
         return None
-    return described(profile, q, min_word_score=STRONG)
+    if share > 0:
+        return described(profile, q, min_word_score=STRONG)
+    return described(
+        profile, q, min_word_score=STRONG_WITHOUT_SUPPORT, min_score=SCORE_WITHOUT_SUPPORT
+    )
 
 
 def warm_up(profile: Profile) -> None:

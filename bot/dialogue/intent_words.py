@@ -41,15 +41,20 @@ def _examples(path: Path) -> Iterable[tuple[str, str]]:
                 yield intent, text
 
 
+# Words no page is about, but which say what a message is: "Tak for oplysningerne" thanks,
+# "hej allesammen" greets. They count for an intent's support, not for a page.
+CONVERSATION_WORDS = frozenset("hej tak ja nej".split())
+
+
 def content_words(text: str) -> list[str]:
     """The message's content words as the page search compares them: folded, stemmed, no
-    function words, no digits."""
+    function words (but the words of conversation), no digits."""
     from bot.knowledge.page_search import STOPWORDS, skeleton, stem
 
     words = []
     for raw in re.findall(r"[^\W\d_]+", text.lower()):
         word = skeleton(raw)
-        if len(word) < 2 or word in STOPWORDS:
+        if len(word) < 2 or (word in STOPWORDS and word not in CONVERSATION_WORDS):
             continue
         words.append(stem(word))
     return words

@@ -12,8 +12,9 @@ little to go on.
 Rules, in order (:func:`classify`):
 
 1. Only words count. Numbers, punctuation, emoji, web and e-mail addresses, and name-shaped
-   tokens (a capital after the first letter: ``MitID``, ``NemID``, ``CPR``, ``SKAT``) are
-   dropped; a message written wholly in capitals is lower-cased instead (shouting, not names).
+   tokens (a capital after the first letter: ``MitID``, ``NemID``, ``CPR``, ``SKAT``; a
+   capitalised word inside a sentence: "moved to Taarnby", "på Rådhuset") are dropped; a
+   message written wholly in capitals is lower-cased instead (shouting, not names).
 2. Fewer than :data:`MIN_LETTERS` letters left -> ``None`` ("ok", "1881", "?").
 3. Mixed: one word scores at least :data:`WORD_CONFIDENCE` Danish and another at least that
    English -> ``"da"`` (Danish is the default language).
@@ -76,13 +77,18 @@ def content_words(text: str) -> list[str]:
     letters = "".join(c for c in text if c.isalpha())
     shouting = len(tokens) > 1 and letters.isupper()
     found: list[str] = []
+    sentence_start = True
     for token in tokens:
         for word in _LETTERS.findall(token):
             if shouting:
                 word = word.lower()
             elif any(c.isupper() for c in word[1:]):
                 continue  # MitID, NemID, CPR, SKAT, OK: names and abbreviations
+            elif not sentence_start and len(word) > 1 and word[0].isupper():
+                continue  # "moved to Taarnby", "åbent på Rådhuset": a name, of no language
             found.append(word)
+            sentence_start = False
+        sentence_start = sentence_start or token[-1] in ".!?:"
     return found
 
 

@@ -13,19 +13,22 @@ from bot.knowledge.profile import Profile
 from bot.knowledge.task_search import task_hit
 
 
-def described(profile: Profile, q: Question, min_word_score: float = 0.0) -> Answer | None:
+def described(
+    profile: Profile, q: Question, min_word_score: float = 0.0, min_score: float = 0.0
+) -> Answer | None:
     """What the assistant can still offer when no built topic fits: the self-service task the
     message describes, or the catalogue's pages about it, whichever fits better (a task only
     when it scores at least as high as the best page: "hvornår kommer skraldebilen" is about
     emptying the bins, a page, not about bulky waste); None when neither fits, or when the
-    better one has fewer than ``min_word_score`` of the message's words."""
+    better one has fewer than ``min_word_score`` of the message's words or scores under
+    ``min_score``."""
     task = task_hit(profile, q.text, q.language)
     pages = page_hits(profile, q)
     if task is not None and (not pages or task.score >= pages[0].score):
-        if task.word_score < min_word_score:
+        if task.word_score < min_word_score or task.score < min_score:
             return None
         return task_answer(profile, task.task, q.language)
-    if not pages or pages[0].word_score < min_word_score:
+    if not pages or pages[0].word_score < min_word_score or pages[0].score < min_score:
         return None
     return pages_offered(pages, q.language)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question, Reply
-from bot.knowledge.page_search import PageHit, search_pages
+from bot.knowledge.page_search import THRESHOLD, UNSURE_THRESHOLD, PageHit, search_pages
 from bot.knowledge.pages import AREA_LABELS, catalogue_of, page_link_id
 from bot.knowledge.profile import Profile
 
@@ -20,13 +20,18 @@ TOPIC = "page"
 
 
 def page_hits(profile: Profile, q: Question) -> list[PageHit]:
-    """The catalogue's pages for ``q``'s text, best first; empty when none fits."""
+    """The catalogue's pages for ``q``'s text, best first; empty when none fits. The bar is
+    lower when the NLU found no intent at all (``UNSURE_THRESHOLD``), or took a first message
+    for a follow-up."""
     if not q.text.strip():
         return []
     catalogue = catalogue_of(profile.municipality.id)
     if catalogue is None:
         return []
-    return search_pages(catalogue, q.text, q.language)
+    # The NLU found nothing: no intent, or a follow-up of no earlier topic.
+    unsure = q.intent == "nlu_fallback" or (q.intent == "follow_up" and q.thread.topic is None)
+    threshold = UNSURE_THRESHOLD if unsure else THRESHOLD
+    return search_pages(catalogue, q.text, q.language, threshold)
 
 
 def pages_offered(hits: list[PageHit], language: str) -> Answer:

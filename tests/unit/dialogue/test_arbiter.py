@@ -39,7 +39,9 @@ def test_support_is_the_share_of_content_words_in_the_intents_examples() -> None
     assert support("opening_hours", "hvornår har borgerservice åbent") == 1.0
     assert support("opening_hours", "hvornår er der kommunalvalg") == 0.0
     assert support("goodbye", "farvel") == 1.0
-    assert support("greet", "hej") is None  # no content word ("hej" is a function word here)
+    assert support("greet", "hej") == 1.0  # a word of conversation counts for the intent
+    assert support("thank", "tak for oplysningerne") == 0.5
+    assert support("greet", "og så") is None  # no content word: nothing to judge
     assert content_words("Hvornår har I ÅBENT?") == content_words("hvornaar har i aabent")
 
 
@@ -48,6 +50,20 @@ def test_an_unsupported_intent_with_a_clear_page_is_answered_from_the_page(
 ) -> None:
     assert rerouted(taarnby, "parkeringslicens til min bil", "goodbye") == "page"
     assert rerouted(taarnby, "zoneparkering", "opening_hours") == "page"
+
+
+def test_with_no_support_at_all_a_fairly_clear_page_is_enough(taarnby: Profile) -> None:
+    # "zoneparkering" is the page's, "datter" no page's: 0.67 of the words, under STRONG.
+    assert rerouted(taarnby, "zoneparkering til min datter på 8", "kontaktcenter_1881") == "page"
+    # With a word of the intent's examples ("telefon"), STRONG applies: the intent answers.
+    assert rerouted(taarnby, "zoneparkering telefon til min datter", "kontaktcenter_1881") is None
+    # A compound's head alone ("kommunalvalg" and the doctor's "valg") scores too little.
+    assert rerouted(taarnby, "hvornår er der kommunalvalg", "opening_hours") is None
+
+
+def test_thanks_or_a_greeting_with_a_page_word_stays_small_talk(taarnby: Profile) -> None:
+    assert rerouted(taarnby, "Tak for oplysningerne.", "thank") is None
+    assert rerouted(taarnby, "hej allesammen", "greet") is None
 
 
 def test_a_supported_intent_or_no_clear_alternative_keeps_its_answer(taarnby: Profile) -> None:

@@ -90,3 +90,17 @@ def test_a_death_an_illness_or_a_crisis_gets_a_kind_first_sentence(text: str, ki
 
     assert kind_of_hardship(text) == kind
     assert kind_response(text) == (f"utter_kind_{kind}" if kind else None)
+
+
+def test_when_the_nlu_found_no_intent_a_page_that_fits_less_well_is_still_offered(
+    taarnby: Profile,
+) -> None:
+    # "Regler for reparation og vedligeholdelse" scores 0.297: over UNSURE_THRESHOLD (0.25),
+    # under THRESHOLD (0.30).
+    question = "hjulet på min kørestol er punkteret"
+    unsure = fallback(taarnby, ask(question, "nlu_fallback"))
+    assert unsure.topic == TOPIC
+    assert unsure.replies[0].response == "utter_pages_found"
+    # A message the NLU called out of scope keeps the full threshold: a polite no, no page.
+    said_no = fallback(taarnby, ask("hvad koster en ny iphone", "out_of_scope"))
+    assert said_no.topic is None and said_no.replies[0].response == "utter_out_of_scope"

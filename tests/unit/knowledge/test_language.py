@@ -131,3 +131,18 @@ def test_english_needs_an_english_word() -> None:
     known = {"hello"}.__contains__
     assert classify("zzq qqz", scorer, is_english_word=known) is None
     assert classify("zzq hello", scorer, is_english_word=known) == ENGLISH
+
+
+def test_a_capitalised_name_inside_a_sentence_is_of_no_language() -> None:
+    # "Taarnby" scored Danish and made the message mixed, so Danish.
+    assert content_words("I just moved to Taarnby what should I do") == [
+        "I",
+        "just",
+        "moved",
+        "to",
+        "what",
+        "should",
+        "I",
+        "do",
+    ]
+    assert content_words("Hej. Hvornår har Rådhuset åbent") == ["Hej", "Hvornår", "har", "åbent"]
