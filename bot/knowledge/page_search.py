@@ -32,7 +32,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +155,10 @@ def _url_words(url: str) -> str:
 # is about; the rest would let every long page match every question a little.
 TEXT_CHARS = 400
 GLOSSARY = Path(__file__).with_name("glossary_en_da.yml")
+SYNONYMS = Path(__file__).with_name("synonyms_da.yml")
+# A question's compound finds a synonym group by a word of the group this long at its start or
+# end ("plejehjemsplads" by "plejehjem"); shorter words only as whole words.
+SYNONYM_PART_CHARS = 6
 
 
 def _page_text(page: Page) -> str:
@@ -196,6 +200,15 @@ def _english_base(word: str, glossary: dict[str, tuple[str, ...]]) -> str | None
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             candidates += [word[: -len(ending)], word[: -len(ending)] + "e"]
     return next((c for c in candidates if c in glossary), None)
+
+
+@lru_cache(maxsize=1)
+def _synonym_groups() -> tuple[tuple[str, ...], ...]:
+    """Groups of Danish words for the same matter (bot/knowledge/synonyms_da.yml)."""
+    import yaml
+
+    raw = yaml.safe_load(SYNONYMS.read_text(encoding="utf-8"))["groups"]
+    return tuple(tuple(str(w) for w in group) for group in raw)
 
 
 @lru_cache(maxsize=1)
@@ -271,6 +284,30 @@ class PageIndex:
             result.append(stem(word))
         return result
 
+    @cached_property
+    def _synonyms(self) -> dict[str, tuple[str, ...]]:
+        """Each synonym group's one-word members (as compared: lemmatised, folded, stemmed) ->
+        the other words of their groups."""
+        table: dict[str, set[str]] = {}
+        for group in _synonym_groups():
+            members = [tuple(self.words(m)) for m in group]
+            alternatives = {w for m in members for w in m}
+            for member in members:
+                if len(member) == 1:
+                    table.setdefault(member[0], set()).update(alternatives)
+        return {k: tuple(sorted(v - {k})) for k, v in table.items()}
+
+    def _synonyms_of(self, word: str) -> tuple[str, ...]:
+        """The other words of ``word``'s synonym groups; for a compound, of the group whose
+        long word (``SYNONYM_PART_CHARS``) it begins or ends with."""
+        table = self._synonyms
+        if word in table:
+            return table[word]
+        for key, alternatives in table.items():
+            if len(key) >= SYNONYM_PART_CHARS and (word.startswith(key) or word.endswith(key)):
+                return alternatives
+        return ()
+
     def _match(self, word: str, candidates: frozenset[str] | list[str]) -> tuple[float, str]:
         """The best match of ``word`` among ``candidates``: (strength, matched word)."""
         from rapidfuzz import fuzz
@@ -314,10 +351,14 @@ class PageIndex:
     def query_groups(self, question: str, language: str = "da") -> list[tuple[str, ...]]:
         """The question's content words, each as a group of alternatives that count as one
         word: the word itself, and for an English question also the Danish words of the glossary
-        (bot/knowledge/glossary_en_da.yml: "library" or "bibliotek")."""
+        (bot/knowledge/glossary_en_da.yml: "library" or "bibliotek"), for a Danish one the
+        words of its synonym group (bot/knowledge/synonyms_da.yml: "plejehjem" or
+        "plejebolig")."""
         raw = _raw_words(question)[:MAX_QUESTION_WORDS]
         if language != "en":
-            return [(w,) for w in dict.fromkeys(self.words(" ".join(raw)))]
+            return [
+                (w, *self._synonyms_of(w)) for w in dict.fromkeys(self.words(" ".join(raw)))
+            ]
         glossary = _glossary()
         groups: list[tuple[str, ...]] = []
         i = 0

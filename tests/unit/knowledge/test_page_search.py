@@ -187,3 +187,17 @@ def test_the_real_catalogue_finds_rats_with_a_typo() -> None:
     taarnby = load_catalogue_file(Path(PAGES_DIR / "taarnby.yml"))
     hits = search_pages(taarnby, "rottebekæmpelse")
     assert hits and "rotte" in hits[0].page.title.lower()
+
+
+def test_a_danish_synonym_finds_the_page_that_uses_the_other_word(
+    catalogue: PageCatalogue,
+) -> None:
+    """synonyms_da.yml: "hjemmehjælp" is the page's "personlig pleje" and "rengøring", also
+    inside a compound ("hjemmeplejeordningen")."""
+    assert _titles(catalogue, "hjemmehjælp til min far")[:1] == [
+        "Praktisk hjælp og personlig pleje"
+    ]
+    assert _titles(catalogue, "hjemmeplejeordningen")[:1] == ["Praktisk hjælp og personlig pleje"]
+    index = get_index(catalogue)
+    assert "rengoring" in index.query_groups("hjemmehjælp")[0]
+    assert index.query_groups("sofa") == [("sofa",)]  # a word of no group is itself
