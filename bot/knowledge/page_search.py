@@ -356,9 +356,7 @@ class PageIndex:
         "plejebolig")."""
         raw = _raw_words(question)[:MAX_QUESTION_WORDS]
         if language != "en":
-            return [
-                (w, *self._synonyms_of(w)) for w in dict.fromkeys(self.words(" ".join(raw)))
-            ]
+            return [(w, *self._synonyms_of(w)) for w in dict.fromkeys(self.words(" ".join(raw)))]
         glossary = _glossary()
         groups: list[tuple[str, ...]] = []
         i = 0
