@@ -76,6 +76,13 @@ def test_appointment(taarnby: Assistant) -> None:
     assert "bestille tid" in texts(taarnby.ask("skal jeg bestille tid i borgerservice"))
 
 
+def test_appointment_for_a_passport_links_the_passport_page(taarnby: Assistant) -> None:
+    reply = taarnby.ask("skal bestille tid til nyt pas til min søn")
+    assert texts(reply).startswith("Til pas og kørekort skal du bestille tid.")
+    assert "Du kan læse mere på kommunens hjemmeside:" in texts(reply)
+    assert link_targets(reply) == ["http://www.taarnby.dk/borger/personlige-forhold/pas"]
+
+
 def test_1881(taarnby: Assistant) -> None:
     answer = texts(taarnby.ask("hvad kan 1881 hjælpe mig med"))
     assert "Kontaktcenter Borger.dk har telefon 1881" in answer

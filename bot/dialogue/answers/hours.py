@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+from bot.dialogue.answers.pages import read_more
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.dialogue.thread import Thread
 from bot.knowledge.daytext import DayQuery, resolve_day
@@ -242,13 +243,21 @@ def _day_words(day: date, now: datetime, language: str = "da") -> str:
     return word("day_other", language, date=text)
 
 
+# A page is offered beside the appointment answer when it has this share of the question's
+# words (as the arbiter's STRONG: the page is about what was asked, not about one word of it).
+READ_MORE_WORDS = 0.75
+
+
 def appointment(profile: Profile, q: Question) -> Answer:
-    """Whether the place needs an appointment (a place citizens visit; the default else)."""
+    """Whether the place needs an appointment (a place citizens visit; the default else), and
+    the catalogue's page about what the question names, when one fits it well."""
     place = place_asked(profile, q).place or profile.default_place
     return Answer.of(
         Reply(
             "utter_place_appointment",
             {"appointment": localized(place, "appointment", q.language)},
         ),
+        # Where to book or read about the matter: "nyt pas til min søn" -> the passport page.
+        *read_more(profile, q, min_word_score=READ_MORE_WORDS),
         thread=Thread(topic="appointment", place=place.id),
     )

@@ -34,18 +34,30 @@ def page_hits(profile: Profile, q: Question) -> list[PageHit]:
     return search_pages(catalogue, q.text, q.language, threshold)
 
 
+def page_link(hit: PageHit, language: str) -> Reply:
+    """A page as its own message, through the click-counting redirect; "(page in Danish)" for a
+    Danish page in an English conversation."""
+    in_danish = language == "en" and hit.page.language != "en"
+    return Reply(
+        "utter_page_link_in_danish" if in_danish else "utter_page_link",
+        variables={"link": hit.page.url},
+        links=(page_link_id(hit.page.url),),
+    )
+
+
+def read_more(profile: Profile, q: Question, min_word_score: float) -> tuple[Reply, ...]:
+    """For a built topic's answer: "Du kan læse mere ..." and the catalogue's page that has at
+    least ``min_word_score`` of the question's words ("skal bestille tid til nyt pas" -> Pas);
+    nothing when no page fits that well."""
+    hits = page_hits(profile, q)
+    if not hits or hits[0].word_score < min_word_score:
+        return ()
+    return (Reply("utter_read_more"), page_link(hits[0], q.language))
+
+
 def pages_offered(hits: list[PageHit], language: str) -> Answer:
     """The reply offering ``hits``: what was found, then each page through the redirect."""
-    replies = [Reply("utter_pages_found")]
-    for hit in hits:
-        in_danish = language == "en" and hit.page.language != "en"
-        replies.append(
-            Reply(
-                "utter_page_link_in_danish" if in_danish else "utter_page_link",
-                variables={"link": hit.page.url},
-                links=(page_link_id(hit.page.url),),
-            )
-        )
+    replies = [Reply("utter_pages_found"), *(page_link(hit, language) for hit in hits)]
     return Answer.of(
         *replies, topic=TOPIC, kind=Kind.SELF_SERVICE_LINK, area=AREA_LABELS[hits[0].page.area]
     )
