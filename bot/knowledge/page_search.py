@@ -36,6 +36,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from bot.knowledge.matching import fold
 from bot.knowledge.pages import Page, PageCatalogue
 
@@ -53,14 +55,21 @@ MAX_QUESTION_WORDS = 60
 CHAR_WEIGHT = 0.5
 
 EXACT, TYPO, PART, MODIFIER = 1.0, 0.8, 0.7, 0.5
+# A word found only in a page's body text, not in what the page says it is about (title,
+# description, keywords, headings, URL), counts this much: the body's common words ("koster",
+# "ny", "liv") would otherwise find a page for any question.
+TEXT_ONLY = 0.5
 PART_MIN_CHARS = 4
 TYPO_MIN_CHARS = 4
 TYPO_MIN_RATIO = 85.0
 STEM_MIN_CHARS = 4
-# A word of the question found on no page counts as half an average word: it may be a common
-# word ("løber", "rundt") that says little; the page's words say what it is about. (Chosen on
-# the development sets: 80 -> 85 % and 61 -> 68 %, docs/knowledge-pages.md.)
-UNKNOWN_WORD_WEIGHT = 0.5
+# A word of the question found on no page counts as 0.3 of an average word: it may be a common
+# word ("løber", "rundt", "farmor") that says little; the page's words say what it is about.
+# (Chosen on the development sets, docs/knowledge-pages.md.) When the NLU calls the message out
+# of scope, such a word counts fully (OUT_OF_SCOPE_UNKNOWN_WORD_WEIGHT): most of the message
+# must be on the page ("hvor bor julemanden" is no page's).
+UNKNOWN_WORD_WEIGHT = 0.3
+OUT_OF_SCOPE_UNKNOWN_WORD_WEIGHT = 1.0
 
 _WORD = re.compile(r"[a-z0-9]+")
 _SKELETON = (("aa", "a"), ("oe", "o"), ("ae", "a"))
@@ -80,7 +89,7 @@ _ENDINGS = tuple(
 # municipality and the country, which every page is about; and the days and times of day (the
 # day parser reads those; "i morgen" says nothing about which page). A word that could name a
 # municipal matter does not belong here.
-_STOPWORDS = """
+_DANISH_STOPWORDS = """
     af alle alt anden andet andre at ved over uden gennem omkring hver hvert samme
     bare blev blive bliver da de dem den denne der deres det dette
     dig din dine du efter eller en end er et for fra faa faar gaar gjorde gor gore godt ha
@@ -89,19 +98,21 @@ _STOPWORDS = """
     meget men mig min mine mit mod naar nej nogen noget nogle nu og ogsaa om op os paa sa
     sig sin sine sit skal skulle som saa til tak ud under var vi vil ville vor vores vaere
     vaeret hvorn
-    a about am an and any are as at be but by can could do does for from get got have how i
-    if in is it me my of on or please so the their there this to was we what when where which
-    who why will with would you your cannot cant dont doesnt didnt im ive its they them our us
-    some also just need want like been has had should must may might shall help
     købe køb bestille bestil søge søg finde find vide sige lave gerne hjælpe hjælp bruge brug
     bruger
     kommune kommunen tårnby danmark dansk borger borgere
     dag dagen dage morgen morgenen formiddag eftermiddag aften aftenen nat natten uge ugen
     weekend weekenden mandag tirsdag onsdag torsdag fredag lørdag søndag igår idag imorgen
-    today tomorrow yesterday morning evening night week monday tuesday wednesday thursday friday
-    saturday sunday
     selv selvbetjening selvbetjeningen selvbetjeningsløsning selvbetjeningsløsninger digital
     digitalt online nettet blanket blanketten formular ansøge ansøg ansøgning klare
+    """.split()
+_ENGLISH_STOPWORDS = """
+    a about am an and any are as at be but by can could do does for from get got have how i
+    if in is it me my of on or please so the their there this to was we what when where which
+    who why will with would you your cannot cant dont doesnt didnt im ive its they them our us
+    some also just need want like been has had should must may might shall help
+    today tomorrow yesterday morning evening night week monday tuesday wednesday thursday friday
+    saturday sunday
     self service selfservice apply application form
     """.split()
 
@@ -126,7 +137,8 @@ def _skeleton(text: str) -> str:
 
 
 skeleton = _skeleton
-STOPWORDS = frozenset(_skeleton(w) for w in _STOPWORDS)
+DANISH_STOPWORDS = frozenset(_skeleton(w) for w in _DANISH_STOPWORDS)
+STOPWORDS = DANISH_STOPWORDS | frozenset(_skeleton(w) for w in _ENGLISH_STOPWORDS)
 
 
 def stem(word: str) -> str:
@@ -161,8 +173,23 @@ SYNONYMS = Path(__file__).with_name("synonyms_da.yml")
 SYNONYM_PART_CHARS = 6
 
 
-def _page_text(page: Page) -> str:
+def _page_head(page: Page) -> str:
+    """What the page says it is about: title, description, keywords, headings, URL words."""
     # The title twice: it says what the page is about in the site's own words.
+    return " ".join(
+        [
+            page.title,
+            page.title,
+            page.description,
+            " ".join(page.keywords),
+            " ".join(page.keywords_en),
+            " ".join(page.headings),
+            _url_words(page.url),
+        ]
+    )
+
+
+def _page_text(page: Page) -> str:
     return " ".join(
         [
             page.title,
@@ -264,6 +291,9 @@ class PageIndex:
         )
         self._matrix = self._vectorizer.fit_transform(texts)
         self._page_words: list[frozenset[str]] = [frozenset(self.words(t)) for t in texts]
+        self._head_words: list[frozenset[str]] = [
+            frozenset(self.words(_page_head(p))) for p in self.pages
+        ]
         vocabulary = set().union(*self._page_words) if self._page_words else set()
         n = len(self.pages)
         self._idf = {
@@ -279,7 +309,8 @@ class PageIndex:
         for raw in _raw_words(text):
             lemma = self._lemmas.get(raw, raw)
             word = skeleton(lemma)
-            if word in STOPWORDS or skeleton(raw) in STOPWORDS or len(word) < 2:
+            # The lemma is Danish: "døde" -> "dø" is no English "do".
+            if word in DANISH_STOPWORDS or skeleton(raw) in STOPWORDS or len(word) < 2:
                 continue
             result.append(stem(word))
         return result
@@ -310,36 +341,44 @@ class PageIndex:
 
     def _match(self, word: str, candidates: frozenset[str] | list[str]) -> tuple[float, str]:
         """The best match of ``word`` among ``candidates``: (strength, matched word)."""
-        from rapidfuzz import fuzz
-
         best, found = 0.0, ""
         if word in candidates:
             return EXACT, word
         for other in candidates:
-            short, long_ = (word, other) if len(word) <= len(other) else (other, word)
-            if len(short) >= TYPO_MIN_CHARS and fuzz.ratio(word, other) >= TYPO_MIN_RATIO:
-                strength = TYPO
-            elif len(short) >= PART_MIN_CHARS and long_.endswith(short):
-                strength = PART  # the compound's head: "skraldespand" is a kind of "spand"
-            elif len(short) >= PART_MIN_CHARS and long_.startswith(short):
-                # The compound's first part: a question's "papirpost" is no page's "papir", but
-                # a question's "husleje" may be a page's "huslejetilskud".
-                strength = PART if long_ == other else MODIFIER
-            else:
-                continue
+            strength = self._strength(word, other)
             if strength > best:
                 best, found = strength, other
         return best, found
 
+    @staticmethod
+    def _strength(word: str, other: str) -> float:
+        """How strongly a question's ``word`` matches a page's ``other`` (0: not at all)."""
+        if word == other:
+            return EXACT
+        short, long_ = (word, other) if len(word) <= len(other) else (other, word)
+        if len(short) >= TYPO_MIN_CHARS and fuzz.ratio(word, other) >= TYPO_MIN_RATIO:
+            return TYPO
+        if len(short) >= PART_MIN_CHARS and long_.endswith(short):
+            return PART  # the compound's head: "skraldespand" is a kind of "spand"
+        if len(short) >= PART_MIN_CHARS and long_.startswith(short):
+            # The compound's first part: a question's "papirpost" is no page's "papir", but
+            # a question's "husleje" may be a page's "huslejetilskud".
+            return PART if long_ == other else MODIFIER
+        return 0.0
+
     def search(
-        self, question: str, language: str = "da", threshold: float = THRESHOLD
+        self,
+        question: str,
+        language: str = "da",
+        threshold: float = THRESHOLD,
+        unknown_word_weight: float | None = None,
     ) -> list[PageHit]:
         """Up to three pages for ``question``, best first; empty when none scores high enough.
 
         Danish questions get Danish pages. English questions get every page, and of those that
         score high enough the English ones first (a Danish page is marked "(page in Danish)" by
         the reply)."""
-        hits = self.rank(question, language)
+        hits = self.rank(question, language, unknown_word_weight)
         if not hits or hits[0].score < threshold:
             return []
         floor = max(threshold, RELATIVE_CUTOFF * hits[0].score)
@@ -384,9 +423,12 @@ class PageIndex:
                 groups.append(group)
         return list(dict.fromkeys(groups))
 
-    def rank(self, question: str, language: str = "da") -> list[PageHit]:
+    def rank(
+        self, question: str, language: str = "da", unknown_word_weight: float | None = None
+    ) -> list[PageHit]:
         """Every page with a word of the question, best first, with no threshold (for the
-        search, tuning and the docs)."""
+        search, tuning and the docs). ``unknown_word_weight`` overrides the index's."""
+        unknown = self.unknown_word_weight if unknown_word_weight is None else unknown_word_weight
         groups = self.query_groups(question, language)
         if not self.pages or not groups:
             return []
@@ -394,19 +436,19 @@ class PageIndex:
         weights: list[float] = []
         for group in groups:
             best = max((self._match(w, self._vocabulary) for w in group), key=lambda m: m[0])
-            weights.append(
-                self._idf[best[1]] if best[0] else self.unknown_word_weight * self._mean_idf
-            )
+            weights.append(self._idf[best[1]] if best[0] else unknown * self._mean_idf)
         total = sum(weights)
         translated = " ".join(" ".join(g) for g in groups) if language == "en" else ""
         char_scores = self._char_scores(f"{question} {translated}".strip())
+        # Each group's matches in the whole vocabulary, once: word of the catalogue -> strength.
+        strengths = [self._strengths(group) for group in groups]
         hits: list[PageHit] = []
         for i, page in enumerate(self.pages):
             if language == "da" and page.language != "da":
                 continue
             matched = sum(
-                max(self._match(w, self._page_words[i])[0] for w in group) * weight
-                for group, weight in zip(groups, weights, strict=True)
+                self._page_strength(found, i) * weight
+                for found, weight in zip(strengths, weights, strict=True)
             )
             if matched == 0:
                 continue  # no word of the question on the page: characters alone are not enough
@@ -416,6 +458,30 @@ class PageIndex:
             hits.append(PageHit(page, round(score, 4), round(word_score, 4), round(char_score, 4)))
         hits.sort(key=lambda h: (-h.score, h.page.language != language))
         return hits
+
+    def _strengths(self, group: tuple[str, ...]) -> dict[str, float]:
+        """The catalogue's words that match a word of ``group``, with the best strength."""
+        found: dict[str, float] = {}
+        for word in group:
+            if word in self._idf:
+                found[word] = EXACT
+            for other in self._vocabulary:
+                strength = self._strength(word, other)
+                if strength > found.get(other, 0.0):
+                    found[other] = strength
+        return found
+
+    def _page_strength(self, found: dict[str, float], i: int) -> float:
+        """How well page ``i`` matches a question word whose matches are ``found``: in what the
+        page says it is about, fully; only in its body text, ``TEXT_ONLY``."""
+        head, words = self._head_words[i], self._page_words[i]
+        best = 0.0
+        for other, strength in found.items():
+            if other in head:
+                best = max(best, strength)
+            elif other in words:
+                best = max(best, strength * TEXT_ONLY)
+        return best
 
     def _char_scores(self, question: str) -> Any:
         vector = self._vectorizer.transform([question])
@@ -439,7 +505,11 @@ def get_index(catalogue: PageCatalogue) -> PageIndex:
 
 
 def search_pages(
-    catalogue: PageCatalogue, question: str, language: str = "da", threshold: float = THRESHOLD
+    catalogue: PageCatalogue,
+    question: str,
+    language: str = "da",
+    threshold: float = THRESHOLD,
+    unknown_word_weight: float | None = None,
 ) -> list[PageHit]:
     """Up to three pages of ``catalogue`` for ``question``; empty when none scores ``threshold``."""
-    return get_index(catalogue).search(question, language, threshold)
+    return get_index(catalogue).search(question, language, threshold, unknown_word_weight)

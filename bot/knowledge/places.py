@@ -124,9 +124,7 @@ def words_naming_no_hours_place(profile: Profile, text: str | None, now: datetim
     place is for the caller to judge (the page catalogue knows it, or it looks like one)."""
     if not text:
         return []
-    from bot.knowledge.daytext import resolve_day
     from bot.knowledge.page_search import skeleton
-    from bot.knowledge.periods import resolve_period
 
     known = _hours_skeletons()
     place_words = {
@@ -143,11 +141,31 @@ def words_naming_no_hours_place(profile: Profile, text: str | None, now: datetim
             continue
         if any(word.startswith(p) or p.startswith(word) for p in place_words if len(p) >= 5):
             continue  # an inflection or compound of a known place ("borgerservicen")
-        nearby = [" ".join(tokens[max(0, i - 2) : i + 1]), " ".join(tokens[i : i + 3])]
-        if any(resolve_day(t, now) is not None or resolve_period(t) is not None for t in nearby):
+        if _part_of_time(tokens, i, now):
             continue  # part of a day or a time of day ("næste uge", "i morgen", "31. december")
         found.append(raw)
     return found
+
+
+def _part_of_time(tokens: list[str], i: int, now: datetime) -> bool:
+    """Whether ``tokens[i]`` is part of a day or a time of day beside it: a window of up to
+    three words with it reads as one, and without it does not ("31. december" is; in
+    "biblioteket om aftenen", "om aftenen" is a time of day without "biblioteket")."""
+    from bot.knowledge.daytext import resolve_day
+    from bot.knowledge.periods import resolve_period
+
+    def is_time(words: list[str]) -> bool:
+        text = " ".join(words)
+        return bool(text) and (
+            resolve_day(text, now) is not None or resolve_period(text) is not None
+        )
+
+    for start in (max(0, i - 2), i):
+        window = tokens[start : start + 3] if start == i else tokens[start : i + 1]
+        without = window[: i - start] + window[i - start + 1 :]
+        if is_time(window) and not is_time(without):
+            return True
+    return False
 
 
 # A Danish noun in the definite form names a particular thing: "svømmehallen", "biblioteket".

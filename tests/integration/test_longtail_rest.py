@@ -45,11 +45,15 @@ SITE_SET = yaml.safe_load(
 HOLDOUT = yaml.safe_load(
     (ROOT / "tests" / "nlu" / "longtail_holdout.yml").read_text(encoding="utf-8")
 )
+HOLDOUT4 = yaml.safe_load(
+    (ROOT / "tests" / "nlu" / "longtail_holdout4.yml").read_text(encoding="utf-8")
+)
 OWN_HOSTS = {"www.taarnby.dk", "taarnby.dk"}
 GOAL = 0.80  # the issue's done-when, not reached yet
 FLOOR_FIRST = 0.84
 FLOOR_SECOND = 0.68
 FLOOR_HOLDOUT = 0.72
+FLOOR_HOLDOUT4 = 0.70
 
 
 def on_site(url: str, site: str) -> str:
@@ -153,13 +157,23 @@ def test_the_third_held_out_set_gets_the_right_page(assistant: Assistant, site: 
     assert share >= FLOOR_HOLDOUT, report
 
 
+def test_the_fourth_held_out_set_gets_the_right_page(assistant: Assistant, site: LocalSite) -> None:
+    """66 questions in all eleven areas, written by a helper who had not read the ranking code
+    or the development sets (only the figure is reported)."""
+    questions = HOLDOUT4["questions"]
+    assert len(questions) >= 60
+    share, report = right_page_share(assistant, site, questions, show_misses=False)
+    assert share >= FLOOR_HOLDOUT4, report
+
+
 def test_out_of_scope_questions_stay_graceful(assistant: Assistant) -> None:
-    """Not about the municipality: a reply in words, and a page for at most one of them (the
-    weather question may meet the winter-maintenance page, which speaks of the weather)."""
+    """Not about the municipality: a reply in words, and a page for at most one in ten of them
+    (the weather question may meet the winter-maintenance page, which speaks of the weather)."""
     with_page = []
-    for q in LONGTAIL["out_of_scope"]:
+    questions = LONGTAIL["out_of_scope"]
+    for q in questions:
         got, said = offered(assistant, q["text"])
         assert said.strip(), q["text"]
         if got:
             with_page.append((q["text"], sorted(got)))
-    assert len(with_page) <= 1, with_page
+    assert len(with_page) <= len(questions) // 10, with_page

@@ -55,10 +55,22 @@ def aspects_in(q: Question) -> frozenset[str]:
     return frozenset(aspects)
 
 
+# The share of a thread-less follow-up's words a task or page must have to answer it (as the
+# arbiter's STRONG).
+CLEARLY_DESCRIBED = 0.75
+
+
 def follow_up(profile: Profile, q: Question) -> Answer:
     """The answer of the entry the follow-up continues; a clear question back if none."""
     from bot.dialogue.topics import get_registry
 
+    if q.thread.topic is None:
+        # A first message the NLU took for a follow-up: what it says about a page or a task
+        # beats the entry one word of it names ("min mor døde i nat": "i nat" is a time of
+        # day, opening hours; the message is about a death).
+        found = described(profile, q, min_word_score=CLEARLY_DESCRIBED)
+        if found is not None:
+            return found
     aspects = aspects_in(q)
     entry = get_registry().follow_up_entry(q.thread.topic, named_in(profile, q, aspects), aspects)
     if entry is None or entry.id == "follow_up":

@@ -12,26 +12,37 @@ from __future__ import annotations
 
 from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question, Reply
-from bot.knowledge.page_search import THRESHOLD, UNSURE_THRESHOLD, PageHit, search_pages
+from bot.knowledge.page_search import (
+    OUT_OF_SCOPE_UNKNOWN_WORD_WEIGHT,
+    THRESHOLD,
+    UNSURE_THRESHOLD,
+    PageHit,
+    search_pages,
+)
 from bot.knowledge.pages import AREA_LABELS, catalogue_of, page_link_id
 from bot.knowledge.profile import Profile
 
 TOPIC = "page"
 
 
-def page_hits(profile: Profile, q: Question) -> list[PageHit]:
+def page_hits(profile: Profile, q: Question, unsure: bool = False) -> list[PageHit]:
     """The catalogue's pages for ``q``'s text, best first; empty when none fits. The bar is
     lower when the NLU found no intent at all (``UNSURE_THRESHOLD``), or took a first message
-    for a follow-up."""
+    for a follow-up; higher when it called the message out of scope (every word no page has
+    counts fully). ``unsure``: the caller's alternative is worse than a page that fits less
+    well (self-service's menu of unrelated tasks)."""
     if not q.text.strip():
         return []
     catalogue = catalogue_of(profile.municipality.id)
     if catalogue is None:
         return []
     # The NLU found nothing: no intent, or a follow-up of no earlier topic.
-    unsure = q.intent == "nlu_fallback" or (q.intent == "follow_up" and q.thread.topic is None)
+    unsure = (
+        unsure or q.intent == "nlu_fallback" or (q.intent == "follow_up" and q.thread.topic is None)
+    )
     threshold = UNSURE_THRESHOLD if unsure else THRESHOLD
-    return search_pages(catalogue, q.text, q.language, threshold)
+    unknown = OUT_OF_SCOPE_UNKNOWN_WORD_WEIGHT if q.intent == "out_of_scope" else None
+    return search_pages(catalogue, q.text, q.language, threshold, unknown)
 
 
 def page_link(hit: PageHit, language: str) -> Reply:
@@ -63,7 +74,7 @@ def pages_offered(hits: list[PageHit], language: str) -> Answer:
     )
 
 
-def page_answer(profile: Profile, q: Question) -> Answer | None:
+def page_answer(profile: Profile, q: Question, unsure: bool = False) -> Answer | None:
     """The pages for ``q``'s text, or None when the catalogue has none that fits."""
-    hits = page_hits(profile, q)
+    hits = page_hits(profile, q, unsure)
     return pages_offered(hits, q.language) if hits else None

@@ -109,7 +109,8 @@ def self_service(profile: Profile, q: Question) -> Answer:
     task = task_by_meaning(profile, q.text, q.language)
     if task is not None:
         return task_answer(profile, task, q.language)
-    pages = page_answer(profile, q)
+    # Any page that fits at all is better than the menu of unrelated tasks.
+    pages = page_answer(profile, q, unsure=True)
     if pages is not None:
         return pages
     return Answer.of(

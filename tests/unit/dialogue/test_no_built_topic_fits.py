@@ -179,3 +179,32 @@ def test_a_task_button_gets_its_task_whatever_the_pages(taarnby: Profile) -> Non
             language="en",
         )
         assert self_service(taarnby, q).topic == f"self_service:{task.id}"
+
+
+def test_self_service_offers_a_page_that_fits_less_well_before_the_menu(taarnby: Profile) -> None:
+    # "Regler for reparation og vedligeholdelse" scores 0.27: under THRESHOLD, over UNSURE.
+    answer = self_service(
+        taarnby, ask("hjulet på min gamle kørestol er punkteret igen", "self_service")
+    )
+    assert answer.topic == TOPIC
+
+
+def test_a_first_message_taken_for_a_follow_up_gets_the_page_it_is_about(taarnby: Profile) -> None:
+    # "i nat" is a time of day (the opening-hours entry takes it); the message is about rats.
+    answer = follow_up(taarnby, ask("der var rotter i haven i nat", "follow_up"))
+    assert answer.topic == TOPIC
+    # A real follow-up with no page in it still goes to the entry that takes what it names.
+    assert follow_up(taarnby, ask("og på lørdag?", "follow_up")).topic != TOPIC
+
+
+def test_a_place_before_a_time_of_day_is_still_a_place(taarnby: Profile) -> None:
+    text = "kan man komme ind paa biblioteket om aftenen naar der ikke er personale"
+    assert other_place_named(taarnby, text, NOW, "da") == "biblioteket"
+    assert other_place_named(taarnby, "har i åbent 31. december", NOW, "da") is None
+
+
+def test_out_of_scope_needs_most_of_the_message_on_the_page(taarnby: Profile) -> None:
+    # Every word no page has counts fully when the NLU called the message out of scope.
+    text = "hjulet på min kørestol er punkteret"
+    assert fallback(taarnby, ask(text, "nlu_fallback")).topic == TOPIC
+    assert fallback(taarnby, ask(text, "out_of_scope")).topic is None
