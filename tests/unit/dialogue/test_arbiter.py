@@ -100,3 +100,14 @@ def test_small_talk_answers_and_a_long_tail_question_taken_for_it_is_rerouted(
     assert rerouted(taarnby, "farvel og tak for i dag", "goodbye") is None
     assert rerouted(taarnby, "parkeringslicens til min bil", "goodbye") == "page"
     assert rerouted(taarnby, "parkeringslicens til min bil", "personal_data") is None
+
+
+def test_several_words_and_none_of_the_intents_is_answered_as_a_fallback(
+    taarnby: Profile,
+) -> None:
+    text = "naboen fodrer fuglene på plænen hver eneste dag"
+    answer = reroute(taarnby, ask(text, "goodbye"), get_registry().for_intent("goodbye"))
+    assert answer is not None
+    assert [r.response for r in answer.replies] == ["utter_fallback_rephrase", "utter_help"]
+    # Two words are too few to tell ("vi hoeres" is a goodbye the examples do not have).
+    assert rerouted(taarnby, "vi hoeres", "goodbye") is None
