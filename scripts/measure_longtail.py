@@ -113,10 +113,10 @@ def _out_of_scope(questions: list[dict]) -> None:
     from bot.dialogue.replies import Question
     from bot.dialogue.topics import get_registry
     from bot.knowledge.profile import get_profile
+    from bot.ops.training import ensure_model
     from bot.settings import get_settings
 
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    agent = Agent.load(str(models[-1]))
+    agent = Agent.load(str(ensure_model()))  # the model of the current data, trained if needed
     profile, registry, now = get_profile("taarnby"), get_registry(), get_settings().now()
     with_page = []
     for q in questions:
@@ -142,10 +142,10 @@ def _measure(sets: list[list[dict]], site: str, show_misses: bool, explain: bool
     from bot.dialogue.replies import Question
     from bot.dialogue.topics import get_registry
     from bot.knowledge.profile import get_profile
+    from bot.ops.training import ensure_model
     from bot.settings import get_settings
 
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    agent = Agent.load(str(models[-1]))
+    agent = Agent.load(str(ensure_model()))  # the model of the current data, trained if needed
     profile, registry, now = get_profile("taarnby"), get_registry(), get_settings().now()
     for questions in sets:
         misses = []

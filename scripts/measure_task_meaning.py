@@ -27,10 +27,10 @@ HELDOUT = ROOT / "tests" / "nlu" / "task_meaning.yml"
 
 
 def _latest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise SystemExit("No trained model in models/: run `make train` first")
-    return models[-1]
+    """The model of the current data (trained if needed), not the newest file in models/."""
+    from bot.ops.training import ensure_model
+
+    return ensure_model()
 
 
 async def _parse_all(model: Path, texts: list[str]) -> list[dict]:

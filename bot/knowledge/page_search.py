@@ -321,11 +321,13 @@ class PageIndex:
         the other words of their groups."""
         table: dict[str, set[str]] = {}
         for group in _synonym_groups():
-            members = [tuple(self.words(m)) for m in group]
-            alternatives = {w for m in members for w in m}
+            # A member of several words ("gult kort", "p-tilladelse") takes no part: one of its
+            # words alone ("kort", "tilladelse") would stand for the whole group.
+            members = {
+                w[0] for m in group if len(_raw_words(m)) == 1 and len(w := self.words(m)) == 1
+            }
             for member in members:
-                if len(member) == 1:
-                    table.setdefault(member[0], set()).update(alternatives)
+                table.setdefault(member, set()).update(members)
         return {k: tuple(sorted(v - {k})) for k, v in table.items()}
 
     def _synonyms_of(self, word: str) -> tuple[str, ...]:
@@ -441,7 +443,7 @@ class PageIndex:
         translated = " ".join(" ".join(g) for g in groups) if language == "en" else ""
         char_scores = self._char_scores(f"{question} {translated}".strip())
         # Each group's matches in the whole vocabulary, once: word of the catalogue -> strength.
-        strengths = [self._strengths(group) for group in groups]
+        strengths = [self._strengths(group, language) for group in groups]
         hits: list[PageHit] = []
         for i, page in enumerate(self.pages):
             if language == "da" and page.language != "da":
@@ -459,12 +461,16 @@ class PageIndex:
         hits.sort(key=lambda h: (-h.score, h.page.language != language))
         return hits
 
-    def _strengths(self, group: tuple[str, ...]) -> dict[str, float]:
-        """The catalogue's words that match a word of ``group``, with the best strength."""
+    def _strengths(self, group: tuple[str, ...], language: str) -> dict[str, float]:
+        """The catalogue's words that match a word of ``group``, with the best strength. A
+        Danish word's synonyms (all but the first) match only exactly: "parkeringstilladelse"
+        stands for "p-licens", but its head "tilladelse" is no building permit's."""
         found: dict[str, float] = {}
-        for word in group:
+        for n, word in enumerate(group):
             if word in self._idf:
                 found[word] = EXACT
+            if n > 0 and language != "en":
+                continue
             for other in self._vocabulary:
                 strength = self._strength(word, other)
                 if strength > found.get(other, 0.0):

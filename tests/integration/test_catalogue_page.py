@@ -58,7 +58,7 @@ WEBTEAM = ("webteam.katalog", "korrekt hest batteri 45")
 STAFF = ("staff.katalog", "korrekt hest batteri 46")
 SCREENSHOTS = Path("/tmp/screenshots")  # noqa: S108 - where the brief wants them
 FALLBACK_RANKING = [("nlu_fallback", 0.7), ("self_service", 0.4)]
-MALING = "rester af maling"
+TERPENTIN = "terpentin og fernis"
 KOLONIHAVE = "kan jeg leje en kolonihave"
 OLD_QUESTION = "hvad med svømmehallen"  # 40 days ago: outside the default period
 ROTTER = "rotter i kælderen"  # a fallback that was offered a page: not a question without one
@@ -107,8 +107,8 @@ def offered(sender: str, at: datetime, *urls: str) -> Chat:
 def review_streams() -> list[Stream]:
     start = NOW.timestamp() - 2 * 86_400
     streams = [
-        Stream(f"w-maling-{n}", start + n * 600).turn(
-            MALING, "nlu_fallback", 0.7, FALLBACK_RANKING, kind="fallback"
+        Stream(f"w-terpentin-{n}", start + n * 600).turn(
+            TERPENTIN, "nlu_fallback", 0.7, FALLBACK_RANKING, kind="fallback"
         )
         for n in range(3)
     ]
@@ -277,7 +277,7 @@ def test_only_the_web_team_gets_the_catalogue(site: Site) -> None:
     for path in paths:
         forbidden = staff.get(site.web + path, allow_redirects=False, timeout=30)
         assert forbidden.status_code == 403 and "Ingen adgang" in forbidden.text, path
-        assert MALING not in forbidden.text
+        assert TERPENTIN not in forbidden.text
     token = form_token(staff.get(site.web + "/staff/", timeout=30).text)
     before = site.served.read_bytes()
     posted = staff.post(
@@ -391,7 +391,7 @@ def test_the_list_with_counts_search_and_filters(
 
 
 def test_new_keywords_are_served_and_found(site: Site, desktop: BrowserContext) -> None:
-    before = search_pages(get_catalogue("taarnby"), MALING)
+    before = search_pages(get_catalogue("taarnby"), TERPENTIN)
     assert GENBRUG not in [hit.page.url for hit in before]
 
     page = desktop.new_page()
@@ -408,7 +408,7 @@ def test_new_keywords_are_served_and_found(site: Site, desktop: BrowserContext) 
     expect(text).to_be_visible()
     expect(page.get_by_role("listitem").filter(has_text="Det kan du aflevere")).to_be_visible()
     keywords = page.get_by_label("Nøgleord", exact=True)
-    keywords.fill(keywords.input_value() + "\nmaling, kemikalier\n\nMALING")
+    keywords.fill(keywords.input_value() + "\nterpentin, fernis\n\nTERPENTIN")
     page.get_by_label("Engelske nøgleord").fill("recycling centre\ndump")
     page.get_by_role("button", name="Gem", exact=True).click()
     page.wait_for_url("**ok=saved**")
@@ -432,15 +432,15 @@ def test_new_keywords_are_served_and_found(site: Site, desktop: BrowserContext) 
     served = get_catalogue("taarnby")
     assert served.path == site.served
     genbrug = next(p for p in served.pages if p.url == GENBRUG)
-    assert genbrug.keywords[-2:] == ("maling", "kemikalier")  # "MALING" again is a repeat
+    assert genbrug.keywords[-2:] == ("terpentin", "fernis")  # "TERPENTIN" again is a repeat
     assert genbrug.keywords_en == ("recycling centre", "dump")
     assert genbrug.needs_confirmation  # saving does not confirm
-    after = search_pages(served, MALING)
+    after = search_pages(served, TERPENTIN)
     assert after and after[0].page.url == GENBRUG, after
     # The audit record: who changed which fields of which page (no values).
     log = (site.pages_dir / "taarnby.edits.jsonl").read_text(encoding="utf-8")
     assert '"by": "webteam.katalog"' in log and '"action": "save"' in log
-    assert '"fields": ["keywords", "keywords_en"]' in log and "maling" not in log
+    assert '"fields": ["keywords", "keywords_en"]' in log and "terpentin" not in log
 
 
 def test_confirming_a_page(site: Site, desktop: BrowserContext) -> None:
@@ -555,7 +555,7 @@ def test_questions_without_a_page_link_to_the_inbox(site: Site, desktop: Browser
     with review_db.session_scope(site.review_url) as session:
         reasons = dict(session.execute(sa.select(ReviewItem.text, ReviewItem.reason)).all())
     assert reasons == {
-        MALING: "no_page",
+        TERPENTIN: "no_page",
         KOLONIHAVE: "no_page",
         OLD_QUESTION: "no_page",
         ROTTER: "fallback",
@@ -565,7 +565,7 @@ def test_questions_without_a_page_link_to_the_inbox(site: Site, desktop: Browser
     section = page.locator("ul.inbox-list")
     expect(section.locator("li")).to_have_count(2)  # the old one is outside the period
     first = section.locator("li").first
-    expect(first).to_contain_text(MALING)
+    expect(first).to_contain_text(TERPENTIN)
     expect(first).to_contain_text("3 ×")
     expect(first).to_contain_text("Senest 21. nov. 2026")
     expect(section).to_contain_text(KOLONIHAVE)
@@ -574,14 +574,14 @@ def test_questions_without_a_page_link_to_the_inbox(site: Site, desktop: Browser
     shoot(page, site, "no-page-desktop", full_page=False)
 
     # Each question opens its inbox item; the list link opens the inbox filtered by reason.
-    page.get_by_role("link", name=MALING).click()
+    page.get_by_role("link", name=TERPENTIN).click()
     page.wait_for_url("**/webteam/inbox/*")
-    expect(page.locator("blockquote")).to_contain_text(MALING)
+    expect(page.locator("blockquote")).to_contain_text(TERPENTIN)
     expect(page.get_by_text("Ingen side fundet")).to_be_visible()
     page.go_back()
     page.get_by_role("link", name="Se spørgsmålene i indbakken").click()
     page.wait_for_url("**/webteam/inbox?*grund=no_page*")
-    expect(page.locator(".inbox-list")).to_contain_text(MALING)
+    expect(page.locator(".inbox-list")).to_contain_text(TERPENTIN)
     expect(page.locator(".inbox-list")).not_to_contain_text(ROTTER)
 
     # A wider period takes in the old question.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -200,4 +201,17 @@ def test_a_danish_synonym_finds_the_page_that_uses_the_other_word(
     assert _titles(catalogue, "hjemmeplejeordningen")[:1] == ["Praktisk hjælp og personlig pleje"]
     index = get_index(catalogue)
     assert "rengoring" in index.query_groups("hjemmehjælp")[0]
-    assert index.query_groups("sofa") == [("sofa",)]  # a word of no group is itself
+    assert index.query_groups("cykel") == [("cykel",)]  # a word of no group is itself
+
+
+def test_the_synonym_groups_are_single_words_and_the_glossary_keys_short_phrases() -> None:
+    """synonyms_da.yml: a phrase or hyphenated word would stand for its group by one word."""
+    groups = yaml.safe_load((ROOT / "bot/knowledge/synonyms_da.yml").read_text("utf-8"))["groups"]
+    assert groups
+    for group in groups:
+        assert len(group) >= 2, group
+        assert all(re.fullmatch(r"[^\W\d_]+", str(w)) for w in group), group
+    words = yaml.safe_load((ROOT / "bot/knowledge/glossary_en_da.yml").read_text("utf-8"))
+    for key, danish in words["words"].items():
+        assert str(key) == str(key).lower() and 1 <= len(str(key).split()) <= 3, key
+        assert danish, key
