@@ -434,16 +434,18 @@ class PageIndex:
         groups = self.query_groups(question, language)
         if not self.pages or not groups:
             return []
-        # Each question word's weight: the IDF of what it matches in the catalogue.
-        weights: list[float] = []
-        for group in groups:
-            best = max((self._match(w, self._vocabulary) for w in group), key=lambda m: m[0])
-            weights.append(self._idf[best[1]] if best[0] else unknown * self._mean_idf)
+        # Each group's matches in the whole vocabulary, once: word of the catalogue -> strength.
+        strengths = [self._strengths(group, language) for group in groups]
+        # Each question word's weight: the IDF of its best match in the catalogue.
+        weights = [
+            self._idf[max(found, key=lambda w: (found[w], self._idf[w]))]
+            if found
+            else unknown * self._mean_idf
+            for found in strengths
+        ]
         total = sum(weights)
         translated = " ".join(" ".join(g) for g in groups) if language == "en" else ""
         char_scores = self._char_scores(f"{question} {translated}".strip())
-        # Each group's matches in the whole vocabulary, once: word of the catalogue -> strength.
-        strengths = [self._strengths(group, language) for group in groups]
         hits: list[PageHit] = []
         for i, page in enumerate(self.pages):
             if language == "da" and page.language != "da":
