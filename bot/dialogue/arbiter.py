@@ -57,7 +57,12 @@ KEPT = frozenset("fallback self_service help follow_up technical_error personal_
 def reroute(profile: Profile, q: Question, topic: Topic) -> Answer | None:
     """The task's or the pages' answer when ``topic`` (the NLU's) has no support in the
     message and they clearly fit; None: let the topic answer."""
-    if topic.id in KEPT or not q.intent or not q.text or q.text.startswith("/"):
+    if not q.intent or not q.text or q.text.startswith("/"):
+        return None
+    # A follow-up of no earlier topic answers a description itself (follow_up.py); only a
+    # message that has nothing of a follow-up is taken from it here.
+    first_follow_up = topic.id == "follow_up" and q.thread.topic is None
+    if topic.id in KEPT and not first_follow_up:
         return None
     share = support(q.intent, q.text)
     if share is None or share >= MIN_SUPPORT:
@@ -66,6 +71,8 @@ def reroute(profile: Profile, q: Question, topic: Topic) -> Answer | None:
         # Several words and none of them the intent's: the NLU found nothing, as when it
         # falls back ("naboen fodrer fuglene og nu har vi rotter i haven" was goodbye).
         return fallback(profile, replace(q, intent="nlu_fallback"))
+    if first_follow_up:
+        return None
     if share > 0:
         return described(profile, q, min_word_score=STRONG)
     return described(

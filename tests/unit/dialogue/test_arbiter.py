@@ -4,6 +4,7 @@ answered from those; everything else is left to the intent's own answer."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from bot.dialogue.arbiter import reroute
 from bot.dialogue.intent_words import content_words, support, vocabularies
 from bot.dialogue.replies import Question
+from bot.dialogue.thread import Thread
 from bot.dialogue.topics import get_registry
 from bot.knowledge.profile import Profile, get_profile
 from bot.settings import TIMEZONE
@@ -111,3 +113,16 @@ def test_several_words_and_none_of_the_intents_is_answered_as_a_fallback(
     assert [r.response for r in answer.replies] == ["utter_fallback_rephrase", "utter_help"]
     # Two words are too few to tell ("vi hoeres" is a goodbye the examples do not have).
     assert rerouted(taarnby, "vi hoeres", "goodbye") is None
+
+
+def test_a_first_follow_up_with_nothing_of_a_follow_up_is_answered_as_a_fallback(
+    taarnby: Profile,
+) -> None:
+    text = "naboen fodrer fuglene på plænen hver eneste dag"
+    topic = get_registry().for_intent("follow_up")
+    assert topic is not None
+    answer = reroute(taarnby, ask(text, "follow_up"), topic)
+    assert answer is not None and answer.replies[0].response == "utter_fallback_rephrase"
+    # In a thread, a follow-up is the thread's to answer.
+    threaded = replace(ask(text, "follow_up"), thread=Thread(topic="opening_hours"))
+    assert reroute(taarnby, threaded, topic) is None
