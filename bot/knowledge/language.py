@@ -17,7 +17,9 @@ Rules, in order (:func:`classify`):
    message written wholly in capitals is lower-cased instead (shouting, not names).
 2. Fewer than :data:`MIN_LETTERS` letters left -> ``None`` ("ok", "1881", "?").
 3. Mixed: one word scores at least :data:`WORD_CONFIDENCE` Danish and another at least that
-   English -> ``"da"`` (Danish is the default language).
+   English -> ``"da"`` (Danish is the default language); but an English sentence with a
+   Danish term or two ("The kommune rejected my application ...": four clearly English words
+   or more, three times the Danish ones) is judged as a whole by rule 4.
 4. The whole message scores at least :data:`MIN_CONFIDENCE` for one language -> that language,
    except that English also needs at least one common English word (:func:`common_english_word`:
    the :data:`ENGLISH_WORDS_LOG_PROB` most frequent words of spaCy's English word-frequency
@@ -51,6 +53,10 @@ MIN_CONFIDENCE = 0.7
 WORD_CONFIDENCE = 0.95
 """A word scored at least this for each language, in one message, makes the message mixed."""
 
+ENGLISH_SENTENCE_WORDS = 4
+ENGLISH_SENTENCE_RATIO = 3
+"""A mixed message with this many clearly English words, and this many times as many as the
+Danish ones, is an English sentence with a Danish term, not a mixed message (rule 3)."""
 MIN_WORD_LETTERS = 3
 """Words shorter than this are not scored alone for the mixed rule ("i", "a", "en", "du")."""
 
@@ -111,9 +117,9 @@ def classify(
         return None
     if word_confidence is not None and len(words) > 1:
         scores = [english_probability(w) for w in words if len(w) >= MIN_WORD_LETTERS]
-        if any(s >= word_confidence for s in scores) and any(
-            1.0 - s >= word_confidence for s in scores
-        ):
+        english = sum(s >= word_confidence for s in scores)
+        danish = sum(1.0 - s >= word_confidence for s in scores)
+        if english and danish and not _english_sentence(english, danish):
             return DANISH
     p_en = english_probability(" ".join(words))
     if p_en >= min_confidence:
@@ -123,6 +129,13 @@ def classify(
     if 1.0 - p_en >= min_confidence:
         return DANISH
     return None
+
+
+def _english_sentence(english: int, danish: int) -> bool:
+    """An English sentence with a Danish word or two in it ("The kommune rejected my
+    application"): at least :data:`ENGLISH_SENTENCE_WORDS` clearly English words and
+    :data:`ENGLISH_SENTENCE_RATIO` times as many as the Danish ones. It is judged as a whole."""
+    return english >= ENGLISH_SENTENCE_WORDS and english >= ENGLISH_SENTENCE_RATIO * danish
 
 
 def language_confidence(text: str) -> tuple[str | None, float]:

@@ -146,3 +146,10 @@ def test_a_capitalised_name_inside_a_sentence_is_of_no_language() -> None:
         "do",
     ]
     assert content_words("Hej. Hvornår har Rådhuset åbent") == ["Hej", "Hvornår", "har", "åbent"]
+
+
+def test_an_english_sentence_with_a_danish_term_is_english() -> None:
+    text = "The kommune rejected my application for help and I think it is wrong. How do I appeal?"
+    assert detect_language(text) == ENGLISH
+    # A short mixed message is still Danish, the default.
+    assert detect_language("hi jeg skal have nyt pas") == DANISH
