@@ -284,7 +284,10 @@ class PageIndex:
         self.catalogue = catalogue
         self.pages = catalogue.pages
         texts = [_page_text(p) for p in self.pages]
-        wanted = {skeleton(w) for t in texts for w in _raw_words(t)}
+        # The lemmas of the catalogue's words and of the synonyms' ("plejehjemmet" is
+        # "plejehjem", a synonym of the pages' "plejebolig").
+        synonyms = " ".join(w for group in _synonym_groups() for w in group)
+        wanted = {skeleton(w) for t in (*texts, synonyms) for w in _raw_words(t)}
         self._lemmas = _read_lemmas(wanted)
         self._vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, preprocessor=skeleton
