@@ -1,7 +1,7 @@
-"""The held-out long-tail set through the real thing (issue 23, done-when): the local test
-site (bot/testkit/local_site.py) imported with the real ``python -m bot import-site`` into the
-catalogue the assistant serves, then every question of tests/nlu/longtail.yml asked on the
-real REST endpoint, and the links of each reply read off their click-counting redirect.
+"""The long-tail sets through the real thing (issue 23, done-when): the local test site
+(bot/testkit/local_site.py) imported with the real ``python -m bot import-site`` into the
+catalogue the assistant serves, then every question asked on the real REST endpoint, and the
+links of each reply read off their click-counting redirect.
 
 The served catalogue is what a municipality would have: our curated catalogue
 (bot/knowledge/profiles/pages/taarnby.yml), with the pages of the municipality's own site
@@ -9,13 +9,13 @@ pointing at the local copy of that site (same paths), refreshed and extended by 
 A question counts as answered when one of the pages it expects is among those offered (the
 municipality's own pages by path on the local site, borger.dk's and others' by URL).
 
-The sets are held out: never tune keywords, the glossary, the ranking or the threshold on them.
-
-The issue asks for 80 % on a held-out set. The first two sets were looked at during
-development (they are the development set); the third, tests/nlu/longtail_holdout.yml, is held
-out and only its figure is printed. Measured at this commit: 88 % and 74 % on the development
-sets, 49/64 = 77 % on the held-out set (docs/knowledge-pages.md, "Measured figures"). The
-floors below guard what has been reached against regressions; they are not the goal.
+Development sets (their misses are read and tuned on): tests/nlu/longtail.yml,
+longtail_site.yml and longtail_dev2.yml. Held-out sets (only their figures are printed; never
+tune on them): longtail_holdout.yml (the third set, written by a session before the last
+rounds of changes) and longtail_holdout4.yml (written by a helper who had not read the ranking
+code or the other sets). The issue asks for 80 % on a held-out set: the third set's test
+asserts it. The other figures are floors that guard what has been reached against
+regressions (docs/knowledge-pages.md, "Measured figures").
 """
 
 from __future__ import annotations
@@ -45,15 +45,16 @@ SITE_SET = yaml.safe_load(
 HOLDOUT = yaml.safe_load(
     (ROOT / "tests" / "nlu" / "longtail_holdout.yml").read_text(encoding="utf-8")
 )
+DEV2 = yaml.safe_load((ROOT / "tests" / "nlu" / "longtail_dev2.yml").read_text(encoding="utf-8"))
 HOLDOUT4 = yaml.safe_load(
     (ROOT / "tests" / "nlu" / "longtail_holdout4.yml").read_text(encoding="utf-8")
 )
 OWN_HOSTS = {"www.taarnby.dk", "taarnby.dk"}
-GOAL = 0.80  # the issue's done-when, not reached yet
-FLOOR_FIRST = 0.84
-FLOOR_SECOND = 0.68
-FLOOR_HOLDOUT = 0.72
-FLOOR_HOLDOUT4 = 0.70
+GOAL = 0.80  # the issue's done-when, on the third (held-out) set
+FLOOR_FIRST = 0.90
+FLOOR_SECOND = 0.84
+FLOOR_DEV2 = 0.80
+FLOOR_HOLDOUT4 = 0.74
 
 
 def on_site(url: str, site: str) -> str:
@@ -135,14 +136,18 @@ def right_page_share(
     return share, "\n".join([report, *misses])
 
 
-def test_the_held_out_questions_get_the_right_page(assistant: Assistant, site: LocalSite) -> None:
+def test_the_first_development_set_gets_the_right_page(
+    assistant: Assistant, site: LocalSite
+) -> None:
     questions = LONGTAIL["questions"]
     assert len(questions) >= 60
     share, report = right_page_share(assistant, site, questions)
     assert share >= FLOOR_FIRST, report
 
 
-def test_the_second_held_out_set_gets_the_right_page(assistant: Assistant, site: LocalSite) -> None:
+def test_the_site_development_set_gets_the_right_page(
+    assistant: Assistant, site: LocalSite
+) -> None:
     """The questions about the pages the import added (written before the rule changes)."""
     share, report = right_page_share(assistant, site, SITE_SET["questions"])
     assert share >= FLOOR_SECOND, report
@@ -154,7 +159,15 @@ def test_the_third_held_out_set_gets_the_right_page(assistant: Assistant, site: 
     questions = HOLDOUT["questions"]
     assert len(questions) >= 60
     share, report = right_page_share(assistant, site, questions, show_misses=False)
-    assert share >= FLOOR_HOLDOUT, report
+    assert share >= GOAL, report
+
+
+def test_the_second_development_set_gets_the_right_page(
+    assistant: Assistant, site: LocalSite
+) -> None:
+    """88 questions in the held-out sets' style, written by a helper, tuned on."""
+    share, report = right_page_share(assistant, site, DEV2["questions"])
+    assert share >= FLOOR_DEV2, report
 
 
 def test_the_fourth_held_out_set_gets_the_right_page(assistant: Assistant, site: LocalSite) -> None:
