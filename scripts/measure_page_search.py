@@ -79,8 +79,10 @@ def measure(catalogue_name: str, show_errors: bool) -> None:
     errors: list[str] = []
     n = hit1 = hit3 = 0
     for q in data["questions"]:
+        # A page of the municipality's site the curated catalogue lacks (the import adds it)
+        # may stand beside one it has; a question with none of its pages is a typo.
         missing = [u for u in q["expect"] if u not in known]
-        if missing:
+        if len(missing) == len(q["expect"]):
             raise SystemExit(
                 f"{LONGTAIL}: {q['text']!r} expects URLs not in the catalogue: {missing}"
             )
