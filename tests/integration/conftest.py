@@ -6,17 +6,22 @@ privacy tests can search exactly the files that this assistant wrote.
 
 from __future__ import annotations
 
+import os
+import random
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from playwright.sync_api import Browser, sync_playwright
 
 from bot.ops.runner import StackConfig, isolated_stack, running_stack
 from bot.ops.training import ensure_model
+from bot.testkit.project import copy_project
 from bot.testkit.senders import new_sender as random_sender
 
 # Debian's chromium (apt); Playwright's own browser downloads are not possible here.
@@ -104,6 +109,53 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     return ensure_model()
+
+
+def shuffle_labels(project: Path, seed: int = 9) -> None:
+    """Give every NLU example of ``project`` a random intent (the same number of examples per
+    intent as before); lookups, synonyms and regexes stay as they are."""
+    pairs: list[tuple[str, str]] = []
+    for path in sorted((project / "data" / "nlu").rglob("*.yml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        kept = []
+        for item in doc.get("nlu") or []:
+            if "intent" in item:
+                for line in item["examples"].splitlines():
+                    if line.strip().startswith("- "):
+                        pairs.append((item["intent"], line.strip()[2:]))
+            else:
+                kept.append(item)
+        doc["nlu"] = kept
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+    labels = [intent for intent, _ in pairs]
+    random.Random(seed).shuffle(labels)
+    grouped: dict[str, list[str]] = {}
+    for label, (_, example) in zip(labels, pairs, strict=True):
+        grouped.setdefault(label, []).append(example)
+    items = [
+        {"intent": intent, "examples": "".join(f"- {e}\n" for e in examples)}
+        for intent, examples in sorted(grouped.items())
+    ]
+    shuffled = {"version": "3.1", "nlu": items}
+    (project / "data" / "nlu" / "shuffled.yml").write_text(
+        yaml.safe_dump(shuffled, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+
+
+@pytest.fixture(scope="session")
+def model_pair(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> tuple[Path, Path]:
+    """The project's model and a worse one (trained on shuffled labels), side by side in a
+    models folder of their own: never the project's models/, which ``make run`` and the web
+    team's list of models read."""
+    folder = tmp_path_factory.mktemp("model-pair")
+    baseline = folder / model_path.name
+    try:
+        os.link(model_path, baseline)
+    except OSError:
+        shutil.copy2(model_path, baseline)
+    copy = copy_project(tmp_path_factory.mktemp("shuffled-project"), models=False)
+    shuffle_labels(copy)
+    return baseline, ensure_model(root=copy, models=folder)
 
 
 def start_assistant(

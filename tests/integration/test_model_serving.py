@@ -3,16 +3,16 @@ on shuffled labels), an override puts it into service without a restart, rollbac
 old answers back; conversations survive both switches; staff and anonymous visitors get none
 of it.
 
-The worse model is trained once on a copy of the project whose NLU examples have their intents
-shuffled (fixed seed), with few epochs; it is kept beside the project's model in ``models/``
-(named by the fingerprint of its inputs), so later runs do not train it again. The stack pulls
-its model from its web app (``models:`` in its endpoints file, polled every few seconds).
+The worse model is trained once per test run on a copy of the project whose NLU examples have
+their intents shuffled (fixed seed): the session fixture ``model_pair`` (conftest.py) keeps it
+beside a link to the project's model in a models folder of the test's own, never in the
+project's ``models/``. The stack pulls its model from its web app (``models:`` in its
+endpoints file, polled every few seconds).
 """
 
 from __future__ import annotations
 
 import json
-import random
 import sqlite3
 import subprocess
 import sys
@@ -23,14 +23,11 @@ from pathlib import Path
 
 import pytest
 import requests
-import yaml
 
 from bot.ops.runner import ROOT, isolated_stack, running_stack
 from bot.ops.serving import data_fingerprint_of, heldout_metrics_cached
-from bot.ops.training import ensure_model
 from bot.review import db as review_db
 from bot.review.versions import in_service, register_candidate
-from bot.testkit.project import copy_project
 from bot.testkit.senders import stored_sender
 from bot.testkit.staff import create_staff_user, form_token, login
 from tests.integration.conftest import FROZEN_NOW, Assistant, new_sender, texts
@@ -44,48 +41,14 @@ POLL_SECONDS = 3
 SWITCH_LIMIT_S = 60
 
 
-def shuffle_labels(project: Path, seed: int = 9) -> None:
-    """Give every NLU example of ``project`` a random intent (the same number of examples per
-    intent as before); lookups, synonyms and regexes stay as they are."""
-    pairs: list[tuple[str, str]] = []
-    for path in sorted((project / "data" / "nlu").rglob("*.yml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        kept = []
-        for item in doc.get("nlu") or []:
-            if "intent" in item:
-                for line in item["examples"].splitlines():
-                    if line.strip().startswith("- "):
-                        pairs.append((item["intent"], line.strip()[2:]))
-            else:
-                kept.append(item)
-        doc["nlu"] = kept
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
-    labels = [intent for intent, _ in pairs]
-    random.Random(seed).shuffle(labels)
-    grouped: dict[str, list[str]] = {}
-    for label, (_, example) in zip(labels, pairs, strict=True):
-        grouped.setdefault(label, []).append(example)
-    items = [
-        {"intent": intent, "examples": "".join(f"- {e}\n" for e in examples)}
-        for intent, examples in sorted(grouped.items())
-    ]
-    shuffled = {"version": "3.1", "nlu": items}
-    (project / "data" / "nlu" / "shuffled.yml").write_text(
-        yaml.safe_dump(shuffled, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
+@pytest.fixture(scope="module")
+def baseline(model_pair: tuple[Path, Path]) -> Path:
+    return model_pair[0]
 
 
 @pytest.fixture(scope="module")
-def baseline() -> Path:
-    return ensure_model()
-
-
-@pytest.fixture(scope="module")
-def worse_model(tmp_path_factory: pytest.TempPathFactory, baseline: Path) -> Path:
-    copy = copy_project(tmp_path_factory.mktemp("shuffled-project"), models=False)
-    shuffle_labels(copy)
-    # Trained into the project's models folder, cached by fingerprint.
-    return ensure_model(root=copy, models=baseline.parent)
+def worse_model(model_pair: tuple[Path, Path]) -> Path:
+    return model_pair[1]
 
 
 @pytest.fixture(scope="module")

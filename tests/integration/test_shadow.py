@@ -1,7 +1,7 @@
 """The shadow test through the real thing: ``python -m bot shadow`` parses a review store's
 recent messages with the project's model (in service) and a deliberately worse candidate
-(trained on shuffled labels, as tests/integration/test_model_serving.py trains it, and cached
-beside the project's model by fingerprint), the report groups the changes with Danish labels,
+(trained on shuffled labels: the session fixture ``model_pair`` in conftest.py, in a models
+folder of the test's own), the report groups the changes with Danish labels,
 a verdict (CLI and one click in Chromium) becomes a reviewed example, and the promotion gate
 refuses the candidate, on the command line and on the models page.
 
@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -27,10 +28,8 @@ from bot.ops.training import ensure_model
 from bot.review import db as review_db
 from bot.review.records import ReviewItem
 from bot.review.versions import in_service, set_metrics
-from bot.testkit.project import copy_project
 from bot.testkit.shadow import register_pair, seed_messages
 from bot.testkit.staff import create_staff_user, login
-from tests.integration.test_model_serving import shuffle_labels
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -62,11 +61,10 @@ class Store:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    baseline = ensure_model()
-    copy = copy_project(tmp_path_factory.mktemp("shuffled-project"), models=False)
-    shuffle_labels(copy)
-    worse = ensure_model(root=copy, models=baseline.parent)
+def store(
+    tmp_path_factory: pytest.TempPathFactory, model_pair: tuple[Path, Path]
+) -> Iterator[Store]:
+    baseline, worse = model_pair
     work = tmp_path_factory.mktemp("shadow")
     url = f"sqlite:///{work / 'review.db'}"
     review_db.get_engine.cache_clear()
