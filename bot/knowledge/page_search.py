@@ -190,18 +190,8 @@ def _page_head(page: Page) -> str:
 
 
 def _page_text(page: Page) -> str:
-    return " ".join(
-        [
-            page.title,
-            page.title,
-            page.description,
-            " ".join(page.keywords),
-            " ".join(page.keywords_en),
-            " ".join(page.headings),
-            page.text[:TEXT_CHARS],
-            _url_words(page.url),
-        ]
-    )
+    """All that is indexed of a page: its head and the first ``TEXT_CHARS`` of its text."""
+    return f"{_page_head(page)} {page.text[:TEXT_CHARS]}"
 
 
 @lru_cache(maxsize=1)
