@@ -195,11 +195,17 @@ def _page_text(page: Page) -> str:
 
 
 @lru_cache(maxsize=1)
-def _glossary() -> dict[str, tuple[str, ...]]:
-    """English word or two-word phrase -> Danish words (bot/knowledge/glossary_en_da.yml)."""
+def _glossary_file() -> dict[str, Any]:
+    """bot/knowledge/glossary_en_da.yml, read once."""
     import yaml
 
-    raw = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))["words"]
+    return yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> dict[str, tuple[str, ...]]:
+    """English word or two-word phrase -> Danish words (the glossary's ``words``)."""
+    raw = _glossary_file()["words"]
     return {str(k).lower(): tuple(str(w) for w in v) for k, v in raw.items()}
 
 
@@ -231,10 +237,7 @@ def _synonym_groups() -> tuple[tuple[str, ...], ...]:
 @lru_cache(maxsize=1)
 def english_place_names() -> frozenset[str]:
     """English names of places with opening hours of their own (the glossary's ``places``)."""
-    import yaml
-
-    raw = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))["places"]
-    return frozenset(str(p).lower() for p in raw)
+    return frozenset(str(p).lower() for p in _glossary_file()["places"])
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ channel strategy's order.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.dialogue.answers.contact import contact_replies
 from bot.dialogue.answers.fallback import described
@@ -22,7 +23,7 @@ from bot.dialogue.replies import Answer, Question, Reply
 from bot.knowledge.daytext import resolve_day
 from bot.knowledge.formatting import format_list
 from bot.knowledge.page_search import STOPWORDS, skeleton, stem
-from bot.knowledge.pages import catalogue_of
+from bot.knowledge.pages import PageCatalogue, catalogue_of
 from bot.knowledge.periods import resolve_period
 from bot.knowledge.places import (
     match_hours_place,
@@ -92,6 +93,13 @@ def asks_about_hours(q: Question) -> bool:
     return resolve_day(q.text, q.now) is not None or resolve_period(q.text) is not None
 
 
+@lru_cache(maxsize=4)
+def _title_words(catalogue: PageCatalogue) -> frozenset[str]:
+    """The stems of the catalogue's page titles (once per catalogue object)."""
+    words = {stem(skeleton(w)) for p in catalogue.pages for w in re.findall(r"[^\W\d_]+", p.title)}
+    return frozenset(words - STOPWORDS)
+
+
 def _page_title_word(profile: Profile, q: Question) -> str | None:
     """A word of the question, left after the words of asking about hours, that is a word of a
     catalogue page's title ("svømmehal" and the page "Svømmehal"): a place the catalogue
@@ -99,8 +107,7 @@ def _page_title_word(profile: Profile, q: Question) -> str | None:
     catalogue = catalogue_of(profile.municipality.id)
     if catalogue is None:
         return None
-    titles = {stem(skeleton(w)) for p in catalogue.pages for w in re.findall(r"[^\W\d_]+", p.title)}
-    titles -= STOPWORDS
+    titles = _title_words(catalogue)
     for word in words_naming_no_hours_place(profile, q.text, q.now):
         if len(word) >= 5 and stem(skeleton(word)) in titles:
             return word
