@@ -33,23 +33,24 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.dialogue.answers.fallback import described, fallback
+from bot.dialogue.answers.pages import CLEAR_SHARE
 from bot.dialogue.intent_words import content_words, support, vocabularies
 from bot.dialogue.replies import Answer, Question
 from bot.dialogue.topics import Topic
 from bot.knowledge.profile import Profile
 
 MIN_SUPPORT = 0.5
-STRONG = 0.75
+STRONG = CLEAR_SHARE
 # With no word of the message in any of the intent's examples, the intent rests on nothing
 # but the message's form: a task or page with this share of its words, and a score well over
 # the search's threshold, answers instead ("tandlæge til min datter på 8": 0.68 and 0.47; a
 # compound's head alone, "kommunalvalg" for the doctor's "valg", scores 0.42).
 STRONG_WITHOUT_SUPPORT = 0.6
+SCORE_WITHOUT_SUPPORT = 0.45
 # A message with this many content words and none in the intent's examples is answered as the
 # NLU's fallback would answer it (of 306 held-out in-scope messages the NLU got right, none has
 # that; of 1,000 training examples left out one at a time, 2).
 NOTHING_WORDS = 3
-SCORE_WITHOUT_SUPPORT = 0.45
 # Registry entries never rerouted: they read no words of their own, or search already.
 KEPT = frozenset("fallback self_service help follow_up technical_error personal_data".split())
 

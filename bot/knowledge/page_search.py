@@ -337,17 +337,6 @@ class PageIndex:
                 return alternatives
         return ()
 
-    def _match(self, word: str, candidates: frozenset[str] | list[str]) -> tuple[float, str]:
-        """The best match of ``word`` among ``candidates``: (strength, matched word)."""
-        best, found = 0.0, ""
-        if word in candidates:
-            return EXACT, word
-        for other in candidates:
-            strength = self._strength(word, other)
-            if strength > best:
-                best, found = strength, other
-        return best, found
-
     @staticmethod
     def _strength(word: str, other: str) -> float:
         """How strongly a question's ``word`` matches a page's ``other`` (0: not at all)."""

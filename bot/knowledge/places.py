@@ -160,8 +160,8 @@ def _part_of_time(tokens: list[str], i: int, now: datetime) -> bool:
             resolve_day(text, now) is not None or resolve_period(text) is not None
         )
 
-    for start in (max(0, i - 2), i):
-        window = tokens[start : start + 3] if start == i else tokens[start : i + 1]
+    for start, end in ((max(0, i - 2), i + 1), (i, i + 3)):  # the word last, the word first
+        window = tokens[start:end]
         without = window[: i - start] + window[i - start + 1 :]
         if is_time(window) and not is_time(without):
             return True

@@ -15,6 +15,7 @@ from dataclasses import replace
 from bot.dialogue.answers.conversation import help_reply
 from bot.dialogue.answers.digital_post import asks_about_age
 from bot.dialogue.answers.fallback import described
+from bot.dialogue.answers.pages import CLEAR_SHARE
 from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.knowledge.daytext import resolve_day
@@ -55,11 +56,6 @@ def aspects_in(q: Question) -> frozenset[str]:
     return frozenset(aspects)
 
 
-# The share of a thread-less follow-up's words a task or page must have to answer it (as the
-# arbiter's STRONG).
-CLEARLY_DESCRIBED = 0.75
-
-
 def follow_up(profile: Profile, q: Question) -> Answer:
     """The answer of the entry the follow-up continues; a clear question back if none."""
     from bot.dialogue.topics import get_registry
@@ -68,7 +64,7 @@ def follow_up(profile: Profile, q: Question) -> Answer:
         # A first message the NLU took for a follow-up: what it says about a page or a task
         # beats the entry one word of it names ("min mor døde i nat": "i nat" is a time of
         # day, opening hours; the message is about a death).
-        found = described(profile, q, min_word_score=CLEARLY_DESCRIBED)
+        found = described(profile, q, min_word_score=CLEAR_SHARE)
         if found is not None:
             return found
     aspects = aspects_in(q)

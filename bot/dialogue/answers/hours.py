@@ -243,11 +243,6 @@ def _day_words(day: date, now: datetime, language: str = "da") -> str:
     return word("day_other", language, date=text)
 
 
-# A page is offered beside the appointment answer when it has this share of the question's
-# words (as the arbiter's STRONG: the page is about what was asked, not about one word of it).
-READ_MORE_WORDS = 0.75
-
-
 def appointment(profile: Profile, q: Question) -> Answer:
     """Whether the place needs an appointment (a place citizens visit; the default else), and
     the catalogue's page about what the question names, when one fits it well."""
@@ -258,6 +253,6 @@ def appointment(profile: Profile, q: Question) -> Answer:
             {"appointment": localized(place, "appointment", q.language)},
         ),
         # Where to book or read about the matter: "nyt pas til min søn" -> the passport page.
-        *read_more(profile, q, min_word_score=READ_MORE_WORDS),
+        *read_more(profile, q),
         thread=Thread(topic="appointment", place=place.id),
     )

@@ -23,6 +23,10 @@ from bot.knowledge.pages import AREA_LABELS, catalogue_of, page_link_id
 from bot.knowledge.profile import Profile
 
 TOPIC = "page"
+# A task or page with this share of a message's words is about what was asked, not about one
+# word of it: the bar where a built answer gives way to it (the arbiter, a first "follow-up")
+# or is joined by it (the appointment's page).
+CLEAR_SHARE = 0.75
 
 
 def page_hits(profile: Profile, q: Question, unsure: bool = False) -> list[PageHit]:
@@ -56,12 +60,12 @@ def page_link(hit: PageHit, language: str) -> Reply:
     )
 
 
-def read_more(profile: Profile, q: Question, min_word_score: float) -> tuple[Reply, ...]:
+def read_more(profile: Profile, q: Question) -> tuple[Reply, ...]:
     """For a built topic's answer: "Du kan læse mere ..." and the catalogue's page that has at
-    least ``min_word_score`` of the question's words ("skal bestille tid til nyt pas" -> Pas);
+    least ``CLEAR_SHARE`` of the question's words ("skal bestille tid til nyt pas" -> Pas);
     nothing when no page fits that well."""
     hits = page_hits(profile, q)
-    if not hits or hits[0].word_score < min_word_score:
+    if not hits or hits[0].word_score < CLEAR_SHARE:
         return ()
     return (Reply("utter_read_more"), page_link(hits[0], q.language))
 
