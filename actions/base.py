@@ -25,7 +25,8 @@ from bot.dialogue.redirects import through_redirect
 from bot.dialogue.replies import Answer, Question
 from bot.dialogue.thread import Thread
 from bot.dialogue.topics import Topic, get_registry
-from bot.knowledge.profile import Profile, get_profile
+from bot.knowledge.profile import get_profile
+from bot.knowledge.profile_model import Profile
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def previous_turn_was_miss(tracker: Tracker) -> bool:
 def otherwise_already_asked(tracker: Tracker) -> bool:
     """Whether this conversation already got the otherwise-channel question: the slot the
     action sets when it asks (the action server gets only the recent events,
-    bot/dialogue/action_payload.py), or, for a conversation from before the slot, the question
+    bot/rasa_server/action_payload.py), or, for a conversation from before the slot, the question
     among those events."""
     return tracker.get_slot(OTHERWISE_ASKED_SLOT) is True or any(
         e.get("event") == "bot"

@@ -12,14 +12,14 @@ and prints, per round and over all rounds, with the ratio to the baseline (the f
 - time to ready (first process started → the endpoint answers a first message) and the RSS
   and CPU time of each setup's processes, read from /proc.
 
-``stock`` (bot/ops/stock_rasa.py): a copy of domain and data with ``config.yml`` giving only
+``stock`` (bench/stock_rasa.py): a copy of domain and data with ``config.yml`` giving only
 recipe, language and assistant id (Rasa's default pipeline and policies, TEDPolicy included),
 Rasa's ``rest:`` channel, the SQL tracker store on SQLite, no event broker, our action server;
 its model is trained once (~10 min) and cached in var/benchmark/. ``ours``: what ``python -m
-bot run`` starts (bot.ops.runner.isolated_stack + running_stack, with the model server), with
+bot run`` starts (bot.stack.local.isolated_stack + running_stack, with the model server), with
 the per-address / per-conversation rate limits and the turn cap raised for the load.
 ``production-N``: the production topology (``python -m bot run-production --replicas N``: nginx
-in front of N Rasa servers on PostgreSQL, Redis and RabbitMQ; bot/testkit/production_stack.py) on
+in front of N Rasa servers on PostgreSQL, Redis and RabbitMQ; testkit/production_stack.py) on
 its own database and queue. ``--target NAME=URL`` loads an already running endpoint instead;
 its rate limits must allow the load.
 
@@ -51,7 +51,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bot.ops.loadtest import (
+# bench/ and testkit/ live in the checkout, not in the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.loadtest import (
     MAX_SOURCE_ADDRESSES,
     Client,
     Sample,
@@ -96,7 +99,7 @@ TARGET_LONG_RATIO = 1.2
 TARGET_READY_S = 25.0
 STARTUP_TIMEOUT_S = 240.0
 PRODUCTION = "production-"
-# Loopback source addresses the conversations are spread over (bot.ops.loadtest.Client).
+# Loopback source addresses the conversations are spread over (bench.loadtest.Client).
 DEFAULT_ADDRESSES = 64
 
 
@@ -170,7 +173,7 @@ def _ready(t0: float, url: str, rasa_started: float | None, timeout: float) -> R
 
 @contextmanager
 def start_stock(model: Path, env: dict[str, str]) -> Iterator[Running]:
-    from bot.ops.stock_rasa import running_stock, stock_stack
+    from bench.stock_rasa import running_stock, stock_stack
 
     with tempfile.TemporaryDirectory(prefix="bench-stock-") as tmp:
         stack = stock_stack(Path(tmp), model, env)
@@ -184,7 +187,7 @@ def start_stock(model: Path, env: dict[str, str]) -> Iterator[Running]:
 
 @contextmanager
 def start_ours(model: Path, env: dict[str, str]) -> Iterator[Running]:
-    from bot.ops.runner import isolated_stack, running_stack
+    from bot.stack.local import isolated_stack, running_stack
 
     with tempfile.TemporaryDirectory(prefix="bench-ours-") as tmp:
         # What `python -m bot run` starts (with its default model server), in a temp workdir.
@@ -201,7 +204,7 @@ def start_ours(model: Path, env: dict[str, str]) -> Iterator[Running]:
 
 @contextmanager
 def start_production(replicas: int, env: dict[str, str]) -> Iterator[Running]:
-    from bot.testkit.production_stack import production_stack
+    from testkit.production_stack import production_stack
 
     with production_stack(replicas, env=env) as stack:
         running = _ready(stack.started_at, stack.url, None, STARTUP_TIMEOUT_S)
@@ -663,7 +666,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def code_version() -> str:
     """The commit of the working tree, and whether it has uncommitted changes."""
-    from bot.ops.runner import ROOT
+    from testkit import ROOT
 
     def git(*a: str) -> str:
         run = subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=False)
@@ -677,8 +680,8 @@ def resolve_models(setups: list[str]) -> dict[str, Path] | None:
     """The models every round uses, fixed before the first: ours (also the production
     topology's) must exist (the benchmark does not train it: ``make train``); the stock model
     is trained once when missing."""
-    from bot.ops.stock_rasa import ensure_stock_model, stock_model_path
-    from bot.ops.training import model_path, write_generated_data
+    from bench.stock_rasa import ensure_stock_model, stock_model_path
+    from bot.mlops.training import model_path, write_generated_data
 
     models: dict[str, Path] = {}
     if "ours" in setups or any(production_replicas(s) for s in setups):

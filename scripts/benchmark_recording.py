@@ -41,14 +41,15 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.analytics.batches import record_batch  # noqa: E402
-from bot.analytics.db import get_engine, session_scope  # noqa: E402
-from bot.analytics.models import Conversation, DailyCount, LinkEvent, Turn  # noqa: E402
-from bot.analytics.recorder import record_events  # noqa: E402
-from bot.dialogue.outcome import Kind, Outcome  # noqa: E402
-from bot.settings import TIMEZONE  # noqa: E402
-from bot.testkit.databases import available, fresh_database  # noqa: E402
-from bot.testkit.events import IDLE, outcome_event, user_event  # noqa: E402
+from bot.analytics.batches import record_batch
+from bot.analytics.models import Conversation, DailyCount, LinkEvent, Turn
+from bot.analytics.recorder import record_events
+from bot.db.engine import get_engine, session_scope
+from bot.db.stores import STATISTICS
+from bot.dialogue.outcome import Kind, Outcome
+from bot.settings import TIMEZONE
+from testkit.databases import available, fresh_database
+from testkit.events import IDLE, outcome_event, user_event
 
 try:  # the old recorder, kept by the tests as their reference
     from tests.unit.analytics import legacy_recorder
@@ -123,7 +124,7 @@ def _record_batch(session: Any, batch: list[Event]) -> None:
 
 def tables(url: str) -> tuple:
     """What every path must agree on: the conversations, turns, links and summary."""
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
 
         def rows(table: sa.Table, *where: Any) -> list[tuple]:
             columns = [c for c in table.c if not (table is DailyCount.__table__ and c.name == "id")]
@@ -140,11 +141,11 @@ def tables(url: str) -> tuple:
 def run(kind: str, path: Recorder, events: list[Event], batch_size: int) -> tuple[float, float]:
     """Record ``events`` into a fresh database; (wall seconds, CPU seconds)."""
     with tempfile.TemporaryDirectory() as directory, fresh_database(kind, Path(directory)) as url:
-        get_engine(url)  # migrate outside the timing
+        get_engine(STATISTICS, url)  # migrate outside the timing
         batches = [events[i : i + batch_size] for i in range(0, len(events), batch_size)]
         wall, cpu = time.perf_counter(), time.process_time()
         for batch in batches:
-            with session_scope(url) as session:
+            with session_scope(STATISTICS, url) as session:
                 path(session, [dict(e) for e in batch])
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         run.tables[path] = tables(url)  # type: ignore[attr-defined]

@@ -32,9 +32,11 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+# bench/ and testkit/ live in the checkout, not in the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import sqlalchemy as sa
 
-from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import REFERRAL_CHANNEL, Conversation, LinkEvent, Turn
 from bot.analytics.report import komhen_csv as render_komhen_csv
 from bot.analytics.stats import (
@@ -43,14 +45,17 @@ from bot.analytics.stats import (
     overview,
 )
 from bot.analytics.summary import rebuild as rebuild_summary
+from bot.db.engine import get_engine, session_scope
+from bot.db.stores import STATISTICS
 from bot.dialogue.answers.self_service import task_topic
 from bot.dialogue.outcome import ANSWER_KINDS, Kind
 from bot.dialogue.topics import get_registry
-from bot.knowledge.profile import Profile, get_profile
+from bot.knowledge.profile import get_profile
+from bot.knowledge.profile_model import Profile
 from bot.settings import TIMEZONE
-from bot.testkit import databases
-from bot.testkit.databases import PG_ADMIN_URL, postgres_available
-from bot.testkit.events import outcome_of
+from testkit import databases
+from testkit.databases import PG_ADMIN_URL, postgres_available
+from testkit.events import outcome_of
 
 C = Conversation
 
@@ -143,7 +148,7 @@ class TurnTemplate:
 # The traffic mix: per registry entry, the intent citizens use, its share of content turns,
 # and the link its answer shows with the probability that it does. Topic, kind and area come
 # from the topic registry (bot/dialogue/topics.yml) and the answers through the tests' event
-# factory (bot.testkit.events.outcome_of), so the benchmark follows the assistant when a topic
+# factory (testkit.events.outcome_of), so the benchmark follows the assistant when a topic
 # changes; an answered entry missing here gets a small share.
 TRAFFIC: dict[str, tuple[str, float, str | None, float]] = {
     "opening_hours": ("opening_hours", 0.12, None, 0.0),
@@ -389,7 +394,7 @@ def _copy(cursor: Any, table: str, cols: tuple[str, ...], rows: list[tuple]) -> 
 
 def seed(url: str, n: int, with_turns: bool) -> tuple[Truth, dict[str, float]]:
     """Fill the database; return the truth and timings (generate, insert, analyze, total)."""
-    engine = get_engine(url)  # creates the tables and indexes of bot.analytics.models
+    engine = get_engine(STATISTICS, url)  # creates the tables and indexes of bot.analytics.models
     truth = Truth()
     times = {"generate": 0.0, "insert": 0.0}
     begin = time.perf_counter()
@@ -451,7 +456,7 @@ def seed(url: str, n: int, with_turns: bool) -> tuple[Truth, dict[str, float]]:
     end = time.perf_counter()
     times["analyze"] = end - t2
     # The application keeps daily_counts up to date as events arrive; a bulk load builds it once.
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         rows = rebuild_summary(session)
     times["summary"] = time.perf_counter() - end
     print(f"  daily summary rebuilt: {rows:,} rows in {times['summary']:.1f} s")
@@ -461,7 +466,7 @@ def seed(url: str, n: int, with_turns: bool) -> tuple[Truth, dict[str, float]]:
 
 def create_extra_index(url: str) -> float:
     """The covering index of EXTRA_INDEX; returns the seconds it took (with ANALYZE)."""
-    engine = get_engine(url)
+    engine = get_engine(STATISTICS, url)
     start = time.perf_counter()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if engine.dialect.name == "postgresql":
@@ -480,7 +485,7 @@ def create_extra_index(url: str) -> float:
 
 
 def database_size(url: str) -> str:
-    engine = get_engine(url)
+    engine = get_engine(STATISTICS, url)
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             return str(
@@ -505,7 +510,7 @@ def timed(url: str, fn: Callable[[Any], Any], runs: int) -> tuple[Any, list[floa
     result, seconds = None, []
     for _ in range(runs):
         start = time.perf_counter()
-        with session_scope(url) as session:
+        with session_scope(STATISTICS, url) as session:
             result = fn(session)
         seconds.append(time.perf_counter() - start)
     return result, seconds
@@ -513,7 +518,7 @@ def timed(url: str, fn: Callable[[Any], Any], runs: int) -> tuple[Any, list[floa
 
 def statement_times(url: str, fn: Callable[[Any], Any]) -> list[tuple[str, float, str, Any]]:
     """(summary, seconds, SQL, parameters) of every SQL statement one call of ``fn`` runs."""
-    engine = get_engine(url)
+    engine = get_engine(STATISTICS, url)
     found: list[tuple[str, float, str, Any]] = []
 
     def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
@@ -526,7 +531,7 @@ def statement_times(url: str, fn: Callable[[Any], Any]) -> list[tuple[str, float
     sa.event.listen(engine, "before_cursor_execute", before)
     sa.event.listen(engine, "after_cursor_execute", after)
     try:
-        with session_scope(url) as session:
+        with session_scope(STATISTICS, url) as session:
             fn(session)
     finally:
         sa.event.remove(engine, "before_cursor_execute", before)
@@ -549,7 +554,7 @@ def _summary(statement: str) -> str:
 def explain(url: str, statement: str, parameters: Any) -> list[str]:
     """The query plan of one statement as the application ran it (EXPLAIN ANALYZE on
     PostgreSQL, EXPLAIN QUERY PLAN on SQLite)."""
-    engine = get_engine(url)
+    engine = get_engine(STATISTICS, url)
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             sql = f"EXPLAIN (ANALYZE, BUFFERS) {statement}"

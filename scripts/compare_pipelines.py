@@ -4,11 +4,11 @@ Every pipeline in ``PIPELINES`` shares config.yml's features (whitespace tokens,
 lexical features, word and char_wb 1-4 n-gram counts), the LanguageDetector and the
 FallbackClassifier, so each is a drop-in replacement for config.yml. Per pipeline it measures:
 
-- held-out accuracy, macro F1, confidently-wrong and fallback rates (bot.ops.evaluation), with a
+- held-out accuracy, macro F1, confidently-wrong and fallback rates (bot.mlops.evaluation), with a
   fallback threshold sweep and the threshold chosen for it; the same on the English held-out file;
 - entities (task, place, day, period, aspect) against the held-out annotations, and whether the
   self-service task / place the answer uses is the one the annotation names;
-- wall time to train (``rasa train``, as bot.ops.training.ensure_model runs it, with an empty
+- wall time to train (``rasa train``, as bot.mlops.training.ensure_model runs it, with an empty
   Rasa cache so nothing is reused between pipelines), with the 1-minute load average around it;
 - CPU per parsed message (time.process_time over parsing the held-out set several times);
 - model size (bytes of the .tar.gz).
@@ -32,9 +32,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.ops.evaluation import Prediction, Report
-from bot.ops.runner import base_env
-from bot.ops.training import ROOT, model_path, train_command, write_generated_data
+from bot.knowledge.profile_model import Place, Profile
+from bot.mlops.evaluation import Prediction, Report
+from bot.mlops.training import model_path, train_command, write_generated_data
+from bot.stack.paths import base_env
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # (key, label, config), in the order they are trained: slow and fast pipelines interleaved, so a
 # burst of load from other work on the machine does not fall on one kind only.
@@ -52,8 +55,8 @@ PIPELINES = [
     ("sklearn", "SklearnIntentClassifier + CRF entities", "configs/sklearn.yml"),
 ]
 IN_USE = "linear"
-HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
-HELDOUT_EN = ROOT / "tests" / "nlu" / "heldout_en.yml"
+HELDOUT = ROOT / "eval" / "heldout.yml"
+HELDOUT_EN = ROOT / "eval" / "heldout_en.yml"
 BENCH = ROOT / "models" / "nlu-eval"
 TIMINGS = BENCH / "timings.json"
 SWEEP = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -168,7 +171,7 @@ async def _parse(model: Path, heldout: Path, cpu_rounds: int) -> Parsed:
     from rasa.core.agent import Agent
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from bot.dialogue.model_loading import install
+    from bot.rasa_server.model_loading import install
 
     install()  # as the Rasa server loads it
     agent = Agent.load(str(model))
@@ -296,12 +299,21 @@ def entity_scores(p: Parsed) -> dict[str, tuple[float, float, float, int]]:
     return scores
 
 
+def match_place(profile: Profile, text: str | None) -> Place | None:
+    """The place named in ``text`` (by id, name or synonym), if any."""
+    from bot.knowledge.matching import best_match
+
+    if not text:
+        return None
+    return best_match(profile.places, text, lambda p: [p.name, *p.synonyms])
+
+
 def resolved(p: Parsed) -> dict[str, tuple[int, int, int]]:
     """For the annotated task and place examples: how many resolve, through the knowledge
     profile's synonym matching as the answers do, to the annotated task/place, (a) from the
     found entity values, then the whole text (what the answer does), (b) from the whole text
     alone (no entity extractor at all). (a, b, count)."""
-    from bot.knowledge.matching import match_place, match_task
+    from bot.knowledge.matching import match_task
     from bot.knowledge.profile import get_profile
 
     profile = get_profile()
@@ -377,8 +389,8 @@ def render(results: list[Result]) -> str:
     lines = [
         "# NLU evaluation: pipelines on the same features",
         "",
-        f"Held-out file: `tests/nlu/heldout.yml` ({len(base.da.predictions)} examples, never "
-        f"used for training); English: `tests/nlu/heldout_en.yml` ({len(base.en.predictions)}). "
+        f"Held-out file: `eval/heldout.yml` ({len(base.da.predictions)} examples, never "
+        f"used for training); English: `eval/heldout_en.yml` ({len(base.en.predictions)}). "
         "Produced by `make nlu-eval` (scripts/compare_pipelines.py); the pipelines' configs are "
         "config.yml and configs/. All share config.yml's features (WhitespaceTokenizer, "
         "RegexFeaturizer, LexicalSyntacticFeaturizer, word and char_wb 1-4 "
@@ -394,7 +406,7 @@ def render(results: list[Result]) -> str:
         "mistakes (then the highest accuracy, then the highest threshold).",
         "",
         "*Train* is the wall time of `rasa train` (NLU and the rule policies, as "
-        "`bot.ops.training.ensure_model` runs it, with an empty Rasa cache) on this 2-core "
+        "`bot.mlops.training.ensure_model` runs it, with an empty Rasa cache) on this 2-core "
         "machine, shared with other work while it ran; *load* is the 1-minute load average "
         "before–after each run (several runs: one per round, pipelines trained interleaved). "
         f"*CPU/msg* is `time.process_time` over parsing the held-out set {PARSE_ROUNDS} times "
@@ -519,7 +531,7 @@ def render(results: list[Result]) -> str:
         "",
         "## Entities",
         "",
-        "Exact text spans against the held-out annotations (`tests/nlu/heldout.yml`): "
+        "Exact text spans against the held-out annotations (`eval/heldout.yml`): "
         "precision / recall / F1 per entity type (annotated count in brackets). *Task/place "
         "resolved* follows the answers: the self-service task (place) is looked up through "
         "the knowledge profile's names and synonyms (bot.knowledge.matching) from the found "

@@ -92,7 +92,7 @@ fi
 
 # The statistics' events queue holds citizen text: it gets a vhost and a user of its own, with
 # rights on that vhost only (docs/statistics.md, "Two paths for the events"). The password here
-# is for this machine's tests and benchmarks (bot/testkit/production_stack.py); in production
+# is for this machine's tests and benchmarks (testkit/production_stack.py); in production
 # set your own: rabbitmqctl change_password borger '<password>'.
 RABBITMQ_VHOST=borger
 RABBITMQ_USER=borger

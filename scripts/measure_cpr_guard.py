@@ -1,4 +1,4 @@
-"""Detection rate and false-positive rate of the CPR guard (bot/dialogue/privacy.py)
+"""Detection rate and false-positive rate of the CPR guard (bot/dialogue/cpr.py)
 on a synthetic corpus.
 
 Generates, with a fixed random seed, CPR numbers in many spellings inside Danish sentences
@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.dialogue.privacy import contains_cpr, cpr_across
+from bot.dialogue.cpr import contains_cpr, cpr_across
 
 MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 MONTHS = (

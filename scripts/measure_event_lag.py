@@ -29,11 +29,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+# bench/ and testkit/ live in the checkout, not in the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import requests
 
-from bot.ops.runner import isolated_stack, running_stack
-from bot.ops.training import ensure_model
-from bot.testkit.senders import stored_sender
+from bot.mlops.training import ensure_model
+from bot.stack.local import isolated_stack, running_stack
+from testkit.senders import stored_sender
 
 QUESTIONS = (
     "hvornår har borgerservice åbent?",

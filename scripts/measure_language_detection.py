@@ -38,7 +38,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.knowledge import language  # noqa: E402
+from bot.knowledge import language
 
 EVAL_SET = ROOT / "tests" / "nlu" / "language.yml"
 EXPECTED = {"da": "da", "en": "en", "mixed": "da", "unclear": None}

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import requests
 
-from bot.ops.runner import isolated_stack, running_stack
-from bot.ops.training import ensure_model
+from bot.mlops.training import ensure_model
+from bot.stack.local import isolated_stack, running_stack
 
 QUESTIONS = [
     "hej",

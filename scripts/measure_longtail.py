@@ -1,7 +1,7 @@
 """The long-tail sets offline, the way the assistant answers them (issue 23): for tuning on the
 development sets without a running server.
 
-Serves the local test site (bot/testkit/local_site.py), imports it into a temporary page
+Serves the local test site (testkit/local_site.py), imports it into a temporary page
 catalogue seeded with the curated one (the municipality's own pages pointing at the local copy,
 as tests/integration/test_longtail_rest.py does), then for each question: the trained model's
 parse (models/), the arbiter and the registry's answer function for the intent (what the action
@@ -20,9 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
+
+# bench/ and testkit/ live in the checkout, not in the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import yaml
 
@@ -56,7 +60,7 @@ def main() -> None:
     pages_dir = Path(tempfile.mkdtemp(prefix="longtail-pages-"))
     os.environ["BOT_PAGES_DIR"] = str(pages_dir)
 
-    from bot.testkit.local_site import serve_site
+    from testkit.local_site import serve_site
 
     with serve_site() as site:
         bundled = yaml.safe_load(
@@ -113,7 +117,7 @@ def _out_of_scope(questions: list[dict]) -> None:
     from bot.dialogue.replies import Question
     from bot.dialogue.topics import get_registry
     from bot.knowledge.profile import get_profile
-    from bot.ops.training import ensure_model
+    from bot.mlops.training import ensure_model
     from bot.settings import get_settings
 
     agent = Agent.load(str(ensure_model()))  # the model of the current data, trained if needed
@@ -142,7 +146,7 @@ def _measure(sets: list[list[dict]], site: str, show_misses: bool, explain: bool
     from bot.dialogue.replies import Question
     from bot.dialogue.topics import get_registry
     from bot.knowledge.profile import get_profile
-    from bot.ops.training import ensure_model
+    from bot.mlops.training import ensure_model
     from bot.settings import get_settings
 
     agent = Agent.load(str(ensure_model()))  # the model of the current data, trained if needed

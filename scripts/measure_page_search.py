@@ -32,8 +32,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.knowledge import page_search  # noqa: E402
-from bot.knowledge.pages import get_catalogue  # noqa: E402
+from bot.knowledge import page_search
+from bot.knowledge.pages import get_catalogue
 
 LONGTAIL = ROOT / "tests" / "nlu" / "longtail.yml"
 

@@ -1,9 +1,9 @@
 """Throughput of the production topology for 1, 2, 3 Rasa replicas behind nginx.
 
 For each replica count, starts ``python -m bot run-production --replicas N`` on free ports
-(bot/testkit/production_stack.py: its own tracker database and event queue, dropped afterwards),
+(testkit/production_stack.py: its own tracker database and event queue, dropped afterwards),
 waits until it answers, then loads nginx's citizen endpoint with closed-loop clients sending
-back to back (bot.ops.loadtest, the chat benchmark's load: whole scripted conversations, a new
+back to back (bench.loadtest, the chat benchmark's load: whole scripted conversations, a new
 conversation after each script) and prints messages per second at saturation, p50/p95 latency,
 errors and how busy the machine's cores were.
 
@@ -31,7 +31,10 @@ import sys
 import time
 from pathlib import Path
 
-from bot.ops.loadtest import (
+# bench/ and testkit/ live in the checkout, not in the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.loadtest import (
     Client,
     closed_loop,
     cpu_seconds,
@@ -42,8 +45,8 @@ from bot.ops.loadtest import (
     table,
     throughput,
 )
-from bot.ops.topology import BALANCES
-from bot.testkit.production_stack import ProductionStack, production_stack
+from bot.stack.topology import BALANCES
+from testkit.production_stack import ProductionStack, production_stack
 
 
 def cpu_by_role(stack: ProductionStack) -> dict[str, float]:

@@ -87,9 +87,9 @@ def main() -> int:
 
     from measure_shadow import _texts
 
-    from bot.ops.training import ensure_model
-    from bot.testkit.project import copy_project, project_env
-    from bot.testkit.shadow import add_accepted_example, seed_messages
+    from bot.mlops.training import ensure_model
+    from testkit.project import copy_project, project_env
+    from testkit.shadow import add_accepted_example, seed_messages
 
     ensure_model()  # the project's model, copied into the copy as its baseline
     work = Path(tempfile.mkdtemp(prefix="retrain-bench-"))

@@ -5,7 +5,7 @@ each round sends the same questions to the REST endpoint
 
 - ``idle``: with nothing else running;
 - ``low``: while a model trains the way ``python -m bot retrain`` trains it: lowest CPU
-  priority (nice 19) and one TensorFlow/OpenMP thread (bot.ops.crossval.low_priority_env);
+  priority (nice 19) and one TensorFlow/OpenMP thread (bot.mlops.crossval.low_priority_env);
 - ``normal`` (``--with-normal``): while a model trains at normal priority with default threads,
   to show what the throttling buys.
 
@@ -37,10 +37,11 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.ops.crossval import be_nice, low_priority_env  # noqa: E402
-from bot.ops.runner import base_env, isolated_stack, running_stack  # noqa: E402
-from bot.ops.training import ensure_model  # noqa: E402
-from bot.testkit.project import copy_project  # noqa: E402
+from bot.mlops.crossval import be_nice, low_priority_env
+from bot.mlops.training import ensure_model
+from bot.stack.local import isolated_stack, running_stack
+from bot.stack.paths import base_env
+from testkit.project import copy_project
 
 QUESTIONS = (
     "hvornår har I åbent",

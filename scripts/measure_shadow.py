@@ -4,7 +4,7 @@ Seeds a fresh review store (SQLite, in a temporary folder) with ``--messages`` m
 last 14 days, drawn from the project's NLU examples and held-out set with a long-tailed
 frequency (a few questions asked very often, many asked once, as citizens do), registers the
 project's model as the version in service and a second model as the candidate, and runs
-``bot.ops.shadow.run_shadow`` as ``python -m bot shadow`` does. Prints each step's time.
+``bot.mlops.shadow.run_shadow`` as ``python -m bot shadow`` does. Prints each step's time.
 ``--distinct`` makes every message a different text (the worst case: nothing to deduplicate).
 
     .venv/bin/python scripts/measure_shadow.py [--messages 10000] [--distinct] [--candidate PATH]
@@ -28,10 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def _texts(count: int, distinct: bool, seed: int) -> list[str]:
-    from bot.ops.evaluation import load_examples
+    from bot.mlops.evaluation import load_examples
 
     pool: list[str] = []
-    for path in [*sorted((ROOT / "data" / "nlu").glob("*.yml")), ROOT / "tests/nlu/heldout.yml"]:
+    for path in [*sorted((ROOT / "data" / "nlu").glob("*.yml")), ROOT / "eval/heldout.yml"]:
         pool.extend(text for text, _ in load_examples(path))
     pool = sorted(set(pool))
     rng = random.Random(seed)  # noqa: S311 - test data
@@ -56,7 +56,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from bot.ops.training import ensure_model
+    from bot.mlops.training import ensure_model
 
     service = ensure_model()
     candidate = args.candidate or max(
@@ -71,8 +71,8 @@ def main() -> int:
     url = f"sqlite:///{work / 'review.db'}"
     os.environ["BOT_REVIEW_DB_URL"] = url
     os.environ["BOT_MODELS_DIR"] = str(service.parent)
-    from bot.ops.shadow import run_shadow
-    from bot.testkit.shadow import register_pair, seed_messages
+    from bot.mlops.shadow import run_shadow
+    from testkit.shadow import register_pair, seed_messages
 
     now = datetime.now(timezone.utc)
     t0 = time.perf_counter()
@@ -84,10 +84,11 @@ def main() -> int:
 
     _measure(run_shadow, candidate_id, now, url, "first run (nothing cached)")
     if args.next is not None:
-        from bot.review.db import session_scope
-        from bot.review.versions import register_candidate
+        from bot.db.engine import session_scope
+        from bot.db.stores import REVIEW
+        from bot.mlops.versions import register_candidate
 
-        with session_scope(url) as session:
+        with session_scope(REVIEW, url) as session:
             next_id = register_candidate(
                 session,
                 file_name=args.next.name,

@@ -28,7 +28,7 @@ HELDOUT = ROOT / "tests" / "nlu" / "task_meaning.yml"
 
 def _latest_model() -> Path:
     """The model of the current data (trained if needed), not the newest file in models/."""
-    from bot.ops.training import ensure_model
+    from bot.mlops.training import ensure_model
 
     return ensure_model()
 

@@ -1,6 +1,6 @@
 """Recording statistics in batches, each event once (the queue path's consumer).
 
-``python -m bot events`` (:mod:`bot.ops.event_consumer`) takes events from the durable RabbitMQ
+``python -m bot events`` (:mod:`bot.events.consumer`) takes events from the durable RabbitMQ
 queue and records them with :func:`record_batch`: one transaction per batch, in which the batch's
 new events are recorded together by :func:`bot.analytics.recorder.record_events` (a handful of
 SQL statements for the whole batch, not several per event; the in-process broker records
@@ -10,26 +10,23 @@ or its connection lost) comes again. Each recorded event leaves a key in ``recor
 (:func:`event_key`: a digest of sender id, event type, name and timestamp, never content), and an
 event whose key is there is skipped, so nothing is counted twice.
 
-:class:`Batcher` decides when a batch is complete: ``max_items`` events, or ``max_wait_s`` after
-its first event, whichever comes first. Pure, so the consumer's loop and the tests share it.
+When a batch is complete (:class:`bot.events.batching.Batcher`) is the consumer's business.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.analytics.event_fields import is_recorded
 from bot.analytics.models import RecordedEvent
-from bot.analytics.recorder import is_recorded, record_events
-
-T = TypeVar("T")
+from bot.analytics.recorder import record_events
 
 # How long the keys of recorded events are kept: a redelivery comes when the consumer starts
 # again, so a week covers a consumer that stays down over a long weekend and more.
@@ -96,59 +93,3 @@ def prune_keys(session: Session, now: datetime, keep: timedelta = KEEP_KEYS) -> 
         {"cutoff": now - keep},
     )
     return int(result.rowcount or 0)
-
-
-class Batcher(Generic[T]):
-    """Collects items into a batch that is due when it holds ``max_items`` or ``max_wait_s``
-    seconds have passed since its first item (times from the caller's monotonic clock)."""
-
-    def __init__(self, max_items: int, max_wait_s: float) -> None:
-        if max_items < 1 or max_wait_s < 0:
-            raise ValueError("a batch needs max_items >= 1 and max_wait_s >= 0")
-        self.max_items = max_items
-        self.max_wait_s = max_wait_s
-        self._items: list[T] = []
-        self._opened_at: float | None = None
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def add(self, item: T, now: float) -> None:
-        if not self._items:
-            self._opened_at = now
-        self._items.append(item)
-
-    def due(self, now: float) -> bool:
-        """Whether the batch should be recorded now."""
-        if not self._items:
-            return False
-        return len(self._items) >= self.max_items or self.wait(now) == 0.0
-
-    def wait(self, now: float) -> float | None:
-        """Seconds until the batch is due by time (None while it is empty)."""
-        if self._opened_at is None or not self._items:
-            return None
-        return max(0.0, self._opened_at + self.max_wait_s - now)
-
-    def take(self) -> list[T]:
-        """The batch's items; the next item opens a new batch."""
-        items, self._items, self._opened_at = self._items, [], None
-        return items
-
-
-class RecentKeys:
-    """The last ``size`` event keys seen in this process, to hand each event to in-memory
-    consumers (the review collector) once even when RabbitMQ delivers it twice."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._keys: OrderedDict[str, None] = OrderedDict()
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._keys
-
-    def add(self, key: str) -> None:
-        self._keys[key] = None
-        self._keys.move_to_end(key)
-        while len(self._keys) > self.size:
-            self._keys.popitem(last=False)

@@ -15,8 +15,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from bot.analytics.db import session_scope
 from bot.analytics.models import Conversation, LinkEvent
+from bot.db.engine import session_scope
+from bot.db.stores import STATISTICS
 
 _LINK_EVENTS = LinkEvent.__table__
 
@@ -34,7 +35,7 @@ def record_click(
         raise ValueError("record_click: 'at' must be a timezone-aware datetime")
     if not sender_id:
         return False
-    with session_scope(url) as db:
+    with session_scope(STATISTICS, url) as db:
         conversation_id = db.execute(
             sa.select(LinkEvent.conversation_id)
             .join(Conversation, Conversation.id == LinkEvent.conversation_id)

@@ -15,7 +15,7 @@ from bot.analytics.stats import Overview
 from bot.analytics.texts import dkk, iso_week, text_templates
 from bot.dialogue.answers.self_service import task_of_topic
 from bot.dialogue.topics import get_registry
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 
 __all__ = [
     "OUTCOME_LABELS",

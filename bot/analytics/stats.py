@@ -15,7 +15,7 @@ A deflected contact is a resolved conversation whose citizen would otherwise hav
 channel (telephone, e-mail, personal attendance, paper post).
 
 A conversation in English is one whose last citizen turn was in English (the dialogue's
-``language`` slot; bot.analytics.recorder).
+``language`` slot; bot.analytics.conversation_state).
 
 All aggregation happens in SQL over indexed columns; Python only formats the few result rows.
 """
@@ -30,7 +30,6 @@ from datetime import date, datetime, time, timedelta, timezone
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.analytics.db import SQLITE_LOCAL_DAY
 from bot.analytics.models import (
     ENGLISH,
     REFERRAL_CHANNEL,
@@ -39,8 +38,9 @@ from bot.analytics.models import (
     LinkEvent,
 )
 from bot.analytics.texts import render_lines
+from bot.db.stores import SQLITE_LOCAL_DAY
 from bot.dialogue.outcome import ANSWER_KINDS
-from bot.knowledge.profile import OTHERWISE_KEYS, Profile
+from bot.knowledge.profile_model import OTHERWISE_KEYS, Profile
 from bot.settings import TIMEZONE
 
 C = Conversation
@@ -214,7 +214,7 @@ def day_of(column: sa.sql.ColumnElement, dialect: str) -> sa.sql.ColumnElement:
     """The Copenhagen calendar day of a timestamp column (naive UTC) in SQL.
 
     PostgreSQL: ``(column AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Copenhagen'``, cast to a date.
-    SQLite: the deterministic function bot.analytics.db registers on every connection, which
+    SQLite: the deterministic function bot.db.stores registers on every connection, which
     gives the day as 'YYYY-MM-DD' text (how SQLite stores a date).
     """
     if dialect == "sqlite":

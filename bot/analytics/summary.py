@@ -79,11 +79,6 @@ def conversation_keys(session: Session, ids: Iterable[int]) -> dict[int, Key]:
     return {i: key for i, (key, _) in conversation_rows(session, ids).items()}
 
 
-def conversation_key(session: Session, conversation_id: int) -> Key | None:
-    """The summary row a conversation counts in now."""
-    return conversation_keys(session, [conversation_id]).get(conversation_id)
-
-
 @lru_cache(maxsize=4)
 def _upsert(dialect: str) -> sa.sql.Insert:
     """``INSERT ... ON CONFLICT DO UPDATE n = n + excluded.n`` of a ``daily_counts`` row, its
@@ -126,7 +121,7 @@ def rebuild(session: Session) -> int:
     rows in the table.
 
     Days before the oldest conversation keep their rows: their detail has been deleted by the
-    retention purge (bot/ops/retention.py), which removes whole days only, so every day from the
+    retention purge (bot/stack/retention.py), which removes whole days only, so every day from the
     oldest conversation on still has all of its conversations.
     """
     first = session.execute(sa.select(sa.func.min(C.started_at))).scalar_one()

@@ -37,7 +37,7 @@ from bot.dialogue.answers.pages import CLEAR_SHARE
 from bot.dialogue.intent_words import content_words, support, vocabularies
 from bot.dialogue.replies import Answer, Question
 from bot.dialogue.topics import Topic
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 
 MIN_SUPPORT = 0.5
 STRONG = CLEAR_SHARE

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import yaml
 
-NLU_DIR = Path(__file__).resolve().parents[2] / "data" / "nlu"
+from bot.stack.paths import Project
+
 _ANNOTATION = re.compile(r"\[([^\]]*)\]\s*(?:\([^)]*\)|\{[^}]*\})")
 _lock = threading.Lock()
 
@@ -49,7 +50,7 @@ CONVERSATION_WORDS = frozenset("hej tak ja nej".split())
 def content_words(text: str) -> list[str]:
     """The message's content words as the page search compares them: folded, stemmed, no
     function words (but the words of conversation), no digits."""
-    from bot.knowledge.page_search import STOPWORDS, skeleton, stem
+    from bot.knowledge.words import STOPWORDS, skeleton, stem
 
     words = []
     for raw in re.findall(r"[^\W\d_]+", text.lower()):
@@ -61,17 +62,17 @@ def content_words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def examples_by_intent(nlu_dir: Path = NLU_DIR) -> dict[str, tuple[str, ...]]:
+def examples_by_intent(nlu_dir: Path | None = None) -> dict[str, tuple[str, ...]]:
     """Every training example's text, by intent."""
     found: dict[str, list[str]] = {}
-    for path in sorted(nlu_dir.rglob("*.yml")):
+    for path in sorted((nlu_dir or Project.current().nlu).rglob("*.yml")):
         for intent, text in _examples(path):
             found.setdefault(intent, []).append(text)
     return {intent: tuple(texts) for intent, texts in found.items()}
 
 
 @lru_cache(maxsize=1)
-def vocabularies(nlu_dir: Path = NLU_DIR) -> dict[str, frozenset[str]]:
+def vocabularies(nlu_dir: Path | None = None) -> dict[str, frozenset[str]]:
     """The content words of each intent's training examples."""
     with _lock:
         return {

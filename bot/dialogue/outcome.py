@@ -31,10 +31,6 @@ class Kind(str, Enum):
         """An answer the citizen may find helpful (we ask "did it help?" after it)."""
         return self in (Kind.INFORMATION, Kind.SELF_SERVICE_LINK)
 
-    @property
-    def is_referral(self) -> bool:
-        return self.value.startswith("referral_")
-
 
 KINDS = tuple(k.value for k in Kind)
 ANSWER_KINDS = frozenset(k.value for k in Kind if k.is_answer)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from bot.dialogue.replies import Reply
 from bot.knowledge.links import all_links, markdown_link, redirect_url
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 
 
 def through_redirect(

@@ -29,10 +29,6 @@ class Thread:
     period: str | None = None  # e.g. "om aftenen"
 
     @classmethod
-    def slot_names(cls) -> tuple[str, ...]:
-        return tuple(SLOT_PREFIX + f.name for f in fields(cls))
-
-    @classmethod
     def from_slots(cls, slots: Mapping[str, Any]) -> Thread:
         """The thread stored in a tracker's slots (empty values count as unset)."""
         values = {}

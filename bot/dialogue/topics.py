@@ -20,7 +20,7 @@ from pydantic import BaseModel, Extra, Field, root_validator, validator
 
 from bot.dialogue.outcome import Kind, Outcome
 from bot.dialogue.replies import Answer, Question
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 from bot.knowledge.yamlfile import load_model
 
 REGISTRY_FILE = Path(__file__).parent / "topics.yml"

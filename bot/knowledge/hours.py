@@ -24,7 +24,7 @@ import holidays
 
 from bot.knowledge.formatting import format_date, format_list, weekday_name, word
 from bot.knowledge.periods import Period
-from bot.knowledge.profile import Interval, WeeklyHours
+from bot.knowledge.profile_model import Interval, WeeklyHours
 from bot.settings import TIMEZONE
 
 SEARCH_DAYS = 366
@@ -46,11 +46,6 @@ class DaySchedule:
     intervals: tuple[Interval, ...]
     closed_reason: str | None = None
     note: str | None = None
-
-    @property
-    def is_closed(self) -> bool:
-        """True when the place does not open at all on this day."""
-        return not self.intervals
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,17 @@ pins (its htmldate needs dateparser >= 1.4; Rasa 3.6 pins 1.2). Nothing is parse
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from bot.knowledge.html_boilerplate import (
+    class_parts,
+    clean,
+    drop_see_also_boxes,
+    joined_parts,
+    prune,
+)
 
 TEXT_LIMIT = 4000  # characters of main text kept per page
 DESCRIPTION_LIMIT = 300
@@ -45,34 +52,6 @@ _MAGIC = (
     (b"\x1f\x8b", "gzip data"),
 )
 
-# Never main text, whatever their class.
-_DROP_TAGS = frozenset(
-    "script style noscript template svg iframe object embed canvas nav aside footer form "
-    "dialog select textarea input".split()
-)
-_BOILER_ROLES = frozenset(
-    {"navigation", "complementary", "contentinfo", "banner", "search", "dialog", "alertdialog"}
-)
-# One dash- or underscore-separated part of a class or id.
-_BOILER_PART = re.compile(
-    r"^(breadcrumbs?|brodkrumme|broedkrumme|brødkrumme|cookies?|cookiebot|consent|samtykke|gdpr"
-    r"|related|relaterede?|relateret|seealso|seogsaa|share|sharing|deling|social|skip|skiplink"
-    r"|print|udskriv|feedback|tilfredshed|rating|sidebar|menu|megamenu|navbar|nav|navigation"
-    r"|subnav|topnav|mainnav|footer|sidefod|toolbar|banner|sronly|visuallyhidden"
-    r"|screenreader|offscreen)$",
-    re.I,
-)
-_BOILER_LABEL = re.compile(
-    r"breadcrumb|brødkrumme|du er her|cookie|samtykke|hovedmenu|menu|navigation|sidefod|footer"
-    r"|se også|relater",
-    re.I,
-)
-_SEE_ALSO = re.compile(
-    r"^(se også|se ogsaa|relaterede?( links| sider| emner| indhold)?|relateret( indhold)?"
-    r"|læs også|læs mere|genveje|nyttige links|links|andre læser også|mere om emnet"
-    r"|related( links| pages)?|see also)$",
-    re.I,
-)
 _ROOTS = (
     "main",
     "[role=main]",
@@ -109,10 +88,6 @@ _ACTION = re.compile(
     r"|start|apply|order|renew)",
     re.I,
 )
-
-
-class NotHtmlError(ValueError):
-    """The body is not an HTML page (a PDF, an image, binary data)."""
 
 
 @dataclass(frozen=True)
@@ -165,116 +140,10 @@ def decode_html(body: bytes, content_type_header: str = "") -> str:
     return body.decode("cp1252", errors="replace")
 
 
-def _clean(text: str | None) -> str:
-    return " ".join((text or "").split())
-
-
-def _parts(node: Any) -> list[str]:
-    """The class and id of an element split into parts: "cookie-banner__text" → cookie,
-    banner, text; "srOnly" stays one part and is matched case-insensitively."""
-    attrs = node.attributes
-    raw = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-    return [p for p in re.split(r"[\s_-]+", raw) if p]
-
-
-def _has_h1(node: Any) -> bool:
-    return node.tag == "h1" or node.css_first("h1") is not None
-
-
-def _is_boilerplate(node: Any) -> bool:
-    tag = node.tag
-    if tag in _DROP_TAGS:
-        return True
-    parts = _parts(node)
-    if tag == "header" and not _has_h1(node):
-        # a site header; an accordion's header part is main text
-        return not any(re.match(r"(accordion|collapse|panel|faq)", p, re.I) for p in parts)
-    attrs = node.attributes
-    role = (attrs.get("role") or "").lower()
-    label = attrs.get("aria-label") or ""
-    boiler = (
-        role in _BOILER_ROLES
-        or any(_BOILER_PART.match(p) for p in parts)
-        or any("cookie" in p.lower() or "breadcrumb" in p.lower() for p in parts)
-        or any(_BOILER_PART.match(p) for p in _joined_parts(parts))
-        or bool(label and _BOILER_LABEL.search(label))
-    )
-    return boiler and not _has_h1(node)
-
-
-def _joined_parts(parts: list[str]) -> list[str]:
-    """Neighbouring parts joined, for names split in two: "sr-only", "see-also", "se-ogsaa"."""
-    return [a + b for a, b in itertools.pairwise(parts)]
-
-
-def _prune(node: Any) -> None:
-    """Drop the boilerplate below ``node`` (comments too), in place."""
-    child = node.child
-    while child is not None:
-        following = child.next
-        if child.is_element_node:
-            if _is_boilerplate(child):
-                child.decompose()
-            else:
-                _prune(child)
-        elif child.is_comment_node:
-            child.decompose()
-        child = following
-
-
-def _link_density(node: Any, minus: str = "") -> float:
-    total = len(_clean(node.text(deep=True))) - len(minus)
-    if total <= 0:
-        return 1.0
-    linked = sum(len(_clean(a.text(deep=True))) for a in node.css("a"))
-    return linked / total
-
-
-def _see_also_heading(root: Any) -> tuple[Any, str] | None:
-    for heading in root.css("h2, h3, h4, h5, h6, strong, b, p, span, div"):
-        text = _clean(heading.text(deep=True)).rstrip(":").strip()
-        if not text or len(text) > 40 or not _SEE_ALSO.match(text):
-            continue
-        if heading.tag in ("p", "span", "div", "strong", "b") and heading.css_first("a"):
-            continue
-        return heading, text
-    return None
-
-
-def _drop_see_also_boxes(root: Any) -> None:
-    """Remove "Se også" / "Relaterede links" boxes: the heading and the links under it."""
-    for _ in range(50):
-        found = _see_also_heading(root)
-        if found is None:
-            return
-        heading, text = found
-        # the largest ancestor below the root that is still mostly links
-        box = None
-        ancestor = heading.parent
-        while ancestor is not None and ancestor.mem_id != root.mem_id:
-            if _has_h1(ancestor) or _link_density(ancestor, text) < 0.5:
-                break
-            box = ancestor
-            ancestor = ancestor.parent
-        if box is not None:
-            box.decompose()
-            continue
-        following = heading.next
-        while following is not None and not following.is_element_node:
-            following = following.next
-        heading.decompose()
-        if (
-            following is not None
-            and following.tag in ("ul", "ol", "div", "nav")
-            and _link_density(following) >= 0.5
-        ):
-            following.decompose()
-
-
 def _root(tree: Any) -> Any:
     for selector in _ROOTS:
         node = tree.css_first(selector)
-        if node is not None and _clean(node.text(deep=True)):
+        if node is not None and clean(node.text(deep=True)):
             return node
     return tree.body or tree.root
 
@@ -285,7 +154,7 @@ def _lines(root: Any) -> list[str]:
     buffer: list[str] = []
 
     def flush() -> None:
-        line = _clean("".join(buffer))
+        line = clean("".join(buffer))
         buffer.clear()
         if line and (not lines or lines[-1] != line):
             lines.append(line)
@@ -340,7 +209,7 @@ def _headings(root: Any) -> tuple[str, ...]:
             or any(_ACCORDION_TRIGGER.search(p) for p in [attrs.get("class") or ""])
         ):
             continue
-        text = _clean(node.text(deep=True))
+        text = clean(node.text(deep=True))
         if text and len(text) <= 200 and text not in found:
             found.append(text)
         if len(found) >= HEADING_LIMIT:
@@ -350,12 +219,12 @@ def _headings(root: Any) -> tuple[str, ...]:
 
 def _lead(root: Any, title: str) -> str:
     for node in root.traverse(include_text=False):
-        if node.tag in ("p", "div") and any(_LEAD_PART.match(p) for p in _parts(node)):
-            text = _clean(node.text(deep=True))
+        if node.tag in ("p", "div") and any(_LEAD_PART.match(p) for p in class_parts(node)):
+            text = clean(node.text(deep=True))
             if text and text != title:
                 return text
     for node in root.css("p"):
-        text = _clean(node.text(deep=True))
+        text = clean(node.text(deep=True))
         if len(text) >= 40:
             return text
     return ""
@@ -383,16 +252,16 @@ def _self_service(title: str, root: Any) -> bool:
         if node.tag != "a":
             continue
         buttonish = (node.attributes.get("role") or "").lower() == "button" or any(
-            _BUTTON_PART.match(p) for p in [*_parts(node), *_joined_parts(_parts(node))]
+            _BUTTON_PART.match(p) for p in [*class_parts(node), *joined_parts(class_parts(node))]
         )
-        if buttonish and _ACTION.search(_clean(node.text(deep=True))):
+        if buttonish and _ACTION.search(clean(node.text(deep=True))):
             return True
     return False
 
 
 def _breadcrumbs(tree: Any) -> tuple[str, ...]:
     for node in tree.css("nav, ol, ul, div"):
-        parts = _parts(node)
+        parts = class_parts(node)
         label = node.attributes.get("aria-label") or ""
         if not (
             any(
@@ -405,7 +274,7 @@ def _breadcrumbs(tree: Any) -> tuple[str, ...]:
         items = node.css("li") or node.css("a")
         crumbs = []
         for item in items:
-            text = _clean(item.text(deep=True))
+            text = clean(item.text(deep=True))
             if text and not re.match(r"du er her", text, re.I):
                 crumbs.append(text)
         if crumbs:
@@ -426,7 +295,7 @@ def _meta(tree: Any, *names: str) -> str:
     for name in names:
         node = tree.css_first(f'meta[name="{name}"]') or tree.css_first(f'meta[property="{name}"]')
         if node is not None:
-            content = _clean(node.attributes.get("content"))
+            content = clean(node.attributes.get("content"))
             if content:
                 return content
     return ""
@@ -434,7 +303,7 @@ def _meta(tree: Any, *names: str) -> str:
 
 def _title_tag(tree: Any) -> str:
     node = tree.css_first("title")
-    text = _clean(node.text(deep=True)) if node is not None else ""
+    text = clean(node.text(deep=True)) if node is not None else ""
     for separator in (" | ", " – ", " — ", " - "):
         if separator in text:
             return text.split(separator, 1)[0].strip()
@@ -453,10 +322,10 @@ def extract_page(html: str) -> ExtractedPage:
     title_tag = _title_tag(tree)
     og_title = _meta(tree, "og:title")
     root = _root(tree)
-    _prune(root)
-    _drop_see_also_boxes(root)
+    prune(root)
+    drop_see_also_boxes(root)
     h1 = root.css_first("h1") or tree.css_first("h1")
-    title = _clean(h1.text(deep=True)) if h1 is not None else ""
+    title = clean(h1.text(deep=True)) if h1 is not None else ""
     title = title or og_title or title_tag
     text = _trim("\n".join(_lines(root)), TEXT_LIMIT)
     return ExtractedPage(

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from bot.knowledge.profile import Profile, UrlFact, english_page, localized
+from bot.knowledge.profile import english_page, localized
+from bot.knowledge.profile_model import Profile, UrlFact
 
 ENGLISH_SUFFIX = "_en"
 

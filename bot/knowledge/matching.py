@@ -14,7 +14,7 @@ from typing import Protocol, TypeVar
 
 from rapidfuzz import fuzz, process
 
-from bot.knowledge.profile import Place, Profile, SelfServiceTask
+from bot.knowledge.profile_model import Profile, SelfServiceTask
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e"})
 _WORD = re.compile(r"[a-z0-9]+")
@@ -112,10 +112,3 @@ def match_task(profile: Profile, text: str | None) -> SelfServiceTask | None:
         text,
         lambda t: [t.name, *t.synonyms, *([t.name_en] if t.name_en else []), *t.synonyms_en],
     )
-
-
-def match_place(profile: Profile, text: str | None) -> Place | None:
-    """The place named in ``text`` (by id, name or synonym), if any."""
-    if not text:
-        return None
-    return best_match(profile.places, text, lambda p: [p.name, *p.synonyms])

@@ -26,20 +26,27 @@ the lemmas of the catalogue's own words are kept).
 
 from __future__ import annotations
 
-import gzip
-import json
 import math
-import re
 import threading
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from pathlib import Path
+from functools import cached_property
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from bot.knowledge.matching import fold
 from bot.knowledge.pages import Page, PageCatalogue
+from bot.knowledge.words import (
+    DANISH_STOPWORDS,
+    STOPWORDS,
+    english_base,
+    english_glossary,
+    raw_words,
+    read_lemmas,
+    skeleton,
+    stem,
+    synonym_groups,
+    url_words,
+)
 
 THRESHOLD = 0.30
 # When the NLU found no intent at all (nlu_fallback, not out_of_scope), nothing else will
@@ -62,7 +69,6 @@ TEXT_ONLY = 0.5
 PART_MIN_CHARS = 4
 TYPO_MIN_CHARS = 4
 TYPO_MIN_RATIO = 85.0
-STEM_MIN_CHARS = 4
 # A word of the question found on no page counts as 0.3 of an average word: it may be a common
 # word ("løber", "rundt", "farmor") that says little; the page's words say what it is about.
 # (Chosen on the development sets, docs/knowledge-pages.md.) When the NLU calls the message out
@@ -70,51 +76,6 @@ STEM_MIN_CHARS = 4
 # must be on the page ("hvor bor julemanden" is no page's).
 UNKNOWN_WORD_WEIGHT = 0.3
 OUT_OF_SCOPE_UNKNOWN_WORD_WEIGHT = 1.0
-
-_WORD = re.compile(r"[a-z0-9]+")
-_SKELETON = (("aa", "a"), ("oe", "o"), ("ae", "a"))
-# Danish endings (the Snowball stemmer's main suffixes), longest first; a stem keeps 4 letters
-# (with 3, unrelated words met: "læser" and "låse" both became "las").
-_ENDINGS = tuple(
-    sorted(
-        "erendes erende ernes erens erede endes heden ethed erne eren ende enes eres ered "
-        "hed ene ere ens ers ets ede er en et es e s".split(),
-        key=len,
-        reverse=True,
-    )
-)
-
-# Function words of questions, Danish and English (any spelling: they are compared as
-# skeletons), and words that say nothing about which page: verbs of asking and getting, and the
-# municipality and the country, which every page is about; and the days and times of day (the
-# day parser reads those; "i morgen" says nothing about which page). A word that could name a
-# municipal matter does not belong here.
-_DANISH_STOPWORDS = """
-    af alle alt anden andet andre at ved over uden gennem omkring hver hvert samme
-    bare blev blive bliver da de dem den denne der deres det dette
-    dig din dine du efter eller en end er et for fra faa faar gaar gjorde gor gore godt ha
-    han hans har have havde hej hende hendes her hos hun hvad hvem hvilke hvilken hvis hvor
-    hvordan hvorfor hvornaar i ikke ind ja jeg jer jo kan kommer kunne lige maa man mange med
-    meget men mig min mine mit mod naar nej nogen noget nogle nu og ogsaa om op os paa sa
-    sig sin sine sit skal skulle som saa til tak ud under var vi vil ville vor vores vaere
-    vaeret hvorn
-    købe køb bestille bestil søge søg finde find vide sige lave gerne hjælpe hjælp bruge brug
-    bruger
-    kommune kommunen tårnby danmark dansk borger borgere
-    dag dagen dage morgen morgenen formiddag eftermiddag aften aftenen nat natten uge ugen
-    weekend weekenden mandag tirsdag onsdag torsdag fredag lørdag søndag igår idag imorgen
-    selv selvbetjening selvbetjeningen selvbetjeningsløsning selvbetjeningsløsninger digital
-    digitalt online nettet blanket blanketten formular ansøge ansøg ansøgning klare
-    """.split()
-_ENGLISH_STOPWORDS = """
-    a about am an and any are as at be but by can could do does for from get got have how i
-    if in is it me my of on or please so the their there this to was we what when where which
-    who why will with would you your cannot cant dont doesnt didnt im ive its they them our us
-    some also just need want like been has had should must may might shall help
-    today tomorrow yesterday morning evening night week monday tuesday wednesday thursday friday
-    saturday sunday
-    self service selfservice apply application form
-    """.split()
 
 
 @dataclass(frozen=True)
@@ -127,47 +88,9 @@ class PageHit:
     char_score: float
 
 
-def _skeleton(text: str) -> str:
-    """Folded text (lower case, æ/ø/å as ae/oe/aa, no accents) with aa, oe and ae reduced to
-    a, o and a, so "tømning", "toemning" and "tomning" are spelled alike."""
-    text = fold(text)
-    for double, single in _SKELETON:
-        text = text.replace(double, single)
-    return text
-
-
-skeleton = _skeleton
-DANISH_STOPWORDS = frozenset(_skeleton(w) for w in _DANISH_STOPWORDS)
-STOPWORDS = DANISH_STOPWORDS | frozenset(_skeleton(w) for w in _ENGLISH_STOPWORDS)
-
-
-def stem(word: str) -> str:
-    """``word`` (already a skeleton) without common Danish endings, keeping 4 letters. Endings
-    are removed twice, so that a form and its inflection meet ("licensen" -> "licens" -> "licen",
-    as "licens" -> "licen")."""
-    for _ in range(2):
-        for ending in _ENDINGS:
-            if word.endswith(ending) and len(word) - len(ending) >= STEM_MIN_CHARS:
-                word = word[: -len(ending)]
-                break
-    return word
-
-
-def _raw_words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+", text.lower())
-
-
-def _url_words(url: str) -> str:
-    path = url.split("://", 1)[-1].split("?", 1)[0]
-    parts = path.split("/")[1:]  # the path only: the host is on every page
-    return " ".join(re.sub(r"[-_,.]+", " ", p) for p in parts)
-
-
 # Of an imported page's main text, only its beginning is indexed: the lead says what the page
 # is about; the rest would let every long page match every question a little.
 TEXT_CHARS = 400
-GLOSSARY = Path(__file__).with_name("glossary_en_da.yml")
-SYNONYMS = Path(__file__).with_name("synonyms_da.yml")
 # A question's compound finds a synonym group by a word of the group this long at its start or
 # end ("plejehjemsplads" by "plejehjem"); shorter words only as whole words.
 SYNONYM_PART_CHARS = 6
@@ -184,7 +107,7 @@ def _page_head(page: Page) -> str:
             " ".join(page.keywords),
             " ".join(page.keywords_en),
             " ".join(page.headings),
-            _url_words(page.url),
+            url_words(page.url),
         ]
     )
 
@@ -194,75 +117,6 @@ def _page_text(page: Page) -> str:
     return f"{_page_head(page)} {page.text[:TEXT_CHARS]}"
 
 
-@lru_cache(maxsize=1)
-def _glossary_file() -> dict[str, Any]:
-    """bot/knowledge/glossary_en_da.yml, read once."""
-    import yaml
-
-    return yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=1)
-def _glossary() -> dict[str, tuple[str, ...]]:
-    """English word or two-word phrase -> Danish words (the glossary's ``words``)."""
-    raw = _glossary_file()["words"]
-    return {str(k).lower(): tuple(str(w) for w in v) for k, v in raw.items()}
-
-
-def _english_base(word: str, glossary: dict[str, tuple[str, ...]]) -> str | None:
-    """The glossary's entry for an English word or its base form: "moved" -> "move", "rats" ->
-    "rats", "emptied" -> "empty", "recycling" -> "recycling" (the glossary's own form first)."""
-    if word in glossary:
-        return word
-    candidates = []
-    if word.endswith("ied"):
-        candidates.append(word[:-3] + "y")
-    if word.endswith("ies"):
-        candidates.append(word[:-3] + "y")
-    for ending in ("ing", "ed", "es", "s", "d"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            candidates += [word[: -len(ending)], word[: -len(ending)] + "e"]
-    return next((c for c in candidates if c in glossary), None)
-
-
-@lru_cache(maxsize=1)
-def _synonym_groups() -> tuple[tuple[str, ...], ...]:
-    """Groups of Danish words for the same matter (bot/knowledge/synonyms_da.yml)."""
-    import yaml
-
-    raw = yaml.safe_load(SYNONYMS.read_text(encoding="utf-8"))["groups"]
-    return tuple(tuple(str(w) for w in group) for group in raw)
-
-
-@lru_cache(maxsize=1)
-def english_place_names() -> frozenset[str]:
-    """English names of places with opening hours of their own (the glossary's ``places``)."""
-    return frozenset(str(p).lower() for p in _glossary_file()["places"])
-
-
-@lru_cache(maxsize=1)
-def _lemma_table_path() -> Path | None:
-    try:
-        import spacy_lookups_data
-    except ImportError:  # pragma: no cover - installed with the project
-        return None
-    path = Path(spacy_lookups_data.__file__).parent / "data" / "da_lemma_lookup.json.gz"
-    return path if path.exists() else None
-
-
-def _read_lemmas(wanted: set[str]) -> dict[str, str]:
-    """Form -> lemma from spaCy's Danish lookup table, kept only where the lemma's skeleton is
-    one of ``wanted`` (the catalogue's words): other lemmas could never match a page."""
-    path = _lemma_table_path()
-    if path is None:
-        return {}
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        table: dict[str, str] = json.load(fh)
-    kept: dict[str, str] = {}
-    for form, lemma in table.items():
-        if form != lemma and skeleton(lemma) in wanted:
-            kept[form] = lemma
-    return kept
 
 
 class PageIndex:
@@ -279,9 +133,9 @@ class PageIndex:
         texts = [_page_text(p) for p in self.pages]
         # The lemmas of the catalogue's words and of the synonyms' ("plejehjemmet" is
         # "plejehjem", a synonym of the pages' "plejebolig").
-        synonyms = " ".join(w for group in _synonym_groups() for w in group)
-        wanted = {skeleton(w) for t in (*texts, synonyms) for w in _raw_words(t)}
-        self._lemmas = _read_lemmas(wanted)
+        synonyms = " ".join(w for group in synonym_groups() for w in group)
+        wanted = {skeleton(w) for t in (*texts, synonyms) for w in raw_words(t)}
+        self._lemmas = read_lemmas(wanted)
         self._vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, preprocessor=skeleton
         )
@@ -302,7 +156,7 @@ class PageIndex:
     def words(self, text: str) -> list[str]:
         """Content words of ``text``: lemmatised, folded to skeletons, stemmed, no stopwords."""
         result = []
-        for raw in _raw_words(text):
+        for raw in raw_words(text):
             lemma = self._lemmas.get(raw, raw)
             word = skeleton(lemma)
             # The lemma is Danish: "døde" -> "dø" is no English "do".
@@ -316,11 +170,11 @@ class PageIndex:
         """Each synonym group's one-word members (as compared: lemmatised, folded, stemmed) ->
         the other words of their groups."""
         table: dict[str, set[str]] = {}
-        for group in _synonym_groups():
+        for group in synonym_groups():
             # A member of several words ("gult kort", "p-tilladelse") takes no part: one of its
             # words alone ("kort", "tilladelse") would stand for the whole group.
             members = {
-                w[0] for m in group if len(_raw_words(m)) == 1 and len(w := self.words(m)) == 1
+                w[0] for m in group if len(raw_words(m)) == 1 and len(w := self.words(m)) == 1
             }
             for member in members:
                 table.setdefault(member, set()).update(members)
@@ -380,10 +234,10 @@ class PageIndex:
         (bot/knowledge/glossary_en_da.yml: "library" or "bibliotek"), for a Danish one the
         words of its synonym group (bot/knowledge/synonyms_da.yml: "plejehjem" or
         "plejebolig")."""
-        raw = _raw_words(question)[:MAX_QUESTION_WORDS]
+        raw = raw_words(question)[:MAX_QUESTION_WORDS]
         if language != "en":
             return [(w, *self._synonyms_of(w)) for w in dict.fromkeys(self.words(" ".join(raw)))]
-        glossary = _glossary()
+        glossary = english_glossary()
         groups: list[tuple[str, ...]] = []
         i = 0
         while i < len(raw):
@@ -395,7 +249,7 @@ class PageIndex:
                 ),
                 None,
             )
-            single = _english_base(raw[i], glossary)
+            single = english_base(raw[i], glossary)
             if phrase is not None:
                 english, danish, i = phrase, glossary[phrase], i + len(phrase.split())
             elif single is not None:

@@ -301,8 +301,3 @@ def resolve_period(text: str | None) -> Period | None:
         if match and (best is None or (match.start(), -len(match[0])) < best[:2]):
             best = (match.start(), -len(match[0]), period)
     return best[2] if best else None
-
-
-def named_periods() -> tuple[Period, ...]:
-    """The named periods of ``periods.yml``, in file order."""
-    return tuple(period for _pattern, period in _data().named)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from bot.knowledge.matching import best_match
-from bot.knowledge.profile import Place, Profile, WeeklyHours
+from bot.knowledge.profile_model import Place, Profile, WeeklyHours
 
 KONTAKTCENTER_ID = "kontaktcenter_1881"
 PHONE_ID = "phone"
@@ -111,7 +111,7 @@ _HOURS_WORDS = """
 
 @lru_cache(maxsize=1)
 def _hours_skeletons() -> frozenset[str]:
-    from bot.knowledge.page_search import STOPWORDS, skeleton
+    from bot.knowledge.words import STOPWORDS, skeleton
 
     return frozenset(skeleton(w) for w in _HOURS_WORDS) | STOPWORDS
 
@@ -124,7 +124,7 @@ def words_naming_no_hours_place(profile: Profile, text: str | None, now: datetim
     place is for the caller to judge (the page catalogue knows it, or it looks like one)."""
     if not text:
         return []
-    from bot.knowledge.page_search import skeleton
+    from bot.knowledge.words import skeleton
 
     known = _hours_skeletons()
     place_words = {
@@ -181,7 +181,7 @@ def other_place_named(
     names a place with hours, or nothing else."""
     if match_hours_place(profile, text):
         return None
-    from bot.knowledge.page_search import english_place_names, skeleton
+    from bot.knowledge.words import english_place_names, skeleton
 
     words = words_naming_no_hours_place(profile, text, now)
     if language == "en":

@@ -11,23 +11,28 @@
   very address the socket connects to (:class:`GuardedBackend`), so a name that resolves to a
   public address for the check and to 127.0.0.1 for the connection (DNS rebinding) is refused
   too. Every request is checked that way: robots.txt, the sitemaps, each page and each hop of
-  a redirect.
+  a redirect. The URL rules and the address check itself are :mod:`bot.knowledge.site_urls`.
 
 Libraries: httpx (HTTP client, with httpcore's pluggable network backend for the connect-time
-check), protego (robots.txt, as Scrapy uses it) and ultimate-sitemap-parser (sitemaps,
-sitemap indexes, text sitemaps). All are imported when first used, not at import.
+check) and protego (robots.txt, as Scrapy uses it), both imported when first used, not at
+import. robots.txt and the sitemaps are read through the fetcher by :mod:`bot.knowledge.sitemaps`.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
+
+from bot.knowledge.site_urls import (
+    FetchError,
+    check_host,
+    check_url_address,
+    same_site,
+    without_fragment,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -41,27 +46,8 @@ USER_AGENT = (
 DEFAULT_DELAY_S = 1.0
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_BYTES = 2_000_000  # one page
-SITEMAP_MAX_BYTES = 20_000_000  # one sitemap, also after gunzip (the protocol allows 50 MB)
 MAX_REDIRECTS = 5
-MAX_SITEMAPS = 50  # sitemaps read from one index (and its sub-indexes)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-
-
-class FetchError(Exception):
-    """A request that did not give a usable answer; ``reason`` says why in a few words."""
-
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
-
-
-class BadUrlError(ValueError):
-    """An address that is not an absolute http(s) URL with a host."""
-
-
-class InternalAddressError(FetchError):
-    """The server-side request forgery guard refused an internal address."""
 
 
 class TimedOutError(FetchError):
@@ -84,140 +70,7 @@ class RobotsForbiddenError(FetchError):
     pass
 
 
-# -- URLs -----------------------------------------------------------------------------------
-
-
-def check_url(url: str) -> str:
-    """``url`` if it is an absolute http(s) URL with a host (whitespace around it removed);
-    raise :class:`BadUrlError` with a message saying what is wrong."""
-    if not isinstance(url, str) or not url.strip():
-        raise BadUrlError("no URL given: expected e.g. https://www.example.dk/sitemap.xml")
-    url = url.strip()
-    if any(c.isspace() for c in url):
-        raise BadUrlError(f"{url!r} is not a URL: it contains a space")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise BadUrlError(f"{url!r} is not a valid URL: {exc}") from exc
-    if parts.scheme.lower() not in ("http", "https"):
-        raise BadUrlError(
-            f"{url!r} is not an http(s) URL: give the sitemap (https://…/sitemap.xml) or the "
-            "site's root (https://…/)"
-        )
-    if not parts.hostname:
-        raise BadUrlError(f"{url!r} has no host name")
-    if parts.username is not None or parts.password is not None:
-        raise BadUrlError(f"{url!r} carries a user name or password; give the plain URL")
-    if port == 0:
-        raise BadUrlError(f"{url!r} has port 0")
-    return url
-
-
-def site_key(url: str) -> str:
-    """The site a URL belongs to: its host in lower case without a leading ``www.`` and its
-    port, so ``http://Taarnby.dk`` and ``https://www.taarnby.dk`` are one site."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    return host if port in (None, default) else f"{host}:{port}"
-
-
-def same_site(url: str, other: str) -> bool:
-    """Both URLs are http(s) on the same site (:func:`site_key`; http and https both count)."""
-    schemes = {urlsplit(url).scheme.lower(), urlsplit(other).scheme.lower()}
-    return schemes <= {"http", "https"} and site_key(url) == site_key(other)
-
-
-def site_root(url: str) -> str:
-    """``scheme://host[:port]/`` of a URL."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme.lower(), parts.netloc, "/", "", ""))
-
-
-def without_fragment(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
-
-
-# -- the guard ------------------------------------------------------------------------------
-
-
-def is_internal_address(address: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """True for an address no import from the web may reach: loopback, private, link-local,
-    reserved, multicast, unspecified, and anything else that is not globally routable (shared
-    CGNAT space, documentation ranges, …). An IPv4 address inside IPv6 (``::ffff:127.0.0.1``,
-    6to4, Teredo) is judged by the IPv4 address."""
-    ip = ipaddress.ip_address(address) if isinstance(address, str) else address
-    if isinstance(ip, ipaddress.IPv6Address):
-        # A zone index (fe80::1%eth0) is link-local anyway; the embedded IPv4 forms are judged
-        # by what they carry.
-        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if inner is not None and is_internal_address(inner):
-            return True
-    return (
-        ip.is_loopback
-        or ip.is_private
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-        or not ip.is_global
-    )
-
-
-def resolve(host: str, port: int) -> list[str]:
-    """The addresses ``host`` resolves to (an IP address resolves to itself), in the
-    resolver's order, without duplicates."""
-    host = host.strip("[]")
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise OSError(f"the host name {host!r} does not resolve ({exc})") from exc
-    seen: list[str] = []
-    for info in infos:
-        address = str(info[4][0]).split("%", 1)[0]
-        if address not in seen:
-            seen.append(address)
-    return seen
-
-
-def check_host(host: str, port: int, *, allow_internal: bool) -> list[str]:
-    """The addresses of ``host``; with ``allow_internal=False`` raise
-    :class:`InternalAddressError` if ANY of them is internal (one public and one internal
-    address for a name is a classic way round a check that looks at the first only)."""
-    addresses = resolve(host, port)
-    if not allow_internal:
-        for address in addresses:
-            if is_internal_address(address):
-                literal = host.strip("[]") == address
-                where = f"{host} is" if literal else f"{host} resolves to {address},"
-                raise InternalAddressError(
-                    host,
-                    f"{where} an internal address (loopback, private, link-local, reserved, "
-                    "multicast or unspecified): refused. Imports started from the web may only "
-                    "fetch public addresses unless BOT_IMPORT_ALLOW_INTERNAL=1 is set.",
-                )
-    return addresses
-
-
-def check_url_address(url: str, *, allow_internal: bool) -> None:
-    """Refuse ``url`` before any request when its host is internal (``allow_internal=False``);
-    the same check runs again at connect time (:class:`GuardedBackend`)."""
-    if allow_internal:
-        return
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-    try:
-        check_host(parts.hostname or "", port, allow_internal=False)
-    except InternalAddressError as exc:
-        raise InternalAddressError(url, exc.reason) from None
-    except OSError as exc:
-        raise FetchError(url, str(exc)) from None
+# -- the guard, at connect time -------------------------------------------------------------
 
 
 def guarded_backend(allow_internal: bool) -> Any:
@@ -262,7 +115,8 @@ def _client(allow_internal: bool, timeout: float, user_agent: str) -> httpx.Clie
     class GuardedTransport(httpx.HTTPTransport):
         """httpx's transport over a connection pool with the guarded network backend.
         (HTTPTransport does not take a network backend; its request handling only uses
-        ``self._pool``, which is set here instead of in its __init__. httpx is pinned.)"""
+        ``self._pool``, which is set here instead of in its __init__. httpx is pinned, and
+        bot.rasa_server.internals.HTTPX_POOL checks that its code is still the same.)"""
 
         def __init__(self) -> None:  # the parent's __init__ would build another pool
             self._pool = httpcore.ConnectionPool(
@@ -434,13 +288,15 @@ class PoliteFetcher:
                 return response.status_code, response_headers, b""
             declared = response_headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
-                raise TooLargeError(url, f"larger than {_size(limit)} ({_size(int(declared))})")
+                raise TooLargeError(
+                    url, f"larger than {format_size(limit)} ({format_size(int(declared))})"
+                )
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > limit:
-                    raise TooLargeError(url, f"larger than {_size(limit)}")
+                    raise TooLargeError(url, f"larger than {format_size(limit)}")
                 if self._clock() - start > self.timeout:
                     raise TimedOutError(url, f"timed out after {self.timeout:g} s")
                 chunks.append(chunk)
@@ -452,112 +308,5 @@ def _short(exc: Exception) -> str:
     return text if len(text) <= 160 else text[:157] + "…"
 
 
-def _size(n: int) -> str:
+def format_size(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{n / 1000:.0f} kB"
-
-
-# -- robots.txt and sitemaps through the fetcher --------------------------------------------
-
-
-class SiteReadError(Exception):
-    """The site's robots.txt or its sitemap could not be read: nothing is imported."""
-
-
-def read_robots(fetcher: PoliteFetcher, url: str) -> Robots:
-    """The robots.txt of ``url``'s site. Missing (4xx): everything allowed. A server error or
-    no answer: :class:`SiteReadError`, since RFC 9309 then asks a crawler to assume that
-    everything is disallowed."""
-    robots_url = urljoin(site_root(url), "/robots.txt")
-    try:
-        response = fetcher.get(robots_url, check_robots=False, max_bytes=500_000)
-    except InternalAddressError:
-        raise
-    except FetchError as exc:
-        raise SiteReadError(f"robots.txt could not be read: {exc}") from None
-    if 400 <= response.status < 500:
-        return Robots(found=False)
-    if response.status != 200:
-        raise SiteReadError(
-            f"robots.txt could not be read: {robots_url} answered {response.status}; "
-            "not importing (a crawler must then assume everything is disallowed)"
-        )
-    return Robots.parse(response.body.decode("utf-8", errors="replace"))
-
-
-@dataclass
-class SitemapPages:
-    """The page URLs a sitemap (and the sitemaps of an index) lists, in order, and the
-    sitemaps or entries that were skipped, with why."""
-
-    pages: list[str] = field(default_factory=list)
-    sitemaps: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _gunzip(body: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    data = inflater.decompress(body, limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"larger than {_size(limit)} unpacked")
-    return data
-
-
-def _parse_sitemap(body: bytes) -> Any:
-    from usp.tree import sitemap_from_str
-
-    if body[:2] == b"\x1f\x8b":
-        body = _gunzip(body, SITEMAP_MAX_BYTES)
-    return sitemap_from_str(body.decode("utf-8", errors="replace"))
-
-
-def read_sitemap(fetcher: PoliteFetcher, url: str) -> SitemapPages:
-    """The pages ``url`` lists, reading a sitemap index's sitemaps (up to MAX_SITEMAPS) too.
-    The first sitemap must be readable (else :class:`SiteReadError`); a sub-sitemap that is
-    not is skipped and named. Entries on another site are skipped and named."""
-    from usp.objects.sitemap import AbstractIndexSitemap, InvalidSitemap
-
-    result = SitemapPages()
-    queue = [url]
-    seen_pages: set[str] = set()
-    while queue:
-        current = queue.pop(0)
-        first = current == url
-        if current in result.sitemaps:
-            continue
-        if len(result.sitemaps) >= MAX_SITEMAPS:
-            result.skipped.append((current, f"more than {MAX_SITEMAPS} sitemaps: not read"))
-            continue
-        result.sitemaps.append(current)
-        try:
-            response = fetcher.get(current, max_bytes=SITEMAP_MAX_BYTES)
-            if response.status != 200:
-                raise FetchError(current, f"answered {response.status}")
-            parsed = _parse_sitemap(response.body)
-            if isinstance(parsed, InvalidSitemap):
-                raise FetchError(current, "is not a sitemap (no <urlset> or <sitemapindex>)")
-        except InternalAddressError:
-            raise
-        except (FetchError, ValueError, OSError, zlib.error) as exc:
-            reason = exc.reason if isinstance(exc, FetchError) else str(exc)
-            if first:
-                raise SiteReadError(f"the sitemap {current} could not be read: {reason}") from None
-            result.skipped.append((current, f"sitemap not read: {reason}"))
-            continue
-        if isinstance(parsed, AbstractIndexSitemap):
-            for sub in parsed.sub_sitemaps:
-                sub_url = without_fragment(sub.url)
-                if same_site(url, sub_url):
-                    queue.append(sub_url)
-                else:
-                    result.skipped.append((sub_url, "sitemap on another host: not read"))
-            continue
-        for page in parsed.all_pages():
-            page_url = without_fragment(page.url.strip())
-            if page_url in seen_pages:
-                continue
-            seen_pages.add(page_url)
-            if not same_site(url, page_url):
-                result.skipped.append((page_url, "on another host: not imported"))
-            else:
-                result.pages.append(page_url)
-    return result

@@ -1,7 +1,7 @@
 """Import the municipality's own pages into the page catalogue (``import-site``, issue 23 §1).
 
-:func:`run_import` reads robots.txt and the sitemap, fetches every listed page of the same
-site politely (bot/knowledge/site_fetch.py), extracts its main content
+:func:`run_import` reads robots.txt and the sitemap (bot/knowledge/sitemaps.py), fetches every
+listed page of the same site politely (bot/knowledge/site_fetch.py), extracts its main content
 (bot/knowledge/html_extract.py) and then, in ONE :func:`bot.knowledge.pages.edit_catalogue`
 block, merges everything into the served catalogue: all or nothing, under the catalogue's file
 lock, validated whole. The running assistant re-reads the file at its next question.
@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from bot.knowledge.html_extract import (
     ExtractedPage,
@@ -39,30 +39,30 @@ from bot.knowledge.html_extract import (
     not_html_reason,
 )
 from bot.knowledge.pages import (
-    AREAS,
     CatalogueDraft,
     PageCatalogueError,
     catalogue_path,
     edit_catalogue,
     load_catalogue_file,
 )
+from bot.knowledge.site_areas import guess_area
 from bot.knowledge.site_fetch import (
     DEFAULT_DELAY_S,
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT_S,
     USER_AGENT,
+    PoliteFetcher,
+)
+from bot.knowledge.site_urls import (
     BadUrlError,
     FetchError,
     InternalAddressError,
-    PoliteFetcher,
-    SiteReadError,
     check_url,
-    read_robots,
-    read_sitemap,
     same_site,
     site_key,
     site_root,
 )
+from bot.knowledge.sitemaps import SiteReadError, read_robots, read_sitemap
 
 SOURCE_PREFIX = "import-site"
 DEFAULT_MAX_PAGES = 500
@@ -72,13 +72,10 @@ REFRESHED = ("title", "headings", "text", "etag", "last_modified", "last_seen")
 
 __all__ = [
     "DEFAULT_MAX_PAGES",
-    "BadUrlError",
     "ImportReport",
-    "InternalAddressError",
     "PageCatalogueError",
     "PageOutcome",
     "SiteImportError",
-    "guess_area",
     "run_import",
 ]
 
@@ -86,155 +83,6 @@ __all__ = [
 class SiteImportError(Exception):
     """The import could not run (robots.txt or the sitemap unreadable, forbidden or refused by
     the guard); nothing was written. The message says why in one or two sentences."""
-
-
-# -- the area of a new page -----------------------------------------------------------------
-
-# Folded words (æ→ae, ø→oe, å→aa) of a URL path or a breadcrumb → area. A word of 5 letters
-# or more matches inside a compound ("husholdningsaffald"); a shorter one only as the word or
-# with a short ending ("hund", "hunden"). The longest match in a path segment wins
-# ("tandpleje-for-boern" → sundhed), the deepest segment with a match decides.
-AREA_WORDS: dict[str, tuple[str, ...]] = {
-    "affald": ("affald", "skrald", "genbrug", "renovation", "storskrald"),
-    "veje-parkering": (
-        "parkering",
-        "veje",
-        "vej",
-        "trafik",
-        "vintervedligehold",
-        "snerydning",
-        "fortov",
-        "cykelsti",
-        "vejarbejde",
-    ),
-    "boern-familie": (
-        "skole",
-        "boern",
-        "dagtilbud",
-        "dagpleje",
-        "vuggestue",
-        "boernehave",
-        "sfo",
-        "fritidshjem",
-        "pladsanvisning",
-        "familie",
-        "unge",
-        "skilsmisse",
-    ),
-    "aeldre": (
-        "aeldre",
-        "hjemmepleje",
-        "hjemmehjaelp",
-        "demens",
-        "plejehjem",
-        "plejebolig",
-        "madservice",
-        "hjaelpemidl",
-    ),
-    "sundhed": ("sundhed", "misbrug", "sygdom", "tandpleje", "laege", "genoptraening"),
-    "job-ydelser": (
-        "job",
-        "ydelse",
-        "ydelser",
-        "kontanthjaelp",
-        "pension",
-        "dagpenge",
-        "beskaeftigelse",
-        "jobcenter",
-        "fleksjob",
-        "fritidsjob",
-        "uddannelseshjaelp",
-    ),
-    "kultur-fritid": (
-        "bibliotek",
-        "kultur",
-        "idraet",
-        "svoemmehal",
-        "svommehal",
-        "fritid",
-        "forening",
-        "musikskole",
-        "museum",
-    ),
-    "natur-miljoe": ("natur", "miljoe", "miljo", "groen", "hund", "strand", "skov"),
-    "politik-kommunen": (
-        "politik",
-        "byraad",
-        "byrad",
-        "kommunalbestyrelse",
-        "klage",
-        "udvalg",
-        "valg",
-        "kommunalvalg",
-        "borgerraadgiver",
-        "borgeradgiver",
-        "raadhus",
-        "radhus",
-    ),
-    "byggeri-bolig": (
-        "byggeri",
-        "bolig",
-        "byggesag",
-        "byggetilladelse",
-        "byg",
-        "rotte",
-        "skadedyr",
-        "ejendom",
-    ),
-    "erhverv": ("erhverv", "virksomhed"),
-    "borgerservice": (
-        "borgerservice",
-        "pas",
-        "koerekort",
-        "korekort",
-        "flytning",
-        "navneaendring",
-        "folkeregister",
-        "doedsfald",
-        "dodsfald",
-        "begravelse",
-        # policies of the site, not of the council
-        "cookiepolitik",
-        "privatlivspolitik",
-        "persondatapolitik",
-    ),
-}
-DEFAULT_AREA = "borgerservice"
-assert set(AREA_WORDS) <= set(AREAS)
-_WORD_AREA = {word: area for area, words in AREA_WORDS.items() for word in words}
-
-
-def fold(text: str) -> str:
-    """Lower case with æ, ø, å (and their two-letter spellings' source) written out, so the
-    path "natur-og-miljoe" and the crumb "Natur og miljø" give the same words."""
-    text = text.lower()
-    for letter, spelled in (("æ", "ae"), ("ø", "oe"), ("å", "aa"), ("é", "e"), ("ü", "u")):
-        text = text.replace(letter, spelled)
-    return text
-
-
-def _match(word: str) -> tuple[int, str] | None:
-    best: tuple[int, str] | None = None
-    for key, area in _WORD_AREA.items():
-        if len(key) >= 5:
-            hit = key in word
-        else:
-            hit = word == key or (word.startswith(key) and len(word) - len(key) <= 3)
-        if hit and (best is None or len(key) > best[0]):
-            best = (len(key), area)
-    return best
-
-
-def guess_area(url: str, breadcrumbs: tuple[str, ...] | list[str] = ()) -> str:
-    """The area of a new page from its URL path (deepest segment first), then its breadcrumbs
-    (last first); ``borgerservice`` when nothing matches."""
-    path = unquote(urlsplit(url).path)
-    segments = [s for s in path.split("/") if s][::-1] + list(breadcrumbs)[::-1]
-    for segment in segments:
-        matches = [m for w in re.split(r"[^a-z0-9]+", fold(segment)) if w and (m := _match(w))]
-        if matches:
-            return max(matches)[1]
-    return DEFAULT_AREA
 
 
 # -- outcomes and the report ----------------------------------------------------------------
@@ -314,12 +162,16 @@ def _without_gone_note(note: str | None) -> str | None:
 def _refresh(entry: dict[str, Any], outcome: PageOutcome, today: dt.date) -> None:
     page = outcome.page
     assert page is not None
-    entry["title"] = page.title
-    entry["headings"] = list(page.headings)
-    entry["text"] = page.text
-    entry["etag"] = outcome.etag
-    entry["last_modified"] = outcome.last_modified
-    entry["last_seen"] = today
+    fresh = {
+        "title": page.title,
+        "headings": list(page.headings),
+        "text": page.text,
+        "etag": outcome.etag,
+        "last_modified": outcome.last_modified,
+        "last_seen": today,
+    }
+    for name in REFRESHED:
+        entry[name] = fresh[name]
     if _from_import(entry) and page.description:
         entry["description"] = page.description
     entry["note"] = _without_gone_note(entry.get("note"))

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.knowledge.page_search import MODIFIER, THRESHOLD, PageIndex, search_pages, skeleton
+from bot.knowledge.page_search import MODIFIER, THRESHOLD, PageIndex, search_pages
 from bot.knowledge.pages import Page, PageCatalogue, catalogue_of
-from bot.knowledge.profile import Profile, SelfServiceTask
+from bot.knowledge.profile_model import Profile, SelfServiceTask
+from bot.knowledge.words import skeleton
 
 # A synonym names the task's page in a title only when it is this long: "indskrivning" does
 # ("Indskrivning til 0. klasse"), "affald" does not (many pages' titles have it).

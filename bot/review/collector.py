@@ -27,7 +27,7 @@ Only then does anything of the conversation leave memory: :meth:`ReviewCollector
 every later message of that conversation. Conversations without an item are never written.
 
 Texts arrive without CPR numbers (the privacy guard removed them before Rasa saw them); every
-text is passed through :func:`bot.dialogue.privacy.redact_cpr` again before it is kept. Button
+text is passed through :func:`bot.dialogue.cpr.redact_cpr` again before it is kept. Button
 payloads are kept as "Knap: <title>", the guard's personal-data marker as
 :data:`CPR_REMOVED`.
 """
@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from bot.dialogue.cpr import redact_cpr
 from bot.dialogue.outcome import Kind, Outcome, answer_id, judged_answer
-from bot.dialogue.privacy import redact_cpr
 from bot.review.records import MAX_TEXT, REASON_RANK, normalize_text
 
 MAX_CONVERSATIONS = 2_000
@@ -52,7 +52,7 @@ RECENT_TURNS = 6
 FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 FEEDBACK_INTENT = "feedback"
-PERSONAL_DATA_PAYLOAD = "/personal_data"  # bot.dialogue.channel.INTENT_PERSONAL_DATA
+PERSONAL_DATA_PAYLOAD = "/personal_data"  # bot.rasa_server.guard.INTENT_PERSONAL_DATA
 CPR_REMOVED = "[CPR-nummer fjernet]"
 
 

@@ -6,17 +6,16 @@ from pathlib import Path
 
 import yaml
 
-# The project root (bot/review/domain.py -> the folder with domain.yml).
-ROOT = Path(__file__).resolve().parents[2]
+from bot.stack.paths import Project
 
 
 class DomainError(Exception):
     """domain.yml cannot be read; the message names the file and field."""
 
 
-def domain_intents(root: Path = ROOT) -> tuple[str, ...]:
-    """The intents declared in ``<root>/domain.yml``, in their order there."""
-    path = root / "domain.yml"
+def domain_intents(root: Path | None = None) -> tuple[str, ...]:
+    """The intents declared in ``<root>/domain.yml`` (default: the project's), in their order."""
+    path = (Project(root) if root else Project.current()).domain
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

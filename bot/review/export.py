@@ -28,9 +28,9 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
-from bot.dialogue.privacy import find_cpr
+from bot.dialogue.cpr import find_cpr
+from bot.review.annotate import TASK_ENTITY, task_word_span
 from bot.review.domain import domain_intents
-from bot.review.inbox import TASK_ENTITY, task_word_span
 from bot.review.records import ReviewItem, normalize_text
 
 REVIEWED = Path("data") / "nlu" / "reviewed.yml"
@@ -148,10 +148,11 @@ def annotate_task(text: str, words: str, task: str) -> str | None:
 def _decisions(url: str | None) -> dict[str, tuple[str, str | None, str, str | None]]:
     """The latest decision per message: normalized text -> (status, intent, text, line),
     where ``line`` is the example with a task's entity marked, if the decision named one."""
-    from bot.review.db import session_scope
+    from bot.db.engine import session_scope
+    from bot.db.stores import REVIEW
 
     latest: dict[str, tuple[str, str | None, str, str | None]] = {}
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         rows = session.execute(
             sa.select(
                 ReviewItem.status,

@@ -8,7 +8,7 @@ The check is spaCy's rule-based :class:`~spacy.matcher.Matcher` over the project
 pipeline (``build/spacy/da_lemma``, built by ``python -m bot build-spacy``; a blank Danish
 pipeline when it is not built: only the tokenizer is used), with token attributes such as
 ``LIKE_EMAIL``, lower-case text and regular expressions over digit tokens. CPR numbers are also
-found with the privacy guard's own scanner (:func:`bot.dialogue.privacy.find_cpr`), which knows
+found with the privacy guard's own scanner (:func:`bot.dialogue.cpr.find_cpr`), which knows
 every spelling the guard removes.
 
 Not personal data, and not flagged: opening hours ("8-15", "kl. 10.00"), years ("2026"), the
@@ -36,10 +36,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.dialogue.privacy import find_cpr
-
-# The project's pipeline (bot.ops.spacy_model.DEFAULT_DIR, relative to the project root).
-PIPELINE_DIR = Path(__file__).resolve().parents[2] / "build" / "spacy" / "da_lemma"
+from bot.dialogue.cpr import find_cpr
+from bot.stack.paths import Project
 
 # Danish labels of the kinds, as the web team reads them.
 LABELS = {
@@ -204,7 +202,7 @@ def _keep(kind: str, span: Any, doc: Any, allowed: frozenset[str]) -> bool:
 def find_personal_data(
     text: str,
     allow: Iterable[str] = (),
-    pipeline: Path | str = PIPELINE_DIR,
+    pipeline: Path | str | None = None,
     known_names: Iterable[str] | None = None,
 ) -> list[Finding]:
     """Everything in ``text`` shaped like personal data, in order of position.
@@ -216,7 +214,7 @@ def find_personal_data(
     allowed = frozenset(d[-8:] for d in (_digits(a) for a in allow) if len(d) >= 8)
     found: list[Finding] = [Finding("cpr", text[s:e], s, e) for s, e in find_cpr(text)]
     if text.strip():
-        nlp, matcher = _matcher(str(pipeline))
+        nlp, matcher = _matcher(str(pipeline or Project.current().spacy_pipeline))
         doc = nlp(text)
         spans = []
         for match_id, start, end in matcher(doc):
@@ -239,11 +237,6 @@ def find_personal_data(
             if not any(f.start < end and start < f.end for f in found):
                 found.append(Finding("name", text[start:end], start, end))
     return sorted(found, key=lambda f: f.start)
-
-
-def has_personal_data(text: str, allow: Iterable[str] = ()) -> bool:
-    """Whether :func:`find_personal_data` finds anything."""
-    return bool(find_personal_data(text, allow))
 
 
 def describe(findings: list[Finding]) -> str:

@@ -3,7 +3,7 @@ already removed), review items and conversation tags.
 
 Only conversations with at least one review item are here (data minimisation: the collector
 keeps the others in memory only, see :mod:`bot.review.collector`). Every timestamp is a
-:class:`~bot.analytics.models.UTCDateTime` (aware in Python, naive UTC in the database).
+:class:`~bot.db.types.UTCDateTime` (aware in Python, naive UTC in the database).
 Everything is deleted by ``python -m bot purge`` after ``BOT_RETENTION_REVIEW_DAYS``
 (:func:`bot.review.retention.purge_review`).
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from bot.analytics.models import UTCDateTime, utcnow
-from bot.review.db import Base
+from bot.db.stores import ReviewBase
+from bot.db.types import UTCDateTime, utcnow
 
 # Why a message is in the inbox, in the order the inbox lists the reasons.
 # ("no_page": the fallback searched the page catalogue and found no page for the question.)
@@ -36,7 +36,7 @@ MAX_TAG = 40
 MAX_NORMALIZED = 300
 
 
-class ReviewConversation(Base):
+class ReviewConversation(ReviewBase):
     """A citizen conversation (one Rasa session of one sender) with at least one review item."""
 
     __tablename__ = "review_conversations"
@@ -51,7 +51,7 @@ class ReviewConversation(Base):
     reviewed_at = sa.Column(UTCDateTime)
 
 
-class ReviewMessage(Base):
+class ReviewMessage(ReviewBase):
     """One message of a kept conversation: the citizen's text (CPR removed) or a reply."""
 
     __tablename__ = "review_messages"
@@ -72,7 +72,7 @@ class ReviewMessage(Base):
     confidence = sa.Column(sa.Float)
 
 
-class ReviewItem(Base):
+class ReviewItem(ReviewBase):
     """A citizen message worth a look, with the model's prediction and the web team's decision.
 
     ``normalized`` (lower case, single spaces, no end punctuation) groups the same message from
@@ -125,7 +125,7 @@ class ReviewItem(Base):
         return self.edited_text or self.text
 
 
-class ConversationTag(Base):
+class ConversationTag(ReviewBase):
     """A short free tag the web team put on a conversation, with who and when."""
 
     __tablename__ = "review_tags"

@@ -2,7 +2,7 @@
 
 ``create_app`` builds it from two blueprints that share the security of
 :mod:`bot.web.security` (response headers, session cookie, login, CSRF, roles). Run it with
-``python -m bot web [--port N]`` (:mod:`bot.ops.web_server`). Routes:
+``python -m bot web [--port N]`` (:mod:`bot.web.server`). Routes:
 
 - public (:mod:`bot.web.public`):
 
@@ -36,13 +36,18 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.analytics.db import get_engine
 from bot.analytics.formats import FILTERS as STAFF_FORMATS
+from bot.db.engine import get_engine
+from bot.db.stores import STATISTICS
 from bot.knowledge.profile import get_profile
+from bot.rasa_server.internal import original, usable
+from bot.rasa_server.internals import SANIC_APP_REGISTRY
 from bot.settings import get_settings
-from bot.web.auth import LoginRateLimiter, RevokedSessions, SessionCodec
+from bot.web import catalogue_page  # noqa: F401 (its routes, on the catalogue blueprint)
+from bot.web.auth import RevokedSessions, SessionCodec
 from bot.web.catalogue import catalogue
 from bot.web.inbox import inbox
+from bot.web.login_limits import LoginRateLimiter
 from bot.web.models import models
 from bot.web.public import link_not_found_page, public
 from bot.web.security import PasswordCheckGate, in_thread, message_page, security_headers
@@ -65,7 +70,8 @@ def create_app(db_url: str | None = None) -> Sanic:
     url = db_url or settings.analytics_db_url
 
     # A process builds one app; drop an earlier one of the same name (tests, reloads).
-    Sanic._app_registry.pop(APP_NAME, None)
+    if usable(SANIC_APP_REGISTRY):
+        original(SANIC_APP_REGISTRY).pop(APP_NAME, None)
     app = Sanic(APP_NAME)
     app.config.REQUEST_MAX_SIZE = 64 * 1024
     app.config.ACCESS_LOG = False  # the access log would contain the citizens' sender ids
@@ -109,7 +115,7 @@ def create_app(db_url: str | None = None) -> Sanic:
     @app.before_server_start
     async def open_database(app: Sanic, _: Any) -> None:
         try:
-            await in_thread(get_engine, url)
+            await in_thread(get_engine, STATISTICS, url)
         except Exception as exc:
             log.warning(
                 "The statistics database is not reachable (%s); clicks are redirected "

@@ -14,10 +14,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
-from sqlalchemy import select
-
-from bot.analytics.db import session_scope
-from bot.analytics.models import StaffRead
+from bot.db.engine import session_scope
+from bot.db.stores import STATISTICS
+from bot.web.auth_models import StaffRead
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +36,8 @@ def record_reads(url: str, username: str, kind: str, item_ids: list[int]) -> Non
     if not item_ids:
         return
     at = datetime.now(timezone.utc)
-    with session_scope(url) as db:
+    with session_scope(STATISTICS, url) as db:
         db.add_all(
             StaffRead(at=at, username=username, kind=kind, item_id=item_id) for item_id in item_ids
         )
     log.info("Staff read: %s read %s %s", username, kind, " ".join(map(str, item_ids)))
-
-
-def reads_of(url: str, kind: str, item_id: int) -> list[tuple[datetime, str]]:
-    """Blocking: when and by whom ``kind`` ``item_id`` was read, oldest first."""
-    with session_scope(url) as db:
-        rows = db.execute(
-            select(StaffRead.at, StaffRead.username)
-            .where(StaffRead.kind == kind, StaffRead.item_id == item_id)
-            .order_by(StaffRead.at, StaffRead.id)
-        ).all()
-    return [(at, username) for at, username in rows]

@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.knowledge.profile import (
+from bot.knowledge.profile import example_facts
+from bot.knowledge.profile_model import (
     OTHERWISE_KEYS,
     WEEKDAYS,
     AssistantCost,
@@ -25,7 +26,6 @@ from bot.knowledge.profile import (
     Profile,
     SelfServiceTask,
     WeeklyHours,
-    example_facts,
 )
 
 # The price keys of ChannelPrices, in the order the page lists them.

@@ -14,8 +14,8 @@
 Only users with the role ``webteam`` see them (others get a 403 page, anonymous visitors the
 login). Every showing of citizen text (an item, a conversation, the list's lines) is logged
 (:mod:`bot.web.audit`).
-The queries are in :mod:`bot.review.inbox`; the texts come from the review store
-(``BOT_REVIEW_DB_URL``, ``app.ctx.review_db_url``).
+The queries are in :mod:`bot.review.inbox`, the decisions in :mod:`bot.review.annotate`; the
+texts come from the review store (``BOT_REVIEW_DB_URL``, ``app.ctx.review_db_url``).
 """
 
 from __future__ import annotations
@@ -28,18 +28,18 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from bot.dialogue.privacy import redact_cpr
+from bot.db.engine import session_scope
+from bot.db.stores import REVIEW
+from bot.dialogue.cpr import redact_cpr
 from bot.dialogue.topics import IntentText, get_registry
 from bot.knowledge.profile import get_profile
-from bot.review.db import session_scope
+from bot.review.annotate import AnnotationError, annotate
 from bot.review.domain import domain_intents
 from bot.review.inbox import (
     REASON_LABELS,
     STATUS_LABELS,
-    AnnotationError,
     Filters,
     add_tag,
-    annotate,
     get_conversation,
     get_item,
     list_groups,
@@ -106,7 +106,7 @@ def _common() -> dict[str, Any]:
 
 
 def _inbox_data(url: str, filters: Filters, page: int) -> dict[str, Any]:
-    with session_scope(url) as db:
+    with session_scope(REVIEW, url) as db:
         result = list_groups(db, filters, page=page, per_page=PER_PAGE)
         counts = reason_counts(db, filters)
         intents = predicted_intents(db)
@@ -169,14 +169,14 @@ async def inbox_page(request: Request, session: StaffSession, user: StaffIdentit
 
 
 def _item_data(url: str, item_id: int) -> dict[str, Any] | None:
-    with session_scope(url) as db:
+    with session_scope(REVIEW, url) as db:
         detail = get_item(db, item_id, public_phone_numbers())
         db.expunge_all()
     return None if detail is None else {"d": detail}
 
 
 def _next_item(url: str, skip: int | None) -> int | None:
-    with session_scope(url) as db:
+    with session_scope(REVIEW, url) as db:
         return next_open_item(db, skip)
 
 
@@ -245,7 +245,7 @@ def _annotate(
     task: str = "",
     task_words: str = "",
 ) -> None:
-    with session_scope(url) as db:
+    with session_scope(REVIEW, url) as db:
         annotate(
             db,
             item_id,
@@ -303,7 +303,7 @@ async def item_decide(
 
 
 def _conversation_data(url: str, conversation_id: int) -> dict[str, Any] | None:
-    with session_scope(url) as db:
+    with session_scope(REVIEW, url) as db:
         detail = get_conversation(db, conversation_id)
         db.expunge_all()
     return None if detail is None else {"c": detail}
@@ -346,7 +346,7 @@ async def conversation_page(
 
 
 def _tag(url: str, conversation_id: int, tag: str, remove: bool, by: str) -> None:
-    with session_scope(url) as db:
+    with session_scope(REVIEW, url) as db:
         if remove:
             remove_tag(db, conversation_id, tag)
         else:
@@ -374,7 +374,7 @@ async def conversation_tag(
 
 
 def _reviewed(url: str, conversation_id: int, by: str) -> None:
-    with session_scope(url) as db:
+    with session_scope(REVIEW, url) as db:
         mark_reviewed(db, conversation_id, by=by, now=get_settings().now())
 
 

@@ -28,21 +28,18 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, file_stream, redirect, text
 
 from bot.analytics.formats import moment, number, percent
-from bot.review.db import session_scope
-from bot.review.versions import (
+from bot.db.engine import session_scope
+from bot.db.stores import REVIEW
+from bot.mlops.promotion import GateDecision, gate_with_shadow, promote, rollback, rollback_target
+from bot.mlops.versions import (
     IN_SERVICE,
-    GateDecision,
     VersionError,
     as_row,
-    gate_with_shadow,
     get_version,
     history,
     in_service,
     list_versions,
     model_file,
-    promote,
-    rollback,
-    rollback_target,
 )
 from bot.web.auth import StaffSession
 from bot.web.security import StaffIdentity, in_thread, render, staff_only
@@ -97,7 +94,7 @@ def _token_problem(request: Request, expected: str) -> HTTPResponse | None:
 
 def _served(url: str) -> tuple[str, Path] | None:
     """Blocking: the ETag and file of the version in service."""
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         version = in_service(session)
         return (version.etag, model_file(version)) if version is not None else None
 
@@ -148,7 +145,7 @@ def _pct(value: float | None) -> str:
 
 def _page_data(url: str, tolerance: float) -> dict[str, Any]:
     """Blocking: everything the models page shows."""
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         current = in_service(session)
         target = rollback_target(session)
         views = []
@@ -219,7 +216,7 @@ async def versions_page(
 
 
 def _promote(url: str, version_id: int, by: str, reason: str | None, tolerance: float) -> Any:
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         return promote(session, version_id, by=by, override_reason=reason, tolerance=tolerance)
 
 
@@ -264,7 +261,7 @@ async def promote_version(
 
 
 def _rollback_choice(url: str, to: int | None) -> dict[str, Any] | None:
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         current = in_service(session)
         target = get_version(session, to) if to is not None else rollback_target(session)
         if target is None or current is None or target.id == current.id:
@@ -293,7 +290,7 @@ async def rollback_confirm(
 
 
 def _rollback(url: str, to: int | None, by: str) -> Any:
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         return rollback(session, to, by=by)
 
 

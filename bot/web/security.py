@@ -31,10 +31,11 @@ from urllib.parse import unquote, urlencode, urlsplit
 from sanic.request import Request
 from sanic.response import HTTPResponse, html, redirect
 
-from bot.analytics.db import session_scope
-from bot.analytics.models import StaffUser
+from bot.db.engine import session_scope
+from bot.db.stores import STATISTICS
 from bot.knowledge.profile import get_profile
 from bot.web.auth import ROLES, StaffSession, csrf_ok, password_fingerprint
+from bot.web.auth_models import StaffUser
 
 SESSION_COOKIE = "borger_staff"
 # The name over HTTPS: browsers keep a "__Host-" cookie only when it is Secure, has Path=/ and
@@ -180,7 +181,7 @@ def _identity(ctx: Any, session: StaffSession) -> StaffIdentity | None:
     The user is read first: while the database is down that raises, and the page says so,
     instead of the revocation check (which fails closed) quietly logging everyone out.
     """
-    with session_scope(ctx.db_url) as db:
+    with session_scope(STATISTICS, ctx.db_url) as db:
         user = db.get(StaffUser, session.user_id)
         if user is None or user.disabled_at is not None:
             return None  # deleted or disabled (python -m bot delete-user / disable-user)

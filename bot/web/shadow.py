@@ -5,7 +5,7 @@
   Danish label), then the figures and the gate's part;
 - ``POST /webteam/shadow/<version id>/verdict/<disagreement id>`` with ``side`` =
   ``service`` or ``candidate``: which side answers right, in one click (CSRF-protected). The
-  verdict becomes a reviewed example (:func:`bot.review.shadow.record_verdict`).
+  verdict becomes a reviewed example (:func:`bot.mlops.shadow_verdicts.record_verdict`).
 
 Every showing of the page logs the texts shown (kind ``shadow``, :mod:`bot.web.audit`). The
 test itself runs with ``python -m bot shadow`` (docs/retraining.md).
@@ -21,12 +21,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
 from bot.analytics.formats import percent
+from bot.db.engine import session_scope
+from bot.db.stores import REVIEW
 from bot.knowledge.profile import get_profile
-from bot.review.db import session_scope
+from bot.mlops.shadow_gate import VERDICTS, messages_word
+from bot.mlops.shadow_verdicts import VerdictError, record_verdict, report
+from bot.mlops.versions import get_version
 from bot.review.domain import domain_intents
 from bot.review.inbox import public_phone_numbers
-from bot.review.shadow import VERDICTS, VerdictError, messages_word, record_verdict, report
-from bot.review.versions import get_version
 from bot.web.audit import record_reads
 from bot.web.auth import StaffSession
 from bot.web.security import StaffIdentity, in_thread, message_page, render, staff_only
@@ -35,7 +37,7 @@ shadow = Blueprint("shadow")
 
 
 def _data(url: str, version_id: int) -> dict[str, Any] | None:
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         version = get_version(session, version_id)
         if version is None:
             return None
@@ -97,7 +99,7 @@ async def shadow_page(
 
 
 def _verdict(url: str, disagreement_id: int, side: str, by: str, now: Any) -> None:
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         record_verdict(
             session,
             disagreement_id,

@@ -10,20 +10,16 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, raw, redirect
 
-from bot.analytics.db import session_scope
 from bot.analytics.report import OUTCOME_LABELS, komhen_csv_bytes, topic_label
 from bot.analytics.stats import Overview, Period, komhen_table, overview
+from bot.db.engine import session_scope
+from bot.db.stores import STATISTICS
 from bot.knowledge.profile import get_profile
 from bot.settings import get_settings
-from bot.web.auth import (
-    LOGINS_BUSY,
-    StaffSession,
-    authenticate,
-    csrf_ok,
-    password_fingerprint,
-)
+from bot.web.auth import StaffSession, authenticate, csrf_ok, password_fingerprint
 from bot.web.charts import weekly_chart
 from bot.web.examples import example_rows
+from bot.web.login_limits import LOGINS_BUSY
 from bot.web.security import (
     CSRF_FIELD,
     LOGIN_URL,
@@ -64,7 +60,7 @@ async def login_form(request: Request) -> HTTPResponse:
 
 def _check_password(url: str, username: str, password: str) -> tuple[int, str] | None:
     """The user's id and password hash when the password is right."""
-    with session_scope(url) as db:
+    with session_scope(STATISTICS, url) as db:
         user = authenticate(db, username, password)
         return (user.id, user.password_hash) if user is not None else None
 
@@ -173,12 +169,12 @@ def parse_period(request: Request) -> tuple[Period, str | None]:
 
 
 def _figures(url: str, period: Period) -> Overview:
-    with session_scope(url) as db:
+    with session_scope(STATISTICS, url) as db:
         return overview(db, get_profile(), period)
 
 
 def _komhen_rows(url: str, period: Period) -> list[tuple[date, str, str, int]]:
-    with session_scope(url) as db:
+    with session_scope(STATISTICS, url) as db:
         return komhen_table(db, get_profile(), period)
 
 

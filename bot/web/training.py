@@ -2,9 +2,9 @@
 
 - ``GET /webteam/retrain``: what a retrain will include (accepted review items), the button
   that starts one, the running job's progress and the past jobs;
-- ``POST /webteam/retrain``: creates a job (:mod:`bot.review.jobs`; refused while one runs) and
-  starts ``python -m bot retrain --job ID`` as a detached, low-priority process in the project
-  root (by command line: the web layer does not import ``bot.ops``);
+- ``POST /webteam/retrain``: creates a job (:mod:`bot.mlops.jobs`; refused while one runs) and
+  starts ``python -m bot.mlops.retrain --job ID`` as a detached, low-priority process in the
+  project root (:func:`bot.mlops.retrain.start_detached`);
 - ``GET /webteam/retrain/jobs/<id>.json``: a job's progress, polled by
   ``static/webteam/retrain.js`` (without JavaScript the page refreshes itself while a job runs);
 - ``GET /webteam/reports/<version_id>``: the comparison report of a candidate version.
@@ -12,9 +12,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +21,15 @@ from sanic.response import HTTPResponse, json, redirect
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.analytics.formats import clock, moment, percent
-from bot.review import jobs
-from bot.review.db import session_scope
+from bot.db.engine import session_scope
+from bot.db.stores import REVIEW
+from bot.mlops import jobs
+from bot.stack.paths import Project
 from bot.web.auth import StaffSession
 from bot.web.security import StaffIdentity, in_thread, message_page, render, staff_only
 
 training = Blueprint("training")
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The pages with a script allow the app's own scripts (and nothing inline).
 SCRIPT_CSP = (
     "default-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; "
@@ -83,13 +81,13 @@ def _waiting(url: str) -> dict[str, Any] | None:
         .group_by(intent)
         .order_by(intent)
     )
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         counts = {str(name): int(n) for name, n in session.execute(query)}
     return {"total": sum(counts.values()), "by_intent": counts}
 
 
 def _page_data(url: str) -> dict[str, Any]:
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         running = jobs.running_job(session)
         recent = jobs.recent_jobs(session, limit=15)
     return {"running": running, "recent": recent, "waiting": _waiting(url)}
@@ -150,39 +148,20 @@ async def retrain_get(request: Request, session: StaffSession, user: StaffIdenti
     return await retrain_page(request, session, user)
 
 
-def start_process(job_id: int, url: str) -> None:
-    """Start ``python -m bot retrain --job ID`` detached, at the lowest CPU priority; its output
-    goes through the CPR-redacting log pipe to ``var/logs/retrain-<id>.log`` in the project root
-    (rotated and purged like every log file)."""
-    logs = PROJECT_ROOT / "var" / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "BOT_REVIEW_DB_URL": url}
-    log = logs / f"retrain-{job_id}.log"
-    subprocess.Popen(
-        [sys.executable, "-m", "bot", "retrain", "--job", str(job_id), "--log", str(log)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # survives a restart of the web app
-        preexec_fn=lambda: os.nice(19),
-    )
-
-
 def _create_and_start(url: str, username: str) -> tuple[int | None, jobs.JobView | None]:
+    from bot.mlops.retrain import start_detached
     from bot.settings import get_settings
 
     now = get_settings().now()
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         try:
             job = jobs.create_job(session, started_by=username, now=now)
         except jobs.JobAlreadyRunning as exc:
             return None, exc.job
     try:
-        start_process(job.id, url)
+        start_detached(job.id, url, Project.current())
     except OSError as exc:
-        with session_scope(url) as session:
+        with session_scope(REVIEW, url) as session:
             jobs.finish(
                 session,
                 job.id,
@@ -212,7 +191,7 @@ async def retrain_post(
 
 
 def _get_job(url: str, job_id: int) -> jobs.JobView | None:
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         return jobs.get_job(session, job_id)
 
 
@@ -236,10 +215,10 @@ async def job_json(
 
 
 def _version(url: str, version_id: int) -> dict[str, Any] | None:
-    from bot.review.shadow import report as shadow_report
-    from bot.review.versions import get_version, in_service
+    from bot.mlops.shadow_verdicts import report as shadow_report
+    from bot.mlops.versions import get_version, in_service
 
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         version = get_version(session, version_id)
         if version is None:
             return None

@@ -19,10 +19,10 @@ import requests
 import yaml
 from playwright.sync_api import Browser, sync_playwright
 
-from bot.ops.runner import StackConfig, isolated_stack, running_stack
-from bot.ops.training import ensure_model
-from bot.testkit.project import copy_project
-from bot.testkit.senders import new_sender as random_sender
+from bot.mlops.training import ensure_model
+from bot.stack.local import StackConfig, isolated_stack, running_stack
+from testkit.project import copy_project
+from testkit.senders import new_sender as random_sender
 
 # Debian's chromium (apt); Playwright's own browser downloads are not possible here.
 CHROMIUM = "/usr/bin/chromium"

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import TopicAction
 from bot.dialogue.replies import Answer, Question
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 
 
 class ActionCrash(Action):

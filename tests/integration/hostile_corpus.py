@@ -1,7 +1,7 @@
 """A corpus of hostile and malformed requests for the citizen endpoint (tests/test_hostile.py).
 
 Every case is one HTTP request with the statuses the endpoint's contract allows for it
-(bot/dialogue/channel.py, README "Privacy guard and bad input"). Cases run in order; a few share a
+(bot/rasa_server/guard.py, README "Privacy guard and bad input"). Cases run in order; a few share a
 conversation (a CPR number split over two messages).
 
 CPR numbers: only synthetic ones, and none of those in test_privacy.py. Each is a calendar day

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import requests
 
-from bot.ops.runner import ROOT, base_env, free_port, port_in_use
+from bot.stack.paths import base_env
+from bot.stack.ports import free_port, port_in_use
+from testkit import ROOT
 from tests.integration.conftest import FROZEN_NOW, new_sender
 
 STARTUP_S = 240
@@ -96,9 +98,9 @@ class SupervisedStack:
                 continue
             role = (
                 "actions"
-                if " bot actions" in cmdline
+                if " bot.stack.action_server" in cmdline
                 else "web"
-                if " bot web" in cmdline
+                if " bot.web.server" in cmdline
                 else "rasa"
                 if " run " in cmdline
                 else cmdline

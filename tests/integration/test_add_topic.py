@@ -19,9 +19,9 @@ import pytest
 import requests
 
 from bot.knowledge.profile import get_profile
-from bot.ops.runner import ROOT
-from bot.testkit.project import ProjectRun, copy_project, running_project
-from bot.testkit.senders import new_sender, stored_sender
+from testkit import ROOT
+from testkit.project import ProjectRun, copy_project, running_project
+from testkit.senders import new_sender, stored_sender
 from tests.integration.conftest import FROZEN_NOW, buttons, texts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -19,13 +19,14 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from bot.analytics.db import session_scope
 from bot.analytics.models import Conversation, Turn
 from bot.analytics.stats import Period, overview
+from bot.db.engine import session_scope
+from bot.db.stores import STATISTICS
 from bot.knowledge.profile import get_profile
 from bot.settings import TIMEZONE
-from bot.testkit.senders import stored_sender
-from bot.testkit.staff import staff_login
+from testkit.senders import stored_sender
+from testkit.staff import staff_login
 from tests.integration.conftest import Assistant, analytics_url, buttons, new_sender, texts
 
 pytestmark = pytest.mark.integration
@@ -46,7 +47,7 @@ def button(reply: list[dict], title: str) -> str:
 
 def judged(assistant: Assistant, sender: str) -> dict[str, bool | None]:
     """intent -> verdict of the sender's answered turns (as the statistics hold them)."""
-    with session_scope(analytics_url(assistant)) as session:
+    with session_scope(STATISTICS, analytics_url(assistant)) as session:
         rows = session.execute(
             sa.select(Turn.intent, Turn.helpful)
             .join(Conversation)
@@ -60,7 +61,7 @@ def judged(assistant: Assistant, sender: str) -> dict[str, bool | None]:
 
 
 def counts(assistant: Assistant, sender: str) -> tuple[int, int]:
-    with session_scope(analytics_url(assistant)) as session:
+    with session_scope(STATISTICS, analytics_url(assistant)) as session:
         row = session.execute(
             sa.select(Conversation).where(Conversation.sender_id == stored_sender(sender))
         ).scalar_one()
@@ -68,14 +69,14 @@ def counts(assistant: Assistant, sender: str) -> tuple[int, int]:
 
 
 def today(assistant: Assistant) -> date:
-    with session_scope(analytics_url(assistant)) as session:
+    with session_scope(STATISTICS, analytics_url(assistant)) as session:
         latest = session.execute(sa.select(sa.func.max(Conversation.started_at))).scalar()
     return latest.astimezone(TIMEZONE).date()
 
 
 def figures(assistant: Assistant, day: date) -> tuple[int, int]:
     """The staff overview's "Hjalp svaret? ja N, nej M" of the day."""
-    with session_scope(analytics_url(assistant)) as session:
+    with session_scope(STATISTICS, analytics_url(assistant)) as session:
         o = overview(session, get_profile("taarnby"), Period(day, day))
     return o.helpful_yes, o.helpful_no
 

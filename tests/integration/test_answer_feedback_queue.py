@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from bot.testkit.senders import stored_sender
+from testkit.senders import stored_sender
 from tests.integration.conftest import buttons, new_sender, texts
 from tests.integration.test_event_queue import QueueStack, stack, wait_until
 

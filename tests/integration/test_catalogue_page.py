@@ -26,9 +26,9 @@ import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from bot.analytics import db as analytics_db
 from bot.analytics.formats import percent
-from bot.analytics.models import StaffRead
+from bot.db.engine import get_engine, session_scope
+from bot.db.stores import REVIEW, STATISTICS
 from bot.dialogue.outcome import Kind, Outcome
 from bot.knowledge.page_search import search_pages
 from bot.knowledge.pages import (
@@ -40,14 +40,16 @@ from bot.knowledge.pages import (
     served_path,
 )
 from bot.knowledge.profile import get_profile
-from bot.ops.runner import Service, base_env, free_port
-from bot.review import db as review_db
 from bot.review.collector import ReviewCollector
 from bot.review.records import ReviewItem
 from bot.review.writer import store
 from bot.settings import TIMEZONE, get_settings
-from bot.testkit.events import Chat, feed
-from bot.testkit.staff import create_staff_user, form_token, login
+from bot.stack.paths import base_env
+from bot.stack.ports import free_port
+from bot.stack.supervisor import Service
+from bot.web.auth_models import StaffRead
+from testkit.events import Chat, feed
+from testkit.staff import create_staff_user, form_token, login
 from tests.unit.review.events import Stream
 
 pytestmark = pytest.mark.integration
@@ -162,8 +164,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     )
     # The questions without a page (through the real collector and writer).
     collector = ReviewCollector(low_confidence=0.85, sample_rate=0.0)
-    review_db.get_engine.cache_clear()
-    with review_db.session_scope(review_url) as session:
+    get_engine.cache_clear()
+    with session_scope(REVIEW, review_url) as session:
         for stream in review_streams():
             for event in stream.events:
                 for write in collector.feed(event):
@@ -205,8 +207,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         finally:
             service.stop()
             service.close_log()
-            review_db.get_engine(review_url).dispose()
-            review_db.get_engine.cache_clear()
+            get_engine(REVIEW, review_url).dispose()
+            get_engine.cache_clear()
             get_settings.cache_clear()
 
 
@@ -552,7 +554,7 @@ def test_csrf_is_refused(site: Site, webteam: requests.Session) -> None:
 
 
 def test_questions_without_a_page_link_to_the_inbox(site: Site, desktop: BrowserContext) -> None:
-    with review_db.session_scope(site.review_url) as session:
+    with session_scope(REVIEW, site.review_url) as session:
         reasons = dict(session.execute(sa.select(ReviewItem.text, ReviewItem.reason)).all())
     assert reasons == {
         TERPENTIN: "no_page",
@@ -590,7 +592,7 @@ def test_questions_without_a_page_link_to_the_inbox(site: Site, desktop: Browser
     page.close()
 
     # Showing the questions was logged in the read log (one row per question shown).
-    with analytics_db.session_scope(site.analytics_url) as session:
+    with session_scope(STATISTICS, site.analytics_url) as session:
         logged = session.execute(
             sa.select(sa.func.count())
             .select_from(StaffRead)

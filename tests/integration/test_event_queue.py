@@ -34,8 +34,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.ops.runner import Service, StackConfig, Supervisor, isolated_stack, running_stack
-from bot.testkit.senders import stored_sender
+from bot.stack.local import StackConfig, isolated_stack, running_stack
+from bot.stack.supervisor import Service, Supervisor
+from testkit.senders import stored_sender
 from tests.integration.conftest import FROZEN_NOW, REVIEW_LOW_CONFIDENCE, new_sender, texts
 
 pytestmark = pytest.mark.integration

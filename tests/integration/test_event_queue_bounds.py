@@ -1,6 +1,6 @@
 """The events queue keeps no citizen text for long, on a real RabbitMQ (127.0.0.1:5672).
 
-The real publisher (:class:`bot.analytics.queue_broker.QueueEventBroker`, what the Rasa server
+The real publisher (:class:`bot.rasa_server.queue_broker.QueueEventBroker`, what the Rasa server
 loads) publishes to a queue of its own (a unique name, deleted afterwards) in the events' own
 vhost, as their own user (scripts/ensure_services.sh makes both), while no consumer runs, with
 the bounds set through the settings (``BOT_EVENT_QUEUE_TTL_SECONDS``,
@@ -26,9 +26,9 @@ from typing import Any
 
 import pytest
 
-from bot.analytics.queue_bounds import EventQueueMismatch, declare_event_queue, queue_arguments
+from bot.events.queue import EventQueueMismatch, declare_event_queue, queue_arguments
 from bot.settings import get_settings
-from bot.testkit.production_stack import RABBITMQ_URL, RABBITMQ_VHOST
+from testkit.production_stack import RABBITMQ_URL, RABBITMQ_VHOST
 from tests.integration.test_event_queue import ensure_rabbitmq
 
 pytestmark = pytest.mark.integration
@@ -86,7 +86,7 @@ def _publish(queue: str, count: int) -> int:
     """Publish ``count`` events with the real broker; how many RabbitMQ confirmed."""
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.analytics.queue_broker import QueueEventBroker
+    from bot.rasa_server.queue_broker import QueueEventBroker
 
     config = EndpointConfig(url=RABBITMQ_URL, queues=[queue], exchange_name=queue)
 
@@ -227,7 +227,8 @@ def test_the_consumer_records_an_old_unbounded_queue_then_replaces_it(
     import signal
     import sys
 
-    from bot.ops.runner import ROOT, base_env
+    from bot.stack.paths import base_env
+    from testkit import ROOT
 
     _declare_unbounded(queue_name, 3)
     env = base_env(

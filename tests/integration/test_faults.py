@@ -24,18 +24,14 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from bot.ops.runner import (
-    TRACKER_STORE,
-    Service,
-    StackConfig,
-    base_env,
-    free_port,
-    isolated_stack,
-    running_stack,
-)
-from bot.ops.tracker_db import TrackerStoreConfigError
-from bot.testkit.databases import PG_ADMIN_URL, database_name, fresh_database, postgres_available
-from bot.testkit.senders import stored_sender
+from bot.stack.endpoints import TRACKER_STORE
+from bot.stack.local import StackConfig, isolated_stack, running_stack
+from bot.stack.paths import base_env
+from bot.stack.ports import free_port
+from bot.stack.supervisor import Service
+from bot.stack.tracker_db import TrackerStoreConfigError
+from testkit.databases import PG_ADMIN_URL, database_name, fresh_database, postgres_available
+from testkit.senders import stored_sender
 from tests.integration.conftest import FROZEN_NOW, new_sender, texts
 from tests.integration.supervised import SupervisedStack, alive, wait_until
 

@@ -3,7 +3,7 @@ no CPR number on disk afterwards.
 
 The corpus (tests/integration/hostile_corpus.py) runs in ONE test, in order, so that the disk
 is searched after all of it. Each case is checked against the endpoint's contract
-(bot/dialogue/channel.py, README "Privacy guard and bad input"); all problems are collected and
+(bot/rasa_server/channel.py, README "Privacy guard and bad input"); all problems are collected and
 reported together as a table, so one run shows every case that fails and why.
 """
 
@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from bot.dialogue.privacy import redact_cpr
-from bot.ops.runner import ROOT
-from bot.testkit.senders import stored_sender
+from bot.dialogue.cpr import redact_cpr
+from testkit import ROOT
+from testkit.senders import stored_sender
 from tests.cpr_separators import SPELLINGS, digits_of, sample_separators
 from tests.integration.conftest import Assistant, buttons, new_sender, texts
 from tests.integration.hostile_corpus import WARNING, Case, build_corpus, synthetic_cpr

@@ -1,4 +1,4 @@
-"""``python -m bot import-site`` against the local municipal test site (bot/testkit/local_site.py):
+"""``python -m bot import-site`` against the local municipal test site (testkit/local_site.py):
 the real command in a subprocess, the catalogue read back with get_catalogue (issue 23 §1).
 
 No Rasa server is needed; every test has its own BOT_PAGES_DIR and its own site, requests are
@@ -21,7 +21,7 @@ import yaml
 
 from bot.knowledge.pages import PAGES_DIR, edit_catalogue, get_catalogue, load_catalogue_file
 from bot.settings import get_settings
-from bot.testkit.local_site import (
+from testkit.local_site import (
     AWAY,
     BINARY,
     FORBIDDEN,
@@ -278,7 +278,7 @@ def test_a_bad_url_argument(
     pages_dir: Path, url: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The command's own entry point in this process (no site is asked anything)."""
-    from bot.ops.cli import main
+    from bot.cli import main
 
     assert main(["import-site", url]) == 2
     err = capsys.readouterr().err

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bot.ops.runner import ROOT
+from testkit import ROOT
 from tests.integration.conftest import Assistant
 
 pytestmark = pytest.mark.integration

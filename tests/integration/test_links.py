@@ -11,8 +11,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from bot.analytics.db import session_scope
 from bot.analytics.models import LinkEvent
+from bot.db.engine import session_scope
+from bot.db.stores import STATISTICS
 from bot.knowledge.links import link_label, profile_links
 from bot.knowledge.pages import page_link_id
 from bot.knowledge.profile import ENGLISH_SITES, get_profile
@@ -117,7 +118,7 @@ def test_the_english_digital_post_answer_links_the_english_page(taarnby: Assista
 
 def clicked(url: str) -> list[tuple[str, int | None]]:
     """(link id, conversation id) of every click stored, in order."""
-    with session_scope(url) as db:
+    with session_scope(STATISTICS, url) as db:
         query = sa.select(LinkEvent.link_id, LinkEvent.conversation_id).where(
             LinkEvent.event == "clicked"
         )
@@ -144,7 +145,7 @@ def test_a_click_counts_once_and_only_for_a_link_that_was_given(taarnby: Assista
 
     new = clicked(url)[len(before) :]
     assert [link for link, _ in new] == ["state_pension"], new
-    with session_scope(url) as db:
+    with session_scope(STATISTICS, url) as db:
         shown_in = db.execute(
             sa.select(LinkEvent.conversation_id).where(
                 LinkEvent.event == "shown", LinkEvent.link_id == "state_pension"

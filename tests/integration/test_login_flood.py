@@ -21,7 +21,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from bot.testkit.staff import create_staff_user, form_token
+from testkit.staff import create_staff_user, form_token
 from tests.integration.conftest import Assistant, new_sender, texts
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,7 @@ ANSWER = "Borgerservice har åbent"
 PASSWORD = "korrekt hest batteri 42"
 FLOOD_ADDRESS = "127.0.0.2"  # the flooding client
 OTHER_ADDRESS = "127.0.0.3"  # a member of staff elsewhere
-# The web app's allowance of failed logins per address in 15 minutes (bot.web.auth).
+# The web app's allowance of failed logins per address in 15 minutes (bot.web.login_limits).
 ADDRESS_ALLOWANCE = 30
 CLIENTS = 4
 MAX_POSTS = 600

@@ -1,10 +1,11 @@
 """Long conversations through the real REST endpoint.
 
-The policies that predict from the recent end of a conversation (bot/dialogue/policies.py)
+The policies that predict from the recent end of a conversation (bot/rasa_server/policies.py)
 predict exactly what Rasa's own RulePolicy and MemoizationPolicy predict from the whole
 conversation, at every step of a 110-turn conversation; the answers at turn 100 are the answers
-at turn 1, although the action server gets only the latest turns (bot/dialogue/action_payload.py);
-and the otherwise-channel question is still asked once per conversation."""
+at turn 1, although the action server gets only the latest turns
+(bot/rasa_server/action_payload.py); and the otherwise-channel question is still asked once per
+conversation."""
 
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue.policies import RecentMemoizationPolicy, RecentRulePolicy, recent_view
-from bot.ops.loadtest import SCRIPTS
-from bot.testkit.senders import stored_sender
+from bench.loadtest import SCRIPTS
+from bot.rasa_server.policies import RecentMemoizationPolicy, RecentRulePolicy, recent_view
+from testkit.senders import stored_sender
 from tests.integration.conftest import Assistant, new_sender, texts
 
 pytestmark = pytest.mark.integration

@@ -1,5 +1,5 @@
 """The long-tail sets through the real thing (issue 23, done-when): the local test site
-(bot/testkit/local_site.py) imported with the real ``python -m bot import-site`` into the
+(testkit/local_site.py) imported with the real ``python -m bot import-site`` into the
 catalogue the assistant serves, then every question asked on the real REST endpoint, and the
 links of each reply read off their click-counting redirect.
 
@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 from bot.knowledge.pages import load_catalogue_file
-from bot.testkit.local_site import LocalSite, serve_site
+from testkit.local_site import LocalSite, serve_site
 from tests.integration.conftest import Assistant, new_sender, start_assistant, texts
 from tests.integration.test_links import follow, links
 

@@ -1,7 +1,7 @@
 """The trained model loaded for prediction without Rasa's training step
-(bot/dialogue/model_loading.py) predicts exactly what Rasa's own loading predicts: the same
+(bot/rasa_server/model_loading.py) predicts exactly what Rasa's own loading predicts: the same
 intent ranking with the same confidences, and the same entities, on every held-out message in
-Danish and English. The Rasa server installs it through the guarded REST channel; the chat
+Danish and English. The Rasa server installs it at start-up (bot.rasa_server.startup); the chat
 benchmark shows the startup it saves (docs/benchmark-chat.md)."""
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import pytest
 from rasa.core.agent import Agent
 from rasa.utils.tensorflow.models import RasaModel
 
-from bot.dialogue import model_loading
-from bot.dialogue.rasa_methods import rasas_method
-from bot.ops.evaluation import load_examples
+from bot.mlops.evaluation import load_examples
+from bot.rasa_server import model_loading
+from bot.rasa_server.internal import original
+from bot.rasa_server.internals import MODEL_LOAD
 
 pytestmark = pytest.mark.integration
 
-HELDOUT = [Path("tests/nlu/heldout.yml"), Path("tests/nlu/heldout_en.yml")]
+HELDOUT = [Path("eval/heldout.yml"), Path("eval/heldout_en.yml")]
 
 
 def predictions(model: Path, texts: list[str]) -> list[dict[str, Any]]:
@@ -47,7 +48,7 @@ def test_same_predictions_as_rasas_loading(model_path: Path) -> None:
     assert model_loading.install()
     ours = predictions(model_path, texts)
     patched = RasaModel.__dict__["load"]
-    RasaModel.load = rasas_method(RasaModel, "load")  # Rasa's own way, for comparison
+    RasaModel.load = original(MODEL_LOAD)  # Rasa's own way, for comparison
     try:
         rasas = predictions(model_path, texts)
     finally:

@@ -24,12 +24,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.ops.runner import ROOT, isolated_stack, running_stack
-from bot.ops.serving import data_fingerprint_of, heldout_metrics_cached
-from bot.review import db as review_db
-from bot.review.versions import in_service, register_candidate
-from bot.testkit.senders import stored_sender
-from bot.testkit.staff import create_staff_user, form_token, login
+from bot.db.engine import session_scope
+from bot.db.stores import REVIEW
+from bot.mlops.serving import data_fingerprint_of, heldout_metrics_cached
+from bot.mlops.versions import in_service, register_candidate
+from bot.stack.local import isolated_stack, running_stack
+from testkit import ROOT
+from testkit.senders import stored_sender
+from testkit.staff import create_staff_user, form_token, login
 from tests.integration.conftest import FROZEN_NOW, Assistant, new_sender, texts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -148,7 +150,7 @@ def test_gate_override_switch_and_rollback_without_restart(
 
     # The worse model becomes a candidate with its measured metrics.
     worse_metrics = {"heldout": heldout_metrics_cached(worse_model), "cv": None}
-    with review_db.session_scope(review_url) as s:
+    with session_scope(REVIEW, review_url) as s:
         base_version = in_service(s)
         assert base_version is not None
         base_id, base_accuracy = base_version.id, base_version.metrics["heldout"]["accuracy"]

@@ -9,8 +9,9 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from bot.analytics.db import session_scope
 from bot.analytics.models import LinkEvent, Turn
+from bot.db.engine import session_scope
+from bot.db.stores import STATISTICS
 from bot.knowledge.pages import get_catalogue, page_link_id
 from tests.integration.conftest import Assistant, analytics_url, buttons, new_sender, texts
 from tests.integration.test_links import clicked, follow, link_id, links
@@ -21,7 +22,7 @@ WASTE = "https://www.taarnby.dk/borger/natur-og-miljoe/affald"
 
 
 def turns_of_topic(url: str, topic: str) -> list[tuple[str | None, str | None]]:
-    with session_scope(url) as db:
+    with session_scope(STATISTICS, url) as db:
         rows = db.execute(sa.select(Turn.area, Turn.kind).where(Turn.topic == topic)).all()
     return [tuple(r) for r in rows]
 
@@ -50,7 +51,7 @@ def test_a_question_without_a_topic_gets_the_municipalitys_page(taarnby: Assista
     while time.monotonic() < deadline and len(clicked(url)) == len(before):
         time.sleep(0.5)
     assert [link for link, _ in clicked(url)[len(before) :]] == [page_link_id(WASTE)]
-    with session_scope(url) as db:
+    with session_scope(STATISTICS, url) as db:
         shown = db.execute(
             sa.select(LinkEvent.link_id).where(
                 LinkEvent.event == "shown", LinkEvent.link_id == page_link_id(WASTE)
@@ -91,7 +92,7 @@ def test_staff_see_the_page_referral_per_area_in_komhen_and_the_top_topics(
     """A page referral is a self-service referral in the page's area: the KOMHEN table's
     "Affald" row on the self-service channel, and "Henvist til side" among the topics."""
     from bot.settings import TIMEZONE
-    from bot.testkit.staff import staff_login
+    from testkit.staff import staff_login
 
     url = analytics_url(taarnby)
     sender = new_sender()
@@ -99,7 +100,7 @@ def test_staff_see_the_page_referral_per_area_in_komhen_and_the_top_topics(
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not turns_of_topic(url, "page"):
         time.sleep(0.5)
-    with session_scope(url) as db:
+    with session_scope(STATISTICS, url) as db:
         at = db.execute(sa.select(sa.func.max(Turn.at)).where(Turn.topic == "page")).scalar()
     day = at.astimezone(TIMEZONE).date()
     browser = staff_login(

@@ -14,8 +14,8 @@ import time
 import pytest
 
 from bot.dialogue.privacy import MASKED_NUMBER
-from bot.testkit.senders import new_sender as random_sender
-from bot.testkit.senders import stored_sender
+from testkit.senders import new_sender as random_sender
+from testkit.senders import stored_sender
 from tests.integration.conftest import REDIRECT, Assistant, new_sender, texts
 from tests.integration.hostile_corpus import synthetic_cpr
 from tests.integration.test_hostile import _search_disk

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.ops.runner import ROOT
 from bot.settings import TIMEZONE
+from testkit import ROOT
 from tests.integration.conftest import Assistant, analytics_url, new_sender, start_assistant
 
 pytestmark = pytest.mark.integration
@@ -160,15 +160,16 @@ def test_purge_deletes_expired_conversations_and_keeps_the_summary(assistant: As
     assert log_files(assistant) == []
 
     # A rebuild of the summary keeps the days whose detail is gone.
-    from bot.analytics.db import get_engine, session_scope
     from bot.analytics.summary import rebuild
+    from bot.db.engine import get_engine, session_scope
+    from bot.db.stores import STATISTICS
 
     try:
-        with session_scope(analytics_url(assistant)) as session:
+        with session_scope(STATISTICS, analytics_url(assistant)) as session:
             rebuild(session)
         assert statistics_counts(assistant)["summarised"] == 2
     finally:
-        get_engine(analytics_url(assistant)).dispose()
+        get_engine(STATISTICS, analytics_url(assistant)).dispose()
         get_engine.cache_clear()
 
     # The assistant keeps working; a returning sender starts afresh.

@@ -27,12 +27,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.ops.compare import fallback_threshold
-from bot.ops.runner import ROOT, free_port
-from bot.ops.training import ensure_model
-from bot.testkit.project import copy_project, project_env
-from bot.testkit.shadow import add_accepted_example
-from bot.testkit.staff import create_staff_user, login
+from bot.mlops.compare import fallback_threshold
+from bot.mlops.training import ensure_model
+from bot.stack.ports import free_port
+from testkit import ROOT
+from testkit.project import copy_project, project_env
+from testkit.shadow import add_accepted_example
+from testkit.staff import create_staff_user, login
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -58,7 +59,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def add_accepted_item(url: str) -> None:
     """A citizen's message the web team accepted as opening_hours, as the inbox stores it."""
-    from bot.review.db import get_engine
+    from bot.db.engine import get_engine
 
     at = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
     add_accepted_example(url, NEW_PHRASING, INTENT, at=at)
@@ -238,7 +239,7 @@ def test_only_the_web_team_sees_the_pages(web: dict) -> None:
     for page in pages:
         assert staff.get(url + page, timeout=30).status_code == 403, page
     token_page = staff.get(url + "/staff/", timeout=30).text
-    from bot.testkit.staff import form_token
+    from testkit.staff import form_token
 
     refused = staff.post(
         url + "/webteam/retrain", data={"csrf_token": form_token(token_page)}, timeout=30

@@ -26,9 +26,9 @@ import requests
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from bot.ops.runner import ROOT
-from bot.testkit.project import ProjectRun, copy_project, running_project
-from bot.testkit.senders import new_sender
+from testkit import ROOT
+from testkit.project import ProjectRun, copy_project, running_project
+from testkit.senders import new_sender
 from tests.integration.conftest import FROZEN_NOW, texts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

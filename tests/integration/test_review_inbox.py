@@ -28,12 +28,13 @@ from playwright.sync_api import Browser, expect
 
 from bot.analytics.formats import percent
 from bot.dialogue.topics import get_registry
-from bot.ops.compare import fallback_threshold
-from bot.ops.runner import ROOT, base_env
+from bot.mlops.compare import fallback_threshold
 from bot.settings import TIMEZONE
-from bot.testkit.project import copy_project
-from bot.testkit.senders import stored_sender
-from bot.testkit.staff import create_staff_user, form_token, login
+from bot.stack.paths import base_env
+from testkit import ROOT
+from testkit.project import copy_project
+from testkit.senders import stored_sender
+from testkit.staff import create_staff_user, form_token, login
 from tests.integration.conftest import REVIEW_LOW_CONFIDENCE, Assistant, buttons, new_sender
 
 pytestmark = pytest.mark.integration

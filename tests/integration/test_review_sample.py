@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.testkit.senders import stored_sender
+from testkit.senders import stored_sender
 from tests.integration.conftest import Assistant, new_sender, start_assistant
 
 pytestmark = pytest.mark.integration

@@ -23,13 +23,17 @@ import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser
 
-from bot.ops.runner import ROOT, Service, base_env, free_port
-from bot.ops.training import ensure_model
-from bot.review import db as review_db
+from bot.db.engine import get_engine, session_scope
+from bot.db.stores import REVIEW
+from bot.mlops.training import ensure_model
+from bot.mlops.versions import in_service, set_metrics
 from bot.review.records import ReviewItem
-from bot.review.versions import in_service, set_metrics
-from bot.testkit.shadow import register_pair, seed_messages
-from bot.testkit.staff import create_staff_user, login
+from bot.stack.paths import base_env
+from bot.stack.ports import free_port
+from bot.stack.supervisor import Service
+from testkit import ROOT
+from testkit.shadow import register_pair, seed_messages
+from testkit.staff import create_staff_user, login
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -67,12 +71,12 @@ def store(
     baseline, worse = model_pair
     work = tmp_path_factory.mktemp("shadow")
     url = f"sqlite:///{work / 'review.db'}"
-    review_db.get_engine.cache_clear()
+    get_engine.cache_clear()
     seed_messages(url, MESSAGES, now=NOW_UTC, days=10)
     service_id, candidate_id = register_pair(url, baseline, worse)
     # Equal held-out figures on both sides: only the shadow test's part can refuse.
     heldout = {"fingerprint": "h", "examples": 10, "accuracy": 0.9, "macro_f1": 0.9}
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         for version_id in (service_id, candidate_id):
             set_metrics(s, version_id, {"heldout": heldout, "cv": None})
     env = base_env(
@@ -85,8 +89,8 @@ def store(
         }
     )
     yield Store(url, env, service_id, candidate_id)
-    review_db.get_engine(url).dispose()
-    review_db.get_engine.cache_clear()
+    get_engine(REVIEW, url).dispose()
+    get_engine.cache_clear()
 
 
 def test_cli_report_verdict_and_the_gate(store: Store) -> None:
@@ -115,7 +119,7 @@ def test_cli_report_verdict_and_the_gate(store: Store) -> None:
 
     verdict = store.cli("shadow-verdict", str(hours["rows"][0]["id"]), "service", "--by", "anna")
     assert verdict.returncode == 0, verdict.stderr
-    with review_db.session_scope(store.url) as s:
+    with session_scope(REVIEW, store.url) as s:
         item = s.query(ReviewItem).filter(ReviewItem.text == HOURS).one()
         assert (item.status, item.decided_intent, item.decided_by) == (
             "accepted",
@@ -130,7 +134,7 @@ def test_cli_report_verdict_and_the_gate(store: Store) -> None:
     unreviewed = report["disagreements"] - 1
     if unreviewed:
         assert f"({unreviewed} uenighed" in refused.stdout
-    with review_db.session_scope(store.url) as s:
+    with session_scope(REVIEW, store.url) as s:
         assert in_service(s).id == store.service_id  # type: ignore[union-attr]
     # Run again (as after the next retrain): nothing is parsed again (both models' answers are
     # cached), and the verdict carries over to the new run, so the gate still refuses.
@@ -193,7 +197,7 @@ def test_report_page_verdict_click_and_refused_promotion(
         # A fallback has no confidence of its own (Rasa gives it the threshold): "for usikker";
         # an answer shows its confidence.
         opening = page.locator("tr", has_text="hvornår har borgerservice åbent").inner_text()
-        with review_db.session_scope(store.url) as s:
+        with session_scope(REVIEW, store.url) as s:
             intent, confidence = s.execute(
                 sa.text(
                     "SELECT candidate_intent, candidate_confidence FROM shadow_disagreements "
@@ -233,7 +237,7 @@ def test_report_page_verdict_click_and_refused_promotion(
         page.screenshot(path=str(ARTIFACTS / "shadow-gate-refused.png"), full_page=True)
     finally:
         context.close()
-    with review_db.session_scope(store.url) as s:
+    with session_scope(REVIEW, store.url) as s:
         item = s.query(ReviewItem).filter(ReviewItem.text == "hvad er jeres telefonnummer").one()
         assert (item.status, item.decided_intent) == ("accepted", "contact")
     # A logged-in POST without the form's CSRF token changes nothing.
@@ -253,10 +257,10 @@ def test_batched_parsing_gives_what_rasa_parses_one_by_one() -> None:
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from bot.ops.evaluation import load_agent, load_examples
-    from bot.ops.shadow import answer_of, parse_batch, quiet_rasa_logs
+    from bot.mlops.evaluation import load_agent, load_examples
+    from bot.mlops.shadow import answer_of, parse_batch, quiet_rasa_logs
 
-    texts = sorted({t for t, _ in load_examples(ROOT / "tests/nlu/heldout.yml")})[:60]
+    texts = sorted({t for t, _ in load_examples(ROOT / "eval/heldout.yml")})[:60]
     texts += ["jeg skal flytte, hvordan melder jeg flytning", "/greet", *MESSAGES]
     quiet_rasa_logs()
     agent = load_agent(ensure_model())

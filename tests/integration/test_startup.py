@@ -10,7 +10,10 @@ import pytest
 import yaml
 
 from bot.knowledge.profile import PROFILE_DIR
-from bot.ops.runner import ROOT, StackConfig, base_env, free_port, stack_services
+from bot.stack.local import StackConfig, stack_services
+from bot.stack.paths import base_env
+from bot.stack.ports import free_port
+from testkit import ROOT
 
 pytestmark = pytest.mark.integration
 

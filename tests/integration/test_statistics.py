@@ -10,11 +10,12 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.analytics.db import session_scope
 from bot.analytics.stats import Period, komhen_table, overview
+from bot.db.engine import session_scope
+from bot.db.stores import STATISTICS
 from bot.knowledge.profile import get_profile
 from bot.settings import TIMEZONE
-from bot.testkit.events import Chat, click, feed
+from testkit.events import Chat, click, feed
 
 TAARNBY = get_profile("taarnby")
 
@@ -80,7 +81,7 @@ PERIOD = Period(date(2026, 11, 16), date(2026, 11, 29))
 
 def test_overview_equals_hand_computed_figures(db_url: str) -> None:
     profile = TAARNBY
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         o = overview(session, profile, PERIOD)
     assert o.conversations == 8
     assert o.outcomes == {"resolved": 4, "referred": 1, "abandoned": 2, "not_understood": 1}
@@ -101,14 +102,14 @@ def test_overview_equals_hand_computed_figures(db_url: str) -> None:
 
 
 def test_period_filter(db_url: str) -> None:
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         o = overview(session, TAARNBY, Period(date(2026, 11, 16), date(2026, 11, 22)))
     assert o.conversations == 1 and o.outcomes["resolved"] == 1
     assert o.savings.gross_dkk == pytest.approx(45)
 
 
 def test_komhen_table(db_url: str) -> None:
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         rows = komhen_table(session, TAARNBY, PERIOD)
     table = {(w.isoformat(), a, ch): n for w, a, ch, n in rows}
     assert table[("2026-11-16", "Sygesikring", "selvbetjening")] == 1
@@ -124,7 +125,7 @@ def test_idle_time_starts_a_new_conversation(sqlite_url: str) -> None:
     for minute in (0, 10, 55):  # 45 minutes idle > 30
         idler.ask("greet", at=at(2026, 11, 23, 10, minute))
     feed(sqlite_url, idler)
-    with session_scope(sqlite_url) as session:
+    with session_scope(STATISTICS, sqlite_url) as session:
         o = overview(session, TAARNBY, PERIOD)
     assert o.conversations == 2
 
@@ -133,7 +134,8 @@ def test_cli_prints_the_same_figures(db_url: str) -> None:
     import subprocess
     import sys
 
-    from bot.ops.runner import ROOT, base_env
+    from bot.stack.paths import base_env
+    from testkit import ROOT
 
     def cli(*extra: str) -> str:
         proc = subprocess.run(
@@ -207,7 +209,7 @@ def test_incremental_summary_equals_a_rebuild(db_url: str) -> None:
     )
 
     def summary() -> dict:
-        with session_scope(db_url) as session:
+        with session_scope(STATISTICS, db_url) as session:
             return {
                 tuple(str(v) for v in k): n
                 for *k, n in session.execute(
@@ -217,7 +219,7 @@ def test_incremental_summary_equals_a_rebuild(db_url: str) -> None:
             }
 
     incremental = summary()
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         assert rebuild(session) > 0
     assert summary() == incremental
     assert sum(incremental.values()) == 8

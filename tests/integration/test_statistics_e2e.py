@@ -8,13 +8,14 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from bot.analytics.db import session_scope
 from bot.analytics.models import Conversation, LinkEvent, Turn
 from bot.analytics.stats import Period, overview
+from bot.db.engine import session_scope
+from bot.db.stores import STATISTICS
 from bot.knowledge.profile import get_profile
 from bot.settings import TIMEZONE
-from bot.testkit.senders import stored_sender
-from bot.testkit.staff import staff_login
+from testkit.senders import stored_sender
+from testkit.staff import staff_login
 from tests.integration.conftest import Assistant, analytics_url, link_targets, new_sender
 
 pytestmark = pytest.mark.integration
@@ -30,7 +31,7 @@ def test_conversations_become_rows_and_figures(taarnby: Assistant) -> None:
     taarnby.ask("flimflam bork bork", lost)
 
     url = analytics_url(taarnby)
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         client_of = {stored_sender(s): s for s in (answered, linked, lost)}
         rows = {
             client_of[c.sender_id]: c
@@ -82,7 +83,7 @@ def test_feedback_buttons_are_recorded(taarnby: Assistant) -> None:
     thanks = taarnby.ask(phone["payload"], sender)
     assert "Tak for dit svar" in "\n".join(m.get("text", "") for m in thanks)
 
-    with session_scope(analytics_url(taarnby)) as session:
+    with session_scope(STATISTICS, analytics_url(taarnby)) as session:
         row = session.execute(
             sa.select(Conversation).where(Conversation.sender_id == stored_sender(sender))
         ).scalar_one()
@@ -103,7 +104,7 @@ def test_not_helpful_refers_to_the_phone(taarnby: Assistant) -> None:
     no = next(b for m in reply for b in m.get("buttons", []) if b["title"] == "Nej")
     answer = "\n".join(m.get("text", "") for m in taarnby.ask(no["payload"], sender))
     assert "Det er jeg ked af" in answer and "32 76 11 00" in answer
-    with session_scope(analytics_url(taarnby)) as session:
+    with session_scope(STATISTICS, analytics_url(taarnby)) as session:
         row = session.execute(
             sa.select(Conversation).where(Conversation.sender_id == stored_sender(sender))
         ).scalar_one()
@@ -119,7 +120,7 @@ def test_a_followed_link_is_counted_as_clicked(taarnby: Assistant) -> None:
     reply = taarnby.ask("hvor søger jeg folkepension", sender)
     targets = link_targets(reply)
     assert any("foer-du-gaar-paa-folkepension" in t for t in targets)
-    with session_scope(analytics_url(taarnby)) as session:
+    with session_scope(STATISTICS, analytics_url(taarnby)) as session:
         events = session.execute(
             sa.select(LinkEvent.link_id, LinkEvent.event)
             .join(Conversation, LinkEvent.conversation_id == Conversation.id)
@@ -136,7 +137,7 @@ def test_staff_page_shows_the_real_conversations(taarnby: Assistant) -> None:
     browser = staff_login(
         taarnby.cfg.web_url, taarnby.cfg.child_env(), "e2e.staff", "a long enough password 1"
     )
-    with session_scope(analytics_url(taarnby)) as session:
+    with session_scope(STATISTICS, analytics_url(taarnby)) as session:
         latest = session.execute(sa.select(sa.func.max(Conversation.started_at))).scalar()
         day = latest.astimezone(TIMEZONE).date()
         o = overview(session, get_profile("taarnby"), Period(day, day))

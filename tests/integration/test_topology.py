@@ -33,15 +33,16 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from bot.ops.runner import ROOT, base_env
-from bot.testkit.databases import PG_ADMIN_URL, postgres_available
-from bot.testkit.ports import ports_in_a_row
-from bot.testkit.production_stack import (
+from bot.stack.paths import base_env
+from testkit import ROOT
+from testkit.databases import PG_ADMIN_URL, postgres_available
+from testkit.ports import ports_in_a_row
+from testkit.production_stack import (
     PRODUCTION_TEST_ENV,
     RABBITMQ_URL,
     drop_database_and_queue,
 )
-from bot.testkit.senders import new_sender, stored_sender
+from testkit.senders import new_sender, stored_sender
 from tests.integration.supervised import alive, wait_until
 
 pytestmark = pytest.mark.integration
@@ -60,7 +61,9 @@ def _redis_up() -> bool:
 
 
 def _missing_service() -> str | None:
-    from bot.ops.topology import TopologyError, check_rabbitmq, nginx_executable
+    from bot.stack.nginx import nginx_executable
+    from bot.stack.preflight import check_rabbitmq
+    from bot.stack.topology import TopologyError
 
     if not postgres_available():
         return f"PostgreSQL at {PG_ADMIN_URL} is not reachable"
@@ -82,7 +85,7 @@ class Production:
     database: str
     queue: str
     # nginx, action server, web app, consumer, Rasa servers 1 and 2: below the ephemeral range,
-    # so no other test's free_port() takes one before the Rasa servers bind (bot.testkit.ports).
+    # so no other test's free_port() takes one before the Rasa servers bind (testkit.ports).
     ports: list[int] = field(default_factory=lambda: ports_in_a_row(6))
     process: subprocess.Popen | None = None
 

@@ -2,9 +2,9 @@
 
 Every database-backed test runs against SQLite and, when it is reachable, PostgreSQL
 (``BOT_TEST_POSTGRES_URL``, default the server at 127.0.0.1:5432), each in a fresh database
-(bot.testkit.databases) that is dropped afterwards. Staff users are made with the real CLI and
-log in through the real form (bot.testkit.staff); statistics are fed as Rasa events through the
-real recorder (bot.testkit.events).
+(testkit.databases) that is dropped afterwards. Staff users are made with the real CLI and
+log in through the real form (testkit.staff); statistics are fed as Rasa events through the
+real recorder (testkit.events).
 """
 
 from __future__ import annotations
@@ -28,13 +28,16 @@ import sqlalchemy as sa
 from bot.analytics.models import Conversation, LinkEvent
 from bot.knowledge.links import known_links
 from bot.knowledge.profile import get_profile
-from bot.ops.runner import ROOT, Service, base_env, free_port
 from bot.settings import TIMEZONE
-from bot.testkit.databases import fresh_database
-from bot.testkit.events import Chat, feed
-from bot.testkit.fixtures import database_params
-from bot.testkit.staff import create_staff_user, form_token, login
+from bot.stack.paths import base_env
+from bot.stack.ports import free_port
+from bot.stack.supervisor import Service
 from bot.web.public import CLICK_RECORD_TIMEOUT_S
+from testkit import ROOT
+from testkit.databases import fresh_database
+from testkit.events import Chat, feed
+from testkit.fixtures import database_params
+from testkit.staff import create_staff_user, form_token, login
 
 pytestmark = pytest.mark.integration
 
@@ -676,9 +679,10 @@ def _seed_conversations(db_url: str) -> None:
 def test_overview_and_komhen_pages_show_the_figures(
     web: WebApp, staff_user: tuple[str, str]
 ) -> None:
-    from bot.analytics.db import session_scope
     from bot.analytics.report import komhen_csv_bytes
     from bot.analytics.stats import Period, komhen_table, overview
+    from bot.db.engine import session_scope
+    from bot.db.stores import STATISTICS
 
     _seed_conversations(web.db_url)
     # The recorder stores UTC; the staff pages' periods are Copenhagen calendar days.
@@ -687,7 +691,7 @@ def test_overview_and_komhen_pages_show_the_figures(
     browser = login(web.base, *staff_user)
     page = browser.get(web.base + f"/staff/?fra={today}&til={today}", timeout=30)
     assert page.status_code == 200
-    with session_scope(web.db_url) as session:
+    with session_scope(STATISTICS, web.db_url) as session:
         o = overview(session, get_profile("taarnby"), Period(day, day))
         rows = komhen_table(session, get_profile("taarnby"), Period(day, day))
     assert o.conversations >= 3

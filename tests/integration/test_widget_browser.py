@@ -22,8 +22,8 @@ from playwright.sync_api import (
     expect,
 )
 
-from bot.ops.runner import ROOT
-from bot.testkit.senders import stored_sender
+from testkit import ROOT
+from testkit.senders import stored_sender
 from tests.integration.conftest import Assistant
 
 pytestmark = pytest.mark.integration

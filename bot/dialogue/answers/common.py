@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.dialogue.replies import Reply
-from bot.knowledge.profile import Profile, english_page
+from bot.knowledge.profile import english_page
+from bot.knowledge.profile_model import Profile
 
 # Link responses -> their variant for an English reader who gets a Danish page: its English
 # text says "(page in Danish)", its Danish text is the base response's.

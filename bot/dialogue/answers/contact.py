@@ -7,7 +7,8 @@ from bot.dialogue.answers.hours import hours_of, names_a_time
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.dialogue.thread import Thread
 from bot.knowledge.hours import format_weekly
-from bot.knowledge.profile import Profile, localized
+from bot.knowledge.profile import localized
+from bot.knowledge.profile_model import Profile
 
 
 def contact_replies(profile: Profile, language: str = "da") -> list[Reply]:

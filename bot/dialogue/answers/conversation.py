@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.dialogue.answers.self_service import task_answer
 from bot.dialogue.replies import Answer, Question, Reply
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 from bot.knowledge.task_search import task_by_meaning
 
 # Small talk's responses by intent, in order (they were response rules in data/rules/).

@@ -9,7 +9,8 @@ from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.dialogue.thread import Thread
 from bot.knowledge.formatting import format_list
-from bot.knowledge.profile import Profile, localized
+from bot.knowledge.profile import localized
+from bot.knowledge.profile_model import Profile
 
 # The age Digital Post starts at. In a Digital Post question any "15" is the age; elsewhere
 # ("og kl. 15?") only an age: "15 år", "15-årig", "er 15", "turns 15", "15 years old".

@@ -9,7 +9,7 @@ from bot.dialogue.answers.conversation import help_reply
 from bot.dialogue.answers.pages import page_hits, pages_offered
 from bot.dialogue.answers.self_service import task_answer
 from bot.dialogue.replies import Answer, Question, Reply
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 from bot.knowledge.task_search import task_hit
 
 

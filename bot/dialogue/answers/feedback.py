@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.dialogue.answers.contact import contact_replies
 from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question, Reply
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 
 
 def feedback(profile: Profile, q: Question) -> Answer:

@@ -22,7 +22,7 @@ from bot.knowledge.daytext import resolve_day
 from bot.knowledge.matching import match_task
 from bot.knowledge.periods import resolve_period
 from bot.knowledge.places import match_hours_place
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 
 
 def named_in(profile: Profile, q: Question, aspects: frozenset[str]) -> frozenset[str]:

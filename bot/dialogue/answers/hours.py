@@ -32,7 +32,8 @@ from bot.knowledge.hours import (
 )
 from bot.knowledge.periods import Period, resolve_period
 from bot.knowledge.places import HoursPlace, hours_place, match_hours_place
-from bot.knowledge.profile import Profile, WeeklyHours, localized
+from bot.knowledge.profile import localized
+from bot.knowledge.profile_model import Profile, WeeklyHours
 
 
 def place_asked(profile: Profile, q: Question) -> HoursPlace:

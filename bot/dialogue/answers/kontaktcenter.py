@@ -7,7 +7,8 @@ from bot.dialogue.replies import Answer, Question, Reply
 from bot.dialogue.thread import Thread
 from bot.knowledge.formatting import format_list
 from bot.knowledge.hours import format_weekly
-from bot.knowledge.profile import Profile, localized
+from bot.knowledge.profile import localized
+from bot.knowledge.profile_model import Profile
 
 
 def kontaktcenter_1881(profile: Profile, q: Question) -> Answer:

@@ -20,7 +20,7 @@ from bot.knowledge.page_search import (
     search_pages,
 )
 from bot.knowledge.pages import AREA_LABELS, catalogue_of, page_link_id
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 
 TOPIC = "page"
 # A task or page with this share of a message's words is about what was asked, not about one

@@ -9,7 +9,8 @@ from bot.dialogue.replies import Answer, Question, Reply
 from bot.dialogue.thread import Thread
 from bot.knowledge.matching import match_task
 from bot.knowledge.pages import Page, page_link_id
-from bot.knowledge.profile import Profile, SelfServiceTask, localized
+from bot.knowledge.profile import localized
+from bot.knowledge.profile_model import Profile, SelfServiceTask
 from bot.knowledge.task_search import task_by_meaning, task_page, task_score
 
 # A task's kind in the profile -> the response with its link, and what handing it out does.

@@ -22,7 +22,6 @@ from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question, Reply
 from bot.knowledge.daytext import resolve_day
 from bot.knowledge.formatting import format_list
-from bot.knowledge.page_search import STOPWORDS, skeleton, stem
 from bot.knowledge.pages import PageCatalogue, catalogue_of
 from bot.knowledge.periods import resolve_period
 from bot.knowledge.places import (
@@ -30,7 +29,9 @@ from bot.knowledge.places import (
     other_place_named,
     words_naming_no_hours_place,
 )
-from bot.knowledge.profile import Profile, localized
+from bot.knowledge.profile import localized
+from bot.knowledge.profile_model import Profile
+from bot.knowledge.words import STOPWORDS, skeleton, stem
 
 
 def opening_hours_or_pages(profile: Profile, q: Question) -> Answer:

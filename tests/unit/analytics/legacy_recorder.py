@@ -3,7 +3,7 @@ batch recorder's tests compare with (tests/unit/analytics/test_batch_recording.p
 
 A verbatim copy of ``bot/analytics/recorder.py`` before the change (its record_event: several
 ORM queries, a flush and two summary upserts per event), with the helpers it shares with the
-current recorder imported from there. Not used by the assistant.
+current recorder imported from bot/analytics/event_fields.py. Not used by the assistant.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.analytics.event_fields import is_language_event, is_recorded, utc_time
 from bot.analytics.models import (
     DEFAULT_LANGUAGE,
     REFERRAL_CHANNEL,
@@ -21,10 +22,14 @@ from bot.analytics.models import (
     LinkEvent,
     Turn,
 )
-from bot.analytics.recorder import is_language_event, is_recorded, utc_time
-from bot.analytics.summary import Key, adjust_counts, conversation_key
+from bot.analytics.summary import Key, adjust_counts, conversation_keys
 from bot.dialogue.outcome import ANSWER_KINDS, Kind, Outcome
 from bot.dialogue.topics import get_registry
+
+
+def conversation_key(session: Session, conversation_id: int) -> Key | None:
+    """The summary row a conversation counts in now."""
+    return conversation_keys(session, [conversation_id]).get(conversation_id)
 
 
 def _open(

@@ -20,14 +20,15 @@ import pytest
 import sqlalchemy as sa
 
 from bot.analytics.batches import record_batch
-from bot.analytics.db import session_scope
-from bot.analytics.migrations import downgrade, head_revision, upgrade
 from bot.analytics.models import Conversation, Turn
 from bot.analytics.stats import Period, overview
 from bot.analytics.summary import rebuild
-from bot.knowledge.profile import Profile
+from bot.db.engine import session_scope
+from bot.db.migrate import downgrade, head_revision, upgrade
+from bot.db.stores import STATISTICS
+from bot.knowledge.profile_model import Profile
 from bot.settings import TIMEZONE
-from bot.testkit.events import IDLE, Chat, feed
+from testkit.events import IDLE, Chat, feed
 
 DAY = date(2026, 11, 23)
 AT = datetime(2026, 11, 23, 10, tzinfo=TIMEZONE)
@@ -40,7 +41,7 @@ def _one_by_one(url: str, chats: list[Chat]) -> None:
 
 def _one_batch(url: str, chats: list[Chat]) -> None:
     events = sorted((e for chat in chats for e in chat.events), key=lambda e: e["timestamp"])
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         record_batch(session, events, chats[0].municipality, IDLE, AT + timedelta(days=1))
 
 
@@ -68,7 +69,7 @@ def two_answers(sender: str, profile: Profile) -> Chat:
 
 def verdicts(url: str, sender: str) -> list[tuple[str | None, bool | None]]:
     """(intent, verdict) of the sender's answer turns, in order."""
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         rows = session.execute(
             sa.select(Turn.intent, Turn.helpful)
             .join(Conversation)
@@ -84,7 +85,7 @@ def verdicts(url: str, sender: str) -> list[tuple[str | None, bool | None]]:
 def figures(url: str, profile: Profile) -> tuple[int, int, dict[str, int]]:
     """The overview's "Hjalp svaret? ja N, nej M" and outcomes; the summary is checked against
     a rebuild on the way."""
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         o = overview(session, profile, PERIOD)
         rebuild(session)
         again = overview(session, profile, PERIOD)
@@ -206,7 +207,7 @@ def test_upgrading_keeps_each_conversations_one_verdict_as_one_answers(
 ) -> None:
     """Before 0006 a conversation had one verdict; it counts as one judged answer, so the
     staff figure is the same after the upgrade, and downgrading works."""
-    assert upgrade(database_url, PREVIOUS) == (None, PREVIOUS)
+    assert upgrade(STATISTICS, database_url, PREVIOUS) == (None, PREVIOUS)
     engine = sa.create_engine(database_url)
     conversations = sa.table(
         "conversations",
@@ -246,8 +247,8 @@ def test_upgrading_keeps_each_conversations_one_verdict_as_one_answers(
             conn.execute(daily.insert(), dict(key, helpful=helpful, n=n))
     engine.dispose()
 
-    assert upgrade(database_url) == (PREVIOUS, head_revision())
-    with session_scope(database_url) as session:
+    assert upgrade(STATISTICS, database_url) == (PREVIOUS, head_revision(STATISTICS))
+    with session_scope(STATISTICS, database_url) as session:
         rows = session.execute(
             sa.select(
                 Conversation.sender_id, Conversation.n_helpful_yes, Conversation.n_helpful_no
@@ -256,5 +257,5 @@ def test_upgrading_keeps_each_conversations_one_verdict_as_one_answers(
         assert [tuple(r) for r in rows] == [("no", 0, 1), ("none", 0, 0), ("yes", 1, 0)]
         o = overview(session, testrup, PERIOD)
     assert (o.helpful_yes, o.helpful_no) == (4, 2)  # what the overview showed before
-    assert downgrade(database_url, PREVIOUS) == (head_revision(), PREVIOUS)
-    assert upgrade(database_url) == (PREVIOUS, head_revision())
+    assert downgrade(STATISTICS, database_url, PREVIOUS) == (head_revision(STATISTICS), PREVIOUS)
+    assert upgrade(STATISTICS, database_url) == (PREVIOUS, head_revision(STATISTICS))

@@ -24,17 +24,19 @@ import pytest
 import sqlalchemy as sa
 
 from bot.analytics.batches import record_batch
-from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import OTHERWISE_CHANNELS, Conversation, DailyCount, LinkEvent, Turn
 from bot.analytics.recorder import record_event, record_events
-from bot.analytics.summary import conversation_key, conversation_keys, rebuild
+from bot.analytics.summary import conversation_keys, rebuild
+from bot.db.engine import get_engine, session_scope
+from bot.db.stores import STATISTICS
 from bot.dialogue.outcome import Kind, Outcome, answer_id
 from bot.dialogue.topics import get_registry
 from bot.settings import TIMEZONE
-from bot.testkit.databases import fresh_database
-from bot.testkit.events import IDLE, outcome_event, user_event
-from bot.testkit.fixtures import database_params
+from testkit.databases import fresh_database
+from testkit.events import IDLE, outcome_event, user_event
+from testkit.fixtures import database_params
 from tests.unit.analytics import legacy_recorder
+from tests.unit.analytics.legacy_recorder import conversation_key
 
 MUNICIPALITY = "testrup"
 # Late in the evening in Copenhagen: conversations start on two calendar days.
@@ -168,7 +170,7 @@ def cut(events: list[Event], sizes: list[int]) -> Iterator[list[Event]]:
 
 def tables(url: str) -> dict[str, list[tuple]]:
     """Every row of the statistics tables (ids included; the summary's rows that count)."""
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
 
         def rows(model: type, *where: Any) -> list[tuple]:
             table = model.__table__
@@ -188,7 +190,7 @@ def tables(url: str) -> dict[str, list[tuple]]:
 
 
 def rebuilt_summary(url: str) -> list[tuple]:
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         rebuild(session)
     return tables(url)["daily_counts"]
 
@@ -212,20 +214,20 @@ def without_verdicts(events: list[Event]) -> list[Event]:
 
 def _legacy(url: str, events: list[Event]) -> None:
     for event in events:
-        with session_scope(url) as session:
+        with session_scope(STATISTICS, url) as session:
             legacy_recorder.record_event(session, dict(event), MUNICIPALITY, IDLE)
 
 
 def _one_by_one(url: str, events: list[Event]) -> None:
     for event in events:
-        with session_scope(url) as session:
+        with session_scope(STATISTICS, url) as session:
             record_event(session, dict(event), MUNICIPALITY, IDLE)
 
 
 def _batches(sizes: list[int]) -> Callable[[str, list[Event]], None]:
     def record(url: str, events: list[Event]) -> None:
         for batch in cut(events, sizes):
-            with session_scope(url) as session:
+            with session_scope(STATISTICS, url) as session:
                 record_events(session, [dict(e) for e in batch], MUNICIPALITY, IDLE)
 
     return record
@@ -236,11 +238,11 @@ def _queue(url: str, events: list[Event]) -> None:
     batches = list(cut(events, [30, 1, 64, 17, 200]))
     now = START + timedelta(days=1)
     for i, batch in enumerate(batches):
-        with session_scope(url) as session:
+        with session_scope(STATISTICS, url) as session:
             record_batch(session, batch, MUNICIPALITY, IDLE, now)
         if i % 3 == 1:  # delivered again, with the next batch's first events
             again = batch + (batches[i + 1][:5] if i + 1 < len(batches) else [])
-            with session_scope(url) as session:
+            with session_scope(STATISTICS, url) as session:
                 record_batch(session, again, MUNICIPALITY, IDLE, now)
 
 
@@ -341,9 +343,9 @@ def test_an_outcome_sets_the_turn_of_a_message_in_the_same_batch(database_url: s
         _language("s", "en", at + IDLE + timedelta(seconds=8)),
         _language("nobody", "en", at),  # starts nothing
     ]
-    with session_scope(database_url) as session:
+    with session_scope(STATISTICS, database_url) as session:
         record_events(session, earlier, MUNICIPALITY, IDLE)
-    with session_scope(database_url) as session:
+    with session_scope(STATISTICS, database_url) as session:
         assert record_events(session, batch, MUNICIPALITY, IDLE) == len(batch)
     got = tables(database_url)
     assert [row[3:7] for row in got["turns"]] == [
@@ -389,7 +391,7 @@ def test_an_older_open_conversation_counts_again_when_a_late_event_moved_the_new
 
 def test_conversation_keys_reads_many_conversations_at_once(database_url: str) -> None:
     events = [user_event(f"s{i}", "opening_hours", START) for i in range(3)]
-    with session_scope(database_url) as session:
+    with session_scope(STATISTICS, database_url) as session:
         record_events(session, events, MUNICIPALITY, IDLE)
         keys = conversation_keys(session, [3, 1, 99])
         assert set(keys) == {1, 3}
@@ -404,14 +406,14 @@ def test_conversation_keys_reads_many_conversations_at_once(database_url: str) -
 
 def _statements(url: str, events: list[Event], through_record_batch: bool = False) -> int:
     """How many SQL statements recording ``events`` as one batch runs."""
-    engine = get_engine(url)
+    engine = get_engine(STATISTICS, url)
     count = 0
 
     def counted(*_: Any) -> None:
         nonlocal count
         count += 1
 
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         session.execute(sa.text("SELECT 1"))  # connected and in a transaction
         sa.event.listen(engine, "before_cursor_execute", counted)
         try:
@@ -446,7 +448,7 @@ def test_a_batch_costs_the_same_few_statements_however_many_events_it_has(
     database_url: str, through_record_batch: bool
 ) -> None:
     # Half of the senders have open conversations, with turns, already.
-    with session_scope(database_url) as session:
+    with session_scope(STATISTICS, database_url) as session:
         record_events(
             session,
             _busy_batch(20, 10, START - timedelta(minutes=5), seed=1),

@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from bot.analytics.clicks import record_click
-from bot.analytics.db import session_scope
 from bot.analytics.models import Conversation, LinkEvent
+from bot.db.engine import session_scope
+from bot.db.stores import STATISTICS
 from bot.settings import TIMEZONE
-from bot.testkit.events import Chat, feed
+from testkit.events import Chat, feed
 
 # Monday 23 November 2026, 10:00 in Copenhagen (09:00 UTC).
 CLICKED_AT = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -44,7 +45,7 @@ def add_conversation(
         .ask("thank", at=last_event_at)
     )
     feed(url, chat, municipality=municipality)
-    with session_scope(url) as db:
+    with session_scope(STATISTICS, url) as db:
         return db.execute(
             sa.select(Conversation.id).where(
                 Conversation.sender_id == sender_id,
@@ -55,7 +56,7 @@ def add_conversation(
 
 
 def clicks(url: str) -> list[LinkEvent]:
-    with session_scope(url) as db:
+    with session_scope(STATISTICS, url) as db:
         rows = (
             db.execute(
                 sa.select(LinkEvent).where(LinkEvent.event == "clicked").order_by(LinkEvent.id)

@@ -14,13 +14,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.analytics.batches import Batcher, RecentKeys, event_key, prune_keys, record_batch
-from bot.analytics.db import session_scope
+from bot.analytics.batches import event_key, prune_keys, record_batch
 from bot.analytics.models import Conversation, DailyCount, RecordedEvent, Turn
-from bot.analytics.queue_broker import queued_event
-from bot.ops.events import URL_FROM_ENVIRONMENT, rabbitmq_broker_section
+from bot.db.engine import session_scope
+from bot.db.stores import STATISTICS
+from bot.events.batching import Batcher, RecentKeys
+from bot.events.queue import queued_event
 from bot.settings import TIMEZONE, SettingsError, load_settings
-from bot.testkit.events import IDLE, Chat, feed
+from bot.stack.endpoints import URL_FROM_ENVIRONMENT, rabbitmq_broker_section
+from testkit.events import IDLE, Chat, feed
 
 AT = datetime(2026, 11, 23, 10, tzinfo=TIMEZONE)
 CPR = "010190-1234"
@@ -116,7 +118,7 @@ def _conversation_chat(sender: str, start: datetime) -> Chat:
 
 
 def _figures(url: str) -> tuple:
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         conversations = session.execute(
             sa.select(
                 Conversation.sender_id,
@@ -136,7 +138,7 @@ def _figures(url: str) -> tuple:
 
 
 def _record(url: str, events: list[dict], now: datetime = AT) -> int:
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         return record_batch(session, events, "testrup", IDLE, now)
 
 
@@ -173,7 +175,7 @@ def test_events_that_change_no_statistics_leave_no_key(database_url: str) -> Non
         {"event": "action", "sender_id": "c", "timestamp": AT.timestamp(), "name": "action_listen"},
     ]
     assert _record(database_url, events) == 0
-    with session_scope(database_url) as session:
+    with session_scope(STATISTICS, database_url) as session:
         assert (
             session.execute(sa.select(sa.func.count()).select_from(RecordedEvent)).scalar_one() == 0
         )
@@ -183,9 +185,9 @@ def test_old_keys_are_deleted(database_url: str) -> None:
     events = [_json(e) for e in _conversation_chat("c1", AT).events]
     _record(database_url, events[:2], now=AT - timedelta(days=8))
     _record(database_url, events[2:], now=AT)
-    with session_scope(database_url) as session:
+    with session_scope(STATISTICS, database_url) as session:
         assert prune_keys(session, AT) == 2
-    with session_scope(database_url) as session:
+    with session_scope(STATISTICS, database_url) as session:
         left = session.execute(sa.select(sa.func.count()).select_from(RecordedEvent)).scalar_one()
     assert left == len(events) - 2
 
@@ -273,7 +275,7 @@ def test_the_endpoints_section_is_read_by_rasa_with_the_url_from_the_environment
     path.write_text("action_endpoint:\n  url: http://x\n" + section, encoding="utf-8")
     config = read_endpoint_config(str(path), "event_broker")
     assert config is not None
-    assert config.type == "bot.analytics.queue_broker.QueueEventBroker"
+    assert config.type == "bot.rasa_server.queue_broker.QueueEventBroker"
     assert config.url == "amqp://u:secret@127.0.0.1:5672/%2F"
     assert config.kwargs == {"queues": ["stats_q"], "exchange_name": "stats_q"}
     quoted = rabbitmq_broker_section("amqp://u:p#w@h:5672/", "q")
@@ -303,7 +305,7 @@ def test_settings_of_the_queue_path() -> None:
 def test_runner_writes_the_queue_section_only_when_rabbitmq_is_configured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.ops.runner import isolated_stack, stack_services
+    from bot.stack.local import isolated_stack, stack_services
 
     monkeypatch.delenv("BOT_RABBITMQ_URL", raising=False)
     (tmp_path / "a").mkdir()
@@ -323,7 +325,8 @@ def test_runner_writes_the_queue_section_only_when_rabbitmq_is_configured(
     names = [s.name for s in stack_services(queued)]
     assert names == ["action server", "events consumer", "Rasa server", "web app"]
     consumer = stack_services(queued)[1]
-    assert consumer.command[-3:] == ["events", "--health-port", str(queued.events_port)]
+    port = str(queued.events_port)
+    assert consumer.command[-3:] == ["bot.events.consumer", "--health-port", port]
 
 
 # -- the Rasa side with RabbitMQ away --------------------------------------------------------
@@ -338,8 +341,8 @@ def test_with_rabbitmq_away_publishing_is_instant_and_what_waits_or_is_lost_is_c
 
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.analytics.queue_broker import QueueEventBroker
-    from bot.ops.runner import free_port
+    from bot.rasa_server.queue_broker import QueueEventBroker
+    from bot.stack.ports import free_port
 
     caplog.set_level(logging.INFO)
     closed = free_port()
@@ -378,13 +381,13 @@ def test_with_rabbitmq_away_publishing_is_instant_and_what_waits_or_is_lost_is_c
 def test_python_m_bot_run_gets_the_queue_section_in_a_copy_of_its_endpoints(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.ops.runner import StackConfig, with_event_queue
+    from bot.stack.local import StackConfig, with_event_queue
 
     monkeypatch.delenv("BOT_RABBITMQ_URL", raising=False)
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(
         "# local\naction_endpoint:\n  url: http://127.0.0.1:5055/webhook\n"
-        "event_broker:\n  type: bot.review.broker.AssistantEventBroker\n"
+        "event_broker:\n  type: bot.rasa_server.brokers.AssistantEventBroker\n"
         "tracker_store:\n  type: SQL\n",
         encoding="utf-8",
     )

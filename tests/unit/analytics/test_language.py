@@ -11,16 +11,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.analytics.db import session_scope
-from bot.analytics.migrations import current_revision, downgrade, head_revision, upgrade
+from bot.analytics.event_fields import is_recorded
 from bot.analytics.models import Conversation, DailyCount
-from bot.analytics.recorder import is_recorded
 from bot.analytics.report import overview_text
 from bot.analytics.stats import Period, overview
 from bot.analytics.summary import rebuild
-from bot.knowledge.profile import Profile
+from bot.db.engine import session_scope
+from bot.db.migrate import current_revision, downgrade, head_revision, upgrade
+from bot.db.stores import STATISTICS
+from bot.knowledge.profile_model import Profile
 from bot.settings import TIMEZONE
-from bot.testkit.events import Chat, feed
+from testkit.events import Chat, feed
 
 DAY = date(2026, 11, 23)
 AT = datetime(2026, 11, 23, 10, tzinfo=TIMEZONE)
@@ -47,13 +48,13 @@ def said_in(chat: Chat, language: Any) -> Chat:
 
 
 def languages(url: str) -> dict[str, str]:
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         rows = session.execute(sa.select(Conversation.sender_id, Conversation.language)).all()
     return dict(rows)  # type: ignore[arg-type]
 
 
 def summary_rows(url: str) -> set[tuple]:
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         columns = [DailyCount.__table__.c[name] for name in DailyCount.KEY]
         rows = session.execute(sa.select(*columns, DailyCount.n).where(DailyCount.n != 0)).all()
     return {tuple(str(value) for value in row) for row in rows}
@@ -101,7 +102,7 @@ def test_a_language_event_alone_starts_no_conversation(database_url: str) -> Non
     said_in(first, "en").answered()
     second = Chat("back").ask("opening_hours", at=AT + timedelta(hours=2)).answered()
     feed(database_url, [first, second])
-    with session_scope(database_url) as session:
+    with session_scope(STATISTICS, database_url) as session:
         rows = session.execute(
             sa.select(Conversation.language).order_by(Conversation.started_at)
         ).scalars()
@@ -124,7 +125,7 @@ def test_the_overview_counts_conversations_in_english(database_url: str, testrup
     feed(database_url, chats)
 
     incremental = summary_rows(database_url)
-    with session_scope(database_url) as session:
+    with session_scope(STATISTICS, database_url) as session:
         o = overview(session, testrup, PERIOD)
         rebuild(session)
         elsewhere = overview(session, testrup, Period(DAY + timedelta(days=1), DAY))
@@ -154,7 +155,7 @@ KEY = {
 
 
 def test_upgrading_a_database_makes_its_conversations_danish(database_url: str) -> None:
-    assert upgrade(database_url, PREVIOUS) == (None, PREVIOUS)
+    assert upgrade(STATISTICS, database_url, PREVIOUS) == (None, PREVIOUS)
     engine = sa.create_engine(database_url)
     conversations = sa.table(
         "conversations",
@@ -181,17 +182,17 @@ def test_upgrading_a_database_makes_its_conversations_danish(database_url: str) 
         conn.execute(daily.insert(), dict(KEY, n=1))
     engine.dispose()
 
-    assert upgrade(database_url) == (PREVIOUS, head_revision())
+    assert upgrade(STATISTICS, database_url) == (PREVIOUS, head_revision(STATISTICS))
     assert languages(database_url) == {"old": "da"}
     assert summary_rows(database_url) == {
         tuple(str(v) for v in (*KEY.values(), "da", 1)),
     }
 
     # Both languages now count under the same other key; downgrading adds them up again.
-    with session_scope(database_url) as session:
+    with session_scope(STATISTICS, database_url) as session:
         session.add(DailyCount(**KEY, language="en", n=2))
         session.add(DailyCount(**{**KEY, "topic": "appointment"}, language="en", n=3))
-    assert downgrade(database_url, PREVIOUS) == (head_revision(), PREVIOUS)
+    assert downgrade(STATISTICS, database_url, PREVIOUS) == (head_revision(STATISTICS), PREVIOUS)
     engine = sa.create_engine(database_url)
     with engine.connect() as conn:
         rows = conn.execute(sa.select(daily.c.topic, daily.c.n).order_by(daily.c.topic)).all()
@@ -199,5 +200,5 @@ def test_upgrading_a_database_makes_its_conversations_danish(database_url: str) 
     engine.dispose()
     assert [tuple(r) for r in rows] == [("appointment", 3), ("opening_hours", 3)]
     assert "language" not in columns
-    assert current_revision(database_url) == PREVIOUS
-    assert upgrade(database_url) == (PREVIOUS, head_revision())
+    assert current_revision(STATISTICS, database_url) == PREVIOUS
+    assert upgrade(STATISTICS, database_url) == (PREVIOUS, head_revision(STATISTICS))

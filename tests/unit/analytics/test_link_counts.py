@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.analytics.db import session_scope
 from bot.analytics.link_counts import link_counts
+from bot.db.engine import session_scope
+from bot.db.stores import STATISTICS
 from bot.dialogue.outcome import Kind, Outcome
 from bot.settings import TIMEZONE
-from bot.testkit.events import Chat, click, feed
+from testkit.events import Chat, click, feed
 
 # Monday 23 November 2026, 10:00 in Copenhagen.
 T = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)
@@ -39,7 +40,7 @@ def test_counts_shown_and_clicked_per_link_in_the_period(database_url: str) -> N
         click(database_url, link, T + timedelta(hours=3), sender=sender)  # s1's second: no
     click(database_url, PAGE_B, T + timedelta(hours=3), sender="s2")  # not offered to s2: no
     since, until = T - timedelta(days=1), T + timedelta(days=1)
-    with session_scope(database_url) as session:
+    with session_scope(STATISTICS, database_url) as session:
         assert link_counts(session, since, until) == {
             PAGE_A: (3, 2),
             PAGE_B: (1, 0),
@@ -61,5 +62,8 @@ def test_counts_shown_and_clicked_per_link_in_the_period(database_url: str) -> N
 
 
 def test_naive_times_are_refused(sqlite_url: str) -> None:
-    with session_scope(sqlite_url) as session, pytest.raises(ValueError, match="timezone-aware"):
+    with (
+        session_scope(STATISTICS, sqlite_url) as session,
+        pytest.raises(ValueError, match="timezone-aware"),
+    ):
         link_counts(session, datetime(2026, 11, 1), datetime(2026, 12, 1))

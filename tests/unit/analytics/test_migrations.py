@@ -21,26 +21,29 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from bot.analytics.db import session_scope
-from bot.analytics.migrations import (
+from bot.analytics.models import Conversation, DailyCount, LinkEvent, Turn
+from bot.analytics.stats import Period, copenhagen_midnight
+from bot.analytics.summary import rebuild
+from bot.db.engine import session_scope
+from bot.db.migrate import (
     current_revision,
     downgrade,
     head_revision,
     upgrade,
 )
-from bot.analytics.models import Base, Conversation, DailyCount, LinkEvent, StaffUser, Turn
-from bot.analytics.stats import Period, copenhagen_midnight
-from bot.analytics.summary import rebuild
-from bot.ops.runner import ROOT, base_env
+from bot.db.stores import STATISTICS, StatisticsBase
 from bot.settings import TIMEZONE
-from bot.testkit.events import Chat, feed
+from bot.stack.paths import base_env
+from bot.web.auth_models import StaffUser
+from testkit import ROOT
+from testkit.events import Chat, feed
 
 ALEMBIC = Path(sys.executable).parent / "alembic"
 
 
 @pytest.fixture
 def db_url(database_url: str) -> str:
-    """A fresh SQLite, then PostgreSQL, database (bot.testkit.fixtures)."""
+    """A fresh SQLite, then PostgreSQL, database (testkit.fixtures)."""
     return database_url
 
 
@@ -230,12 +233,12 @@ def run_alembic(url: str, *args: str, via_x: bool = False) -> subprocess.Complet
 def test_the_alembic_command_upgrades_a_database_from_before_alembic(db_url: str) -> None:
     build_old_database(db_url)
     before = stored(db_url)
-    assert current_revision(db_url) is None
+    assert current_revision(STATISTICS, db_url) is None
 
     done = run_alembic(db_url, "upgrade", "head")
     assert done.returncode == 0, done.stderr
     assert "Running upgrade  -> 0001_baseline" in done.stderr
-    assert current_revision(db_url) == head_revision()
+    assert current_revision(STATISTICS, db_url) == head_revision(STATISTICS)
 
     after = stored(db_url)
     assert {t: len(rows) for t, rows in after.items()} == {
@@ -266,7 +269,7 @@ def test_the_alembic_command_upgrades_a_database_from_before_alembic(db_url: str
     assert after["staff_users"][0][4] == STAFF_CREATED
 
     # Through the models: aware datetimes, the same instants as the old local times.
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         conversations = session.execute(sa.select(Conversation).order_by(Conversation.id))
         starts = [c.started_at for c in conversations.scalars()]
         created = session.execute(sa.select(StaffUser.created_at)).scalar_one()
@@ -289,8 +292,8 @@ def test_an_old_database_without_a_later_index_gets_it(db_url: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text("DROP INDEX ix_link_events_conversation"))
     engine.dispose()
-    before, after = upgrade(db_url)
-    assert (before, after) == (None, head_revision())
+    before, after = upgrade(STATISTICS, db_url)
+    assert (before, after) == (None, head_revision(STATISTICS))
     engine = sa.create_engine(db_url)
     indexes = {i["name"] for i in sa.inspect(engine).get_indexes("link_events")}
     engine.dispose()
@@ -302,33 +305,36 @@ def differences(url: str) -> list:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        diff = compare_metadata(context, Base.metadata)
+        diff = compare_metadata(context, StatisticsBase.metadata)
     engine.dispose()
     return diff
 
 
 def test_a_new_database_at_head_is_exactly_the_models(db_url: str) -> None:
-    assert upgrade(db_url) == (None, head_revision())
+    assert upgrade(STATISTICS, db_url) == (None, head_revision(STATISTICS))
     assert differences(db_url) == []
-    assert upgrade(db_url) == (head_revision(), head_revision())  # nothing to do
+    assert upgrade(STATISTICS, db_url) == (  # nothing to do
+        head_revision(STATISTICS),
+        head_revision(STATISTICS),
+    )
 
 
 def test_downgrade_to_base_and_up_again(db_url: str) -> None:
-    upgrade(db_url)
-    assert downgrade(db_url, "base") == (head_revision(), None)
+    upgrade(STATISTICS, db_url)
+    assert downgrade(STATISTICS, db_url, "base") == (head_revision(STATISTICS), None)
     engine = sa.create_engine(db_url)
     assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
     done = run_alembic(db_url, "upgrade", "head", via_x=True)
     assert done.returncode == 0, done.stderr
-    assert current_revision(db_url) == head_revision()
+    assert current_revision(STATISTICS, db_url) == head_revision(STATISTICS)
     assert differences(db_url) == []
 
 
 def test_get_engine_upgrades_and_concurrent_upgraders_wait_for_each_other(db_url: str) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda _: upgrade(db_url), range(4)))
-    assert {after for _, after in results} == {head_revision()}
+        results = list(pool.map(lambda _: upgrade(STATISTICS, db_url), range(4)))
+    assert {after for _, after in results} == {head_revision(STATISTICS)}
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "bot", "migrate", "--url", db_url],
@@ -343,7 +349,7 @@ def test_get_engine_upgrades_and_concurrent_upgraders_wait_for_each_other(db_url
     for proc in procs:
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-        assert f"Schema revision: {head_revision()} (already the newest)" in out
+        assert f"Schema revision: {head_revision(STATISTICS)} (already the newest)" in out
 
 
 def test_migrate_command_on_a_database_from_before_alembic(db_url: str) -> None:
@@ -358,18 +364,18 @@ def test_migrate_command_on_a_database_from_before_alembic(db_url: str) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert f"Schema revision: none -> {head_revision()}" in proc.stdout
+    assert f"Schema revision: none -> {head_revision(STATISTICS)}" in proc.stdout
 
 
 def test_an_unknown_revision_is_a_clear_error(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'newer.db'}"
-    upgrade(url)
+    upgrade(STATISTICS, url)
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
     engine.dispose()
     with pytest.raises(sa.exc.SQLAlchemyError, match="does not know"):
-        upgrade(url)
+        upgrade(STATISTICS, url)
 
 
 # --- the timestamp convention ----------------------------------------------------------------
@@ -377,11 +383,11 @@ def test_an_unknown_revision_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_naive_datetimes_are_refused_and_aware_ones_come_back_in_utc(db_url: str) -> None:
     with pytest.raises(sa.exc.StatementError, match="naive datetime"):
-        with session_scope(db_url) as session:
+        with session_scope(STATISTICS, db_url) as session:
             session.add(
                 LinkEvent(municipality="taarnby", link_id="moving", event="clicked", at=SUMMER)
             )
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         session.add(
             LinkEvent(
                 municipality="taarnby",
@@ -391,7 +397,7 @@ def test_naive_datetimes_are_refused_and_aware_ones_come_back_in_utc(db_url: str
             )
         )
         session.add(LinkEvent(municipality="taarnby", link_id="moving", event="shown"))
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         clicked, shown = session.execute(
             sa.select(LinkEvent.at).order_by(LinkEvent.event)
         ).scalars()
@@ -425,7 +431,7 @@ def test_conversations_count_on_their_copenhagen_day(db_url: str) -> None:
         feed(db_url, Chat(sender).ask("self_service", at=at).answered("self_service:moving"))
 
     def days() -> dict[date, int]:
-        with session_scope(db_url) as session:
+        with session_scope(STATISTICS, db_url) as session:
             rows = session.execute(
                 sa.select(DailyCount.day, sa.func.sum(DailyCount.n)).group_by(DailyCount.day)
             ).all()
@@ -433,7 +439,7 @@ def test_conversations_count_on_their_copenhagen_day(db_url: str) -> None:
 
     expected = {date(2026, 11, 23): 1, date(2026, 11, 24): 1}
     assert days() == expected
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         rebuild(session)
         night = session.execute(
             sa.select(Turn.at).join(Conversation).where(Conversation.sender_id == "night")

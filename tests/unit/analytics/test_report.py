@@ -3,7 +3,7 @@
 from datetime import date
 
 from bot.analytics.report import dkk, iso_week, komhen_csv, topic_label
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 
 
 def test_iso_week_and_kroner() -> None:

@@ -23,7 +23,7 @@ from bot.analytics.formats import (
 from bot.analytics.report import komhen_csv, komhen_csv_bytes
 from bot.analytics.stats import Period, estimate_savings
 from bot.analytics.texts import text_templates
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 
 NBSP = "\u00a0"
 

@@ -1,4 +1,4 @@
-"""The action server request with only the recent turns (bot/dialogue/action_payload.py): the
+"""The action server request with only the recent turns (bot/rasa_server/action_payload.py): the
 same request Rasa builds, apart from the events, which are those of the latest citizen turns."""
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.dialogue import action_payload
-from bot.dialogue.action_payload import RECENT_TURNS, action_call_format, recent_events
-from bot.dialogue.rasa_methods import rasas_method
+from bot.rasa_server import action_payload
+from bot.rasa_server.action_payload import RECENT_TURNS, action_call_format, recent_events
+from bot.rasa_server.internal import original
+from bot.rasa_server.internals import ACTION_CALL_FORMAT
 
 # Rasa's own method, even when the channel has installed ours in this process already.
-RASAS = rasas_method(RemoteAction, "_action_call_format")
+RASAS = original(ACTION_CALL_FORMAT)
 DOMAIN = Domain.load(str(Path(__file__).resolve().parents[3] / "domain.yml"))
 
 

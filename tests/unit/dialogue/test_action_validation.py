@@ -1,5 +1,5 @@
 """The action server's responses are still validated against Rasa's schema, with the same
-errors, after the validator is built once (bot/dialogue/action_validation.py)."""
+errors, after the validator is built once (bot/rasa_server/action_validation.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.dialogue.action_validation import install, validate_action_result
+from bot.rasa_server.action_validation import install, validate_action_result
 
 VALID = {
     "events": [

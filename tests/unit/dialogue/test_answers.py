@@ -6,7 +6,7 @@ import pytest
 
 from bot.dialogue.answers import contact, digital_post, fallback, feedback, hours, self_service
 from bot.dialogue.replies import Question, Reply
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 from bot.settings import TIMEZONE
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)

@@ -8,7 +8,7 @@ import pytest
 from bot.dialogue.answers.digital_post import asks_for_parent, digital_post_info
 from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Question
-from bot.knowledge.profile import Profile
+from bot.knowledge.profile_model import Profile
 from bot.settings import TIMEZONE
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)

@@ -14,7 +14,8 @@ from bot.dialogue.intent_words import content_words, support, vocabularies
 from bot.dialogue.replies import Question
 from bot.dialogue.thread import Thread
 from bot.dialogue.topics import get_registry
-from bot.knowledge.profile import Profile, get_profile
+from bot.knowledge.profile import get_profile
+from bot.knowledge.profile_model import Profile
 from bot.settings import TIMEZONE
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=TIMEZONE)

@@ -25,16 +25,12 @@ from sanic import Sanic
 from sanic.compat import Header
 from sanic.request import Request
 
-from bot.dialogue.channel import (
-    GuardedRestInput,
-    language_of,
-    remember_languages,
-    with_language,
-)
-from bot.dialogue.ratelimit import ExpiringLRU
+from bot.rasa_server.channel import GuardedRestInput
+from bot.rasa_server.languages import language_of, remember_languages, with_language
+from bot.rasa_server.ratelimit import ExpiringLRU
 from bot.settings import get_settings
-from bot.testkit.profile import SYNTHETIC_PROFILE_PATH
-from bot.testkit.senders import stored_sender
+from testkit.profile import SYNTHETIC_PROFILE_PATH
+from testkit.senders import stored_sender
 
 DOMAIN = Domain.from_yaml(
     """
@@ -81,6 +77,10 @@ class Endpoint:
         self.saves = saves
         blueprint = self.channel.blueprint(self.on_new_message)
         (self.receive,) = [r.handler for r in blueprint._future_routes if r.uri == "/webhook"]
+        # What the server does once Rasa has loaded the agent.
+        for started in blueprint._future_listeners:
+            if started.event == "after_server_start":
+                asyncio.run(started.listener(self.app, None))
 
     async def on_new_message(self, message: UserMessage) -> None:
         """A turn as Rasa plays it: the message, the language slot, the reply, the save."""
@@ -186,8 +186,8 @@ def test_limit_and_fault_texts_follow_the_language() -> None:
     """The channel says its own refusals (429, faults) in the conversation's language."""
     import yaml
 
-    from bot.dialogue.channel import response_variant_text
-    from bot.ops.runner import ROOT
+    from bot.rasa_server.languages import response_variant_text
+    from testkit import ROOT
 
     responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
     variants = responses["utter_too_many_messages"]

@@ -29,7 +29,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-from bot.dialogue.conversation_tracker import ConversationTracker
+from bot.rasa_server.conversation_tracker import ConversationTracker
 
 DOMAIN = Domain.load(str(Path(__file__).resolve().parents[3] / "domain.yml"))
 

@@ -12,7 +12,8 @@ from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Answer, Question
 from bot.dialogue.thread import Thread
 from bot.dialogue.topics import get_registry
-from bot.knowledge.profile import Profile, load_profile_file, profile_path
+from bot.knowledge.profile import load_profile_file, profile_path
+from bot.knowledge.profile_model import Profile
 from bot.settings import TIMEZONE
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)

@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 
-from bot.dialogue import privacy
+from bot.dialogue import cpr, privacy
 from bot.dialogue.answers import digital_post, hours, self_service
-from bot.dialogue.channel import clean_text
 from bot.dialogue.replies import Question
 from bot.knowledge import daytext
 from bot.knowledge.daytext import resolve_day
-from bot.knowledge.matching import match_place, match_task
-from bot.knowledge.profile import Profile
+from bot.knowledge.matching import match_task
+from bot.knowledge.profile_model import Profile
+from bot.rasa_server.guard import clean_text
 from bot.settings import TIMEZONE
 
 try:  # Python 3.11+
@@ -98,11 +98,11 @@ TEXTS: dict[str, Callable[[int], str]] = {
 @pytest.mark.parametrize(
     "func",
     [
-        privacy.find_cpr,
-        privacy.redact_cpr,
-        privacy.remainder_after_cpr,
+        cpr.find_cpr,
+        cpr.redact_cpr,
+        cpr.remainder_after_cpr,
         privacy.redact_value,
-        lambda text: privacy.cpr_across(text, text),
+        lambda text: cpr.cpr_across(text, text),
         privacy.mask_digit_runs,
         clean_text,
     ],
@@ -190,7 +190,6 @@ def profile(testrup: Profile) -> Profile:
 BOT_FUNCS: dict[str, Callable[..., object]] = {
     "resolve_day": lambda profile, text: resolve_day(text, NOW),
     "match_task": lambda profile, text: match_task(profile, text),
-    "match_place": lambda profile, text: match_place(profile, text),
     "opening_hours": lambda profile, text: hours.opening_hours(profile, Question(NOW, text)),
     "appointment": lambda profile, text: hours.appointment(profile, Question(NOW, text)),
     "digital_post_info": lambda p, text: digital_post.digital_post_info(p, Question(NOW, text)),

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from bot.dialogue.lock_store import BoundedRedisLockStore, LockStoreUnavailable
-from bot.ops.runner import free_port
+from bot.rasa_server.lock_store import BoundedRedisLockStore, LockStoreUnavailable
+from bot.stack.ports import free_port
 
 
 class Clock:
@@ -46,7 +46,7 @@ def test_the_endpoint_config_is_read_as_rasa_gives_it() -> None:
 
     config = EndpointConfig(
         url="127.0.0.1",
-        type="bot.dialogue.lock_store.BoundedRedisLockStore",
+        type="bot.rasa_server.lock_store.BoundedRedisLockStore",
         port=free_port(),
         db=3,
         socket_timeout=1.5,

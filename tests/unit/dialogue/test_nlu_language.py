@@ -10,7 +10,7 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.dialogue.nlu_language import LanguageDetector
+from bot.rasa_server.nlu_language import LanguageDetector
 
 
 @pytest.fixture(scope="module")

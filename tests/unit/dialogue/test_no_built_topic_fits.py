@@ -22,7 +22,8 @@ from bot.dialogue.answers.unknown_place import opening_hours_or_pages
 from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Question
 from bot.knowledge.places import other_place_named
-from bot.knowledge.profile import Profile, get_profile
+from bot.knowledge.profile import get_profile
+from bot.knowledge.profile_model import Profile
 from bot.knowledge.task_search import task_by_meaning
 from bot.settings import TIMEZONE
 

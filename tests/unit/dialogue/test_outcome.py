@@ -8,7 +8,7 @@ from bot.dialogue.redirects import through_redirect
 from bot.dialogue.replies import Question
 from bot.dialogue.topics import get_registry
 from bot.settings import TIMEZONE
-from bot.testkit.profile import synthetic_profile
+from testkit.profile import synthetic_profile
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)
 

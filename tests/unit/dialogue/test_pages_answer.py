@@ -13,7 +13,8 @@ from bot.dialogue.outcome import Kind
 from bot.dialogue.replies import Question
 from bot.knowledge.links import known_links
 from bot.knowledge.pages import get_catalogue, page_link_id
-from bot.knowledge.profile import Profile, get_profile
+from bot.knowledge.profile import get_profile
+from bot.knowledge.profile_model import Profile
 from bot.settings import TIMEZONE
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)

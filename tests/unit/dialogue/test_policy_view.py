@@ -1,4 +1,4 @@
-"""The recent view of a conversation (bot/dialogue/policies.py): what the policies see of it is
+"""The recent view of a conversation (bot/rasa_server/policies.py): what the policies see of it is
 what they would see of the whole conversation, as far back as they look."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue.policies import carries_state, recent_view
+from bot.rasa_server.policies import carries_state, recent_view
 
 # A slot that influences the conversation (featurised into the states) and one that does not.
 PLACE_SLOT = """

@@ -10,18 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue import privacy
-from bot.dialogue.privacy import (
+from bot.dialogue import cpr
+from bot.dialogue.cpr import (
     REDACTED,
     contains_cpr,
     cpr_across,
     find_cpr,
-    install_log_redaction,
     redact_cpr,
-    redact_value,
     remainder_after_cpr,
 )
-from bot.ops.runner import ROOT
+from bot.dialogue.privacy import install_log_redaction, redact_value
+from testkit import ROOT
 
 FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -280,7 +279,7 @@ def test_digit_prefilter_knows_every_unicode_digit() -> None:
     missing = [
         hex(c)
         for c in range(sys.maxunicode + 1)
-        if unicodedata.digit(chr(c), None) is not None and not privacy.has_digit(chr(c))
+        if unicodedata.digit(chr(c), None) is not None and not cpr.has_digit(chr(c))
     ]
     assert missing == []
 

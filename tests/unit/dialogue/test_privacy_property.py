@@ -11,7 +11,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.dialogue.privacy import REDACTED, contains_cpr, find_cpr, redact_cpr, remainder_after_cpr
+from bot.dialogue.cpr import REDACTED, contains_cpr, find_cpr, redact_cpr, remainder_after_cpr
 
 MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 THIS_YEAR = date.today().year

@@ -29,8 +29,8 @@ from bot.dialogue.privacy import (
     pseudonymous_sender,
     start_turn,
 )
-from bot.dialogue.tracker_store import CachedSQLTrackerStore
-from bot.testkit.senders import stored_sender
+from bot.rasa_server.tracker_store import CachedSQLTrackerStore
+from testkit.senders import stored_sender
 
 DOMAIN = Domain.from_yaml('version: "3.1"\nintents: [personal_data, greet]\n')
 

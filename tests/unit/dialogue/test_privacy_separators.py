@@ -11,7 +11,7 @@ import unicodedata
 
 import pytest
 
-from bot.dialogue.privacy import REDACTED, find_cpr, redact_cpr
+from bot.dialogue.cpr import REDACTED, find_cpr, redact_cpr
 from tests.cpr_separators import NOT_CPR, SPELLINGS, WHITESPACE, all_separators, digits_of
 
 NUMBER = "2304778813"  # synthetic

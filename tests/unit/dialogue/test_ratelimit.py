@@ -1,6 +1,6 @@
 """Rate limits and bounded per-client state (pure logic, injected clock)."""
 
-from bot.dialogue.ratelimit import ExpiringLRU, TokenBucketLimiter, TurnCounter
+from bot.rasa_server.ratelimit import ExpiringLRU, TokenBucketLimiter, TurnCounter
 
 
 class Clock:

@@ -10,7 +10,7 @@ import yaml
 
 from bot.dialogue.outcome import Kind
 from bot.dialogue.topics import REGISTRY_FILE, TopicError, get_registry, load_registry
-from bot.ops.runner import ROOT
+from testkit import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 

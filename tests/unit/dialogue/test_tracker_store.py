@@ -23,8 +23,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue.tracker_store import CachedSQLTrackerStore
-from bot.ops.runner import TRACKER_STORE
+from bot.rasa_server.tracker_store import CachedSQLTrackerStore
+from bot.stack.endpoints import TRACKER_STORE
 
 DOMAIN = Domain.from_yaml(
     """

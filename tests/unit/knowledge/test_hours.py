@@ -20,7 +20,7 @@ from bot.knowledge.hours import (
     to_local,
     weekday_name,
 )
-from bot.knowledge.profile import Interval, Profile, WeeklyHours
+from bot.knowledge.profile_model import Interval, Profile, WeeklyHours
 from bot.settings import TIMEZONE
 
 UTC = timezone.utc
@@ -68,7 +68,6 @@ def test_plain_weekday_schedule() -> None:
     assert s == DaySchedule(date(2026, 11, 26), s.intervals, None)
     assert spans(s) == [(time(9), time(17))]
     assert s.closed_reason is None
-    assert not s.is_closed
 
 
 def test_weekend_is_closed_without_reason() -> None:
@@ -76,7 +75,6 @@ def test_weekend_is_closed_without_reason() -> None:
         s = day_schedule(STANDARD, d)
         assert s.intervals == ()
         assert s.closed_reason is None
-        assert s.is_closed
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from bot.knowledge.html_extract import (
     extract_page,
     not_html_reason,
 )
-from bot.testkit.local_site import fixture_pages, render_page
+from testkit.local_site import fixture_pages, render_page
 
 PAGES = fixture_pages()
 # Text of the templates' furniture (tests/fixtures/site/templates/base.html and page.html):

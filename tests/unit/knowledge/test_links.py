@@ -24,13 +24,14 @@ from bot.knowledge.links import (
     profile_links,
     redirect_url,
 )
-from bot.knowledge.profile import ENGLISH_SITES, Profile, load_profile_file, profile_path
+from bot.knowledge.profile import ENGLISH_SITES, load_profile_file, profile_path
+from bot.knowledge.profile_model import Profile
 
 LIFE_IN_DENMARK_MOVING = "https://lifeindenmark.borger.dk/housing-and-moving/moving/change-address"
 LIFE_IN_DENMARK_DIGITAL_POST = (
     "https://lifeindenmark.borger.dk/apps-and-digital-services/Digital-Post"
 )
-PROFILES = ["taarnby", "ishoj", "bot/testkit/profiles/testrup.yml"]
+PROFILES = ["taarnby", "ishoj", "testkit/profiles/testrup.yml"]
 DOMAIN = Path(__file__).resolve().parents[3] / "domain.yml"
 IN_DANISH = re.compile(r"\(pages? in Danish\)")
 MARKDOWN = re.compile(r"^\[([^\[\]]+)\]\((\S+)\)$")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.knowledge.matching import fold, match_place, match_task
-from bot.knowledge.profile import Profile
+from bot.knowledge.matching import fold, match_task
+from bot.knowledge.profile_model import Profile
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +41,6 @@ def test_tasks(profile, text: str, task_id: str) -> None:
 @pytest.mark.parametrize("text", ["hej", "hvad er klokken", "", "passer det"])
 def test_no_task(profile, text: str) -> None:
     assert match_task(profile, text) is None
-
-
-def test_places(profile) -> None:
-    assert match_place(profile, "hvornår har raadhuset åbent").id == "raadhuset"
-    assert match_place(profile, "borger service").id == "borgerservice"
-    assert match_place(profile, "hvornår åbner i") is None
 
 
 def test_fold() -> None:

@@ -10,15 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge.page_search import (
-    THRESHOLD,
-    get_index,
-    search_pages,
-    skeleton,
-    stem,
-)
+from bot.knowledge.page_search import THRESHOLD, get_index, search_pages
 from bot.knowledge.pages import PAGES_DIR, PageCatalogue, load_catalogue_file
-from bot.ops.runner import ROOT
+from bot.knowledge.words import skeleton, stem
+from testkit import ROOT
 
 PAGES = [
     (

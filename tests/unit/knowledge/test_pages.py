@@ -17,7 +17,7 @@ from bot.knowledge.pages import (
     load_catalogue_file,
 )
 from bot.knowledge.profile import PROFILE_DIR, load_profile_file
-from bot.ops.runner import ROOT
+from testkit import ROOT
 
 # The shared facts file lives beside the repository (ROOT is the repository root).
 FACTS = ROOT.parent / "shared" / "facts" / "taarnby-pages.yml"

@@ -11,7 +11,8 @@ from bot.knowledge.places import (
     hours_places,
     match_hours_place,
 )
-from bot.knowledge.profile import PROFILE_DIR, Profile, load_profile_file
+from bot.knowledge.profile import PROFILE_DIR, load_profile_file
+from bot.knowledge.profile_model import Profile
 from tests.unit.dialogue.test_linear_time import BOT_TEXTS, assert_linear
 
 

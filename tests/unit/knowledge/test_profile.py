@@ -7,9 +7,10 @@ import yaml
 from pydantic import BaseModel
 
 from bot.knowledge.links import profile_links
-from bot.knowledge.profile import PROFILE_DIR, ProfileError, example_facts, load_profile_file
-from bot.ops.runner import ROOT
-from bot.testkit.profile import (
+from bot.knowledge.profile import PROFILE_DIR, example_facts, load_profile_file
+from bot.knowledge.profile_model import ProfileError
+from testkit import ROOT
+from testkit.profile import (
     SYNTHETIC_MUNICIPALITY,
     SYNTHETIC_PROFILE_PATH,
     synthetic_profile,

@@ -11,21 +11,18 @@ from typing import Any
 import pytest
 
 from bot.knowledge import site_fetch
-from bot.knowledge.site_fetch import (
+from bot.knowledge.site_fetch import PoliteFetcher, Response, Robots
+from bot.knowledge.site_urls import (
     BadUrlError,
     InternalAddressError,
-    PoliteFetcher,
-    Response,
-    Robots,
-    SiteReadError,
     check_host,
     check_url,
     check_url_address,
     is_internal_address,
-    read_sitemap,
     same_site,
     site_key,
 )
+from bot.knowledge.sitemaps import SiteReadError, read_sitemap
 
 # -- the guard ------------------------------------------------------------------------------
 

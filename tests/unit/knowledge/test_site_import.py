@@ -8,7 +8,8 @@ import pytest
 
 from bot.knowledge.html_extract import ExtractedPage
 from bot.knowledge.pages import CatalogueDraft
-from bot.knowledge.site_import import PageOutcome, guess_area, merge, url_key
+from bot.knowledge.site_areas import guess_area
+from bot.knowledge.site_import import PageOutcome, merge, url_key
 
 TODAY = dt.date(2026, 11, 23)
 SITEMAP = "https://www.taarnby.dk/sitemap.xml"

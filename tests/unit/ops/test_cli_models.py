@@ -9,8 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.review.db import session_scope
-from bot.review.versions import promote, register_candidate
+from bot.db.engine import session_scope
+from bot.db.stores import REVIEW
+from bot.mlops.promotion import promote
+from bot.mlops.versions import register_candidate
 
 
 def metrics(accuracy: float) -> dict:
@@ -20,7 +22,7 @@ def metrics(accuracy: float) -> dict:
 
 def test_models_json_lists_the_contract_statuses(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'review.db'}"
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         ids = [
             register_candidate(
                 session,

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from bot.ops.runner import ROOT
+from testkit import ROOT
 
 SECRET = "s" * 40
 TOKEN = "t" * 40

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ops.compare import (
+from bot.mlops.compare import (
     ComparisonReport,
     ConfigError,
     ModelRun,
@@ -17,8 +17,8 @@ from bot.ops.compare import (
     fallback_threshold,
     render_text,
 )
-from bot.ops.evaluation import Prediction
-from bot.ops.runner import ROOT
+from bot.mlops.evaluation import Prediction
+from testkit import ROOT
 
 T = 0.7
 

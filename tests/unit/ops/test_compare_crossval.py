@@ -10,19 +10,19 @@ import pytest
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.ops.crossval import (
+from bot.mlops.crossval import (
     CrossValidationError,
     folds_of,
     intent_only_config,
     nlu_fingerprint,
 )
-from bot.ops.runner import ROOT
+from testkit import ROOT
 
 
 def test_the_folds_train_config_yml_without_its_entity_extractors() -> None:
     config = intent_only_config(ROOT / "config.yml")
     names = [c["name"] for c in config["pipeline"]]
-    assert "bot.dialogue.nlu_intent.LinearIntentClassifier" in names
+    assert "bot.rasa_server.nlu_intent.LinearIntentClassifier" in names
     assert "FallbackClassifier" in names  # predictions count as citizens meet them
     assert not {"CRFEntityExtractor", "RegexEntityExtractor", "EntitySynonymMapper"} & set(names)
     assert config["language"] == "da" and "policies" not in config

@@ -1,4 +1,4 @@
-"""The events consumer's batch handling (bot/ops/event_consumer.py), without RabbitMQ.
+"""The events consumer's batch handling (bot/events/consumer.py), without RabbitMQ.
 
 Messages are stand-ins with the three things the consumer uses (body, redelivered, ack); the
 statistics and review databases are real (SQLite). The cases RabbitMQ cannot be made to hit on
@@ -19,12 +19,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.analytics.db import session_scope
 from bot.analytics.models import Conversation, Turn
-from bot.ops.event_consumer import EventConsumer, _GiveUp
-from bot.ops.runner import free_port
+from bot.db.engine import session_scope
+from bot.db.stores import STATISTICS
+from bot.events.consumer import EventConsumer, _GiveUp
+from bot.events.fanout import EventSinks
 from bot.settings import TIMEZONE
-from bot.testkit.events import IDLE, Chat
+from bot.stack.ports import free_port
+from testkit.events import IDLE, Chat
 
 AT = datetime(2026, 11, 23, 10, tzinfo=TIMEZONE)
 
@@ -46,17 +48,21 @@ class Message:
 
 
 def make_consumer(tmp_path: Path) -> EventConsumer:
-    return EventConsumer(
-        rabbitmq_url="amqp://guest:guest@127.0.0.1:5672/",
-        queue="q",
+    sinks = EventSinks(
         analytics_url=f"sqlite:///{tmp_path / 'analytics.db'}",
         review_url=f"sqlite:///{tmp_path / 'review.db'}",
         municipality="testrup",
         idle=IDLE,
-        batch_size=50,
-        batch_ms=10,
         low_confidence=0.85,
         sample_rate=0.0,
+        record_directly=False,
+    )
+    return EventConsumer(
+        rabbitmq_url="amqp://guest:guest@127.0.0.1:5672/",
+        queue="q",
+        sinks=sinks,
+        batch_size=50,
+        batch_ms=10,
     )
 
 
@@ -72,7 +78,7 @@ def events() -> list[dict[str, Any]]:
 
 
 def figures(tmp_path: Path) -> tuple:
-    with session_scope(f"sqlite:///{tmp_path / 'analytics.db'}") as session:
+    with session_scope(STATISTICS, f"sqlite:///{tmp_path / 'analytics.db'}") as session:
         conversation = session.execute(sa.select(Conversation)).scalar_one()
         turns = session.execute(sa.select(sa.func.count()).select_from(Turn)).scalar_one()
         return conversation.n_turns, conversation.n_answers, conversation.n_links, turns

@@ -1,4 +1,4 @@
-"""The chat benchmark's load generator (bot/ops/loadtest.py): its pure parts, and its client
+"""The chat benchmark's load generator (bench/loadtest.py): its pure parts, and its client
 against a small local HTTP server."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import time
 import pytest
 from aiohttp import web
 
-from bot.ops import loadtest as lt
-from bot.ops.loadtest import MAX_SOURCE_ADDRESSES, Client, Sample, new_sender, source_address
+from bench import loadtest as lt
+from bench.loadtest import MAX_SOURCE_ADDRESSES, Client, Sample, new_sender, source_address
 
 
 def test_percentile_interpolates_like_numpy() -> None:

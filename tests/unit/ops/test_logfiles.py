@@ -6,7 +6,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bot.ops.logfiles import DailySizeRotatingHandler, pump, write_line
+from bot.stack.logfiles import DailySizeRotatingHandler, pump, write_line
 
 
 def handler(path: Path, day: list[date], max_bytes: int = 10_000) -> DailySizeRotatingHandler:

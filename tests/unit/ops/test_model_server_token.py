@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ops.runner import isolated_stack, model_server_env
+from bot.stack.local import isolated_stack, model_server_env
 
 
 def test_a_random_token_is_made_for_each_run_without_one(

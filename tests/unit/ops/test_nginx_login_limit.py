@@ -15,8 +15,9 @@ from typing import ClassVar
 import pytest
 import requests
 
-from bot.ops.runner import free_port
-from bot.ops.topology import LOGIN_BURST, Topology, nginx_executable, write_files
+from bot.stack.nginx import LOGIN_BURST, nginx_executable, write_files
+from bot.stack.ports import free_port
+from bot.stack.topology import Topology
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()), reason="nginx not installed"

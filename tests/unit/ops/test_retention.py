@@ -1,4 +1,4 @@
-"""The retention purge (bot/ops/retention.py) against real databases and files.
+"""The retention purge (bot/stack/retention.py) against real databases and files.
 
 Statistics on a SQLite file and a fresh PostgreSQL database, fed through the recorder the event
 broker uses; Rasa's tracker store written by Rasa's own SQLTrackerStore; log files aged with
@@ -14,22 +14,22 @@ import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from bot.analytics.db import get_engine, session_scope
 from bot.analytics.models import Conversation, DailyCount, LinkEvent, Turn
 from bot.analytics.summary import rebuild
-from bot.ops.retention import purge
-from bot.ops.runner import free_port
+from bot.db.engine import get_engine, session_scope
+from bot.db.stores import STATISTICS
 from bot.settings import TIMEZONE, Settings, load_settings
-from bot.testkit.databases import fresh_database, postgres_available
-from bot.testkit.events import Chat, click, feed
-from bot.testkit.profile import SYNTHETIC_MUNICIPALITY
+from bot.stack.ports import free_port
+from bot.stack.retention import purge
+from testkit.databases import fresh_database, postgres_available
+from testkit.events import Chat, click, feed
+from testkit.profile import SYNTHETIC_MUNICIPALITY
 
 # Monday 23 November 2026, 10:00 in Copenhagen.
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)
@@ -45,10 +45,8 @@ def settings_for(analytics_url: str) -> Settings:
     # The review store has its own tests (tests/unit/review); here it is a file that is not
     # there, so nothing outside the test's folders is touched.
     review = Path(tempfile.gettempdir()) / f"no-review-{uuid.uuid4().hex}" / "review.db"
-    return replace(
-        load_settings({"BOT_ENV": "test"}),
-        analytics_db_url=analytics_url,
-        review_db_url=f"sqlite:///{review}",
+    return load_settings({"BOT_ENV": "test"}).copy(
+        update={"analytics_db_url": analytics_url, "review_db_url": f"sqlite:///{review}"}
     )
 
 
@@ -77,7 +75,7 @@ def clicked(url: str, at: datetime) -> None:
 
 def aggregated_day(url: str, day: date, n: int) -> None:
     """A summary row of a day whose detail was purged long ago."""
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         session.add(
             DailyCount(
                 municipality=SYNTHETIC_MUNICIPALITY,
@@ -94,7 +92,7 @@ def aggregated_day(url: str, day: date, n: int) -> None:
 
 
 def table_counts(url: str) -> dict[str, int]:
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         return {
             model.__tablename__: int(
                 session.execute(sa.select(sa.func.count()).select_from(model)).scalar_one()
@@ -104,13 +102,13 @@ def table_counts(url: str) -> dict[str, int]:
 
 
 def senders(url: str) -> set[str]:
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         return set(session.execute(sa.select(Conversation.sender_id)).scalars())
 
 
 def summary(url: str) -> dict[tuple[str, str], int]:
     """Conversations per (day, topic) in the daily summary."""
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         rows = session.execute(
             sa.select(DailyCount.day, DailyCount.topic, sa.func.sum(DailyCount.n)).group_by(
                 DailyCount.day, DailyCount.topic
@@ -186,11 +184,11 @@ def test_statistics_purge_keeps_the_aggregates(statistics_url: str, tmp_path: Pa
     }
     assert senders(statistics_url) == {"inside", "recent"}
     # The index that keeps deleting conversations linear (foreign-key lookups in link_events).
-    indexes = sa.inspect(get_engine(statistics_url)).get_indexes("link_events")
+    indexes = sa.inspect(get_engine(STATISTICS, statistics_url)).get_indexes("link_events")
     assert {"name": "ix_link_events_conversation", "column_names": ["conversation_id"]} in [
         {"name": i["name"], "column_names": i["column_names"]} for i in indexes
     ]
-    with session_scope(statistics_url) as session:
+    with session_scope(STATISTICS, statistics_url) as session:
         clicks = session.execute(
             sa.select(LinkEvent.at).where(LinkEvent.conversation_id.is_(None))
         ).scalars()
@@ -201,7 +199,7 @@ def test_statistics_purge_keeps_the_aggregates(statistics_url: str, tmp_path: Pa
     assert summary(statistics_url) == expected
     assert expected[("2025-10-23", "self_service:moving")] == 1
     # A rebuild recomputes only the days that still have detail: nothing is lost.
-    with session_scope(statistics_url) as session:
+    with session_scope(STATISTICS, statistics_url) as session:
         rebuild(session)
     assert summary(statistics_url) == expected
     # Purging again finds nothing more.
@@ -231,7 +229,7 @@ def test_a_day_goes_whole(database_url: str, tmp_path: Path) -> None:
     report = purge(NOW, settings_for(url), endpoints=_no_tracker_store(tmp_path))
     assert report.statistics_conversations == 1
     assert senders(url) == {"early", "spanner"}
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         rebuild(session)
     assert summary(url) == aggregates
 
@@ -240,7 +238,7 @@ def test_a_day_goes_whole(database_url: str, tmp_path: Path) -> None:
     )
     assert report.statistics_conversations == 2
     assert senders(url) == set()
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         rebuild(session)  # no detail left: nothing to recompute, nothing wiped
     assert summary(url) == aggregates
 
@@ -293,7 +291,9 @@ def fill_tracker_store(store: object) -> None:
     save_conversation(store, "new", TRACKER_CUTOFF + timedelta(days=1))
 
 
-@pytest.mark.parametrize("store_type", ["SQL", "bot.dialogue.tracker_store.CachedSQLTrackerStore"])
+@pytest.mark.parametrize(
+    "store_type", ["SQL", "bot.rasa_server.tracker_store.CachedSQLTrackerStore"]
+)
 def test_tracker_store_sqlite_relative_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_type: str
 ) -> None:
@@ -478,7 +478,7 @@ def test_log_files_by_modification_time(tmp_path: Path) -> None:
 def test_cli_purge(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.ops.cli import main
+    from bot.cli import main
     from bot.settings import get_settings
 
     logs = tmp_path / "logs"

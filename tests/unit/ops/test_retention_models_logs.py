@@ -1,6 +1,6 @@
 """Retention of model archives and retrain logs, through ``python -m bot purge`` in a subprocess
 on real files and a real review store (SQLite), and the retrain log pipe through
-``python -m bot retrain --log`` and :func:`bot.ops.logfiles.run_logged`."""
+``python -m bot retrain --log`` and :func:`bot.stack.logfiles.run_logged`."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.ops.logfiles import run_logged
-from bot.ops.runner import ROOT
-from bot.review import db as review_db
-from bot.review.versions import promote, register_candidate
+from bot.db.engine import get_engine, session_scope
+from bot.db.stores import REVIEW
+from bot.mlops.promotion import promote
+from bot.mlops.versions import register_candidate
 from bot.settings import TIMEZONE
+from bot.stack.logfiles import run_logged
+from testkit import ROOT
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)
 OLD = NOW - timedelta(days=200)  # older than the default 90 days
@@ -67,10 +69,10 @@ def _archive(models: Path, name: str, modified: datetime) -> Path:
 def _promote_in_order(url: str, names: list[str]) -> None:
     """Register each archive as a version and promote them one after the other (the last one
     ends in service; the ones before are its rollback chain)."""
-    review_db.get_engine.cache_clear()
+    get_engine.cache_clear()
     try:
         for name in names:
-            with review_db.session_scope(url) as session:
+            with session_scope(REVIEW, url) as session:
                 version = register_candidate(
                     session,
                     file_name=f"{name}.tar.gz",
@@ -80,7 +82,7 @@ def _promote_in_order(url: str, names: list[str]) -> None:
                     created_by="anna",
                 )
                 promote(session, version.id, by="anna", override_reason="test", tolerance=0.02)
-        with review_db.session_scope(url) as session:
+        with session_scope(REVIEW, url) as session:
             register_candidate(
                 session,
                 file_name="old-candidate.tar.gz",
@@ -90,8 +92,8 @@ def _promote_in_order(url: str, names: list[str]) -> None:
                 created_by="anna",
             )
     finally:
-        review_db.get_engine(url).dispose()
-        review_db.get_engine.cache_clear()
+        get_engine(REVIEW, url).dispose()
+        get_engine.cache_clear()
 
 
 def test_purge_keeps_the_model_in_service_and_for_rollback_and_deletes_older_archives(
@@ -184,8 +186,8 @@ def test_purge_deletes_old_retrain_logs(tmp_path: Path) -> None:
 def test_purge_reaches_retrain_logs_in_their_own_folder_and_only_them(tmp_path: Path) -> None:
     """``python -m bot purge --log-dir var/production/logs`` still purges the web page's retrain
     logs in ``var/logs`` (the CLI passes it as ``retrain_log_dir``); other files there stay."""
-    from bot.ops.retention import purge
     from bot.settings import load_settings
+    from bot.stack.retention import purge
 
     project_logs = tmp_path / "var-logs"
     project_logs.mkdir()

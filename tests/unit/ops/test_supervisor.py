@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.ops.runner import Supervisor
+from bot.stack.supervisor import Supervisor
 
 
 class FakeService:

@@ -1,4 +1,5 @@
-"""The production topology's files and its checks of the services (bot/ops/topology.py)."""
+"""The production topology's files and its checks of the services (bot/stack/topology.py,
+endpoints.py, nginx.py, preflight.py)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.ops.runner import TRACKER_STORE, free_port
-from bot.ops.topology import (
-    LOCK_STORE,
-    LOGIN_BURST,
-    LOGIN_RATE_PER_MINUTE,
-    Topology,
-    TopologyError,
-    check_rabbitmq,
-    check_redis,
-    endpoints_text,
-    ensure_tracker_database,
-    nginx_config,
-    secret_env,
-    stock_pika_section,
-    write_files,
-)
 from bot.settings import SettingsError, load_settings
+from bot.stack.endpoints import LOCK_STORE, TRACKER_STORE, endpoints_text
+from bot.stack.nginx import LOGIN_BURST, LOGIN_RATE_PER_MINUTE, nginx_config, write_files
+from bot.stack.ports import free_port
+from bot.stack.preflight import check_rabbitmq, check_redis, ensure_tracker_database
+from bot.stack.topology import Topology, TopologyError, secret_env
 
 
 def topology(tmp_path: Path, **options: object) -> Topology:
@@ -78,14 +68,6 @@ def test_rasa_reads_the_endpoints_with_the_passwords_from_the_environment(
     assert endpoints.event_broker.kwargs["queues"] == ["rasa_events"]
     assert endpoints.model.url == "http://127.0.0.1:8000/model-server/model.tar.gz"
     assert endpoints.action.url == "http://127.0.0.1:5055/webhook"
-
-
-def test_the_stock_rasa_broker_section(tmp_path: Path) -> None:
-    section = stock_pika_section("amqp://bot:pw@mq.example:5673/%2F", "q1")
-    assert "type: pika" in section and '"mq.example"' in section and "port: 5673" in section
-    assert "${BOT_RABBITMQ_PASSWORD}" in section and "pw@" not in section
-    vhost = stock_pika_section("amqp://bot:pw@mq.example:5672/assistant", "q1")
-    assert '"amqp://mq.example:5672/assistant"' in vhost
 
 
 def test_nginx_upstream_has_every_replica_and_routes_around_a_dead_one(tmp_path: Path) -> None:
@@ -149,7 +131,7 @@ def test_trusted_proxies_set_the_client_address(tmp_path: Path) -> None:
     not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()), reason="nginx not installed"
 )
 def test_nginx_accepts_the_written_configuration(tmp_path: Path) -> None:
-    from bot.ops.topology import check_nginx_config
+    from bot.stack.nginx import check_nginx_config
 
     top = topology(tmp_path, port=free_port())
     write_files(top, poll_seconds=10)
@@ -190,7 +172,7 @@ def test_a_missing_tracker_database_is_created() -> None:
 
     import sqlalchemy as sa
 
-    from bot.testkit.databases import PG_ADMIN_URL, postgres_available
+    from testkit.databases import PG_ADMIN_URL, postgres_available
 
     if not postgres_available():
         pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is not reachable")
@@ -225,7 +207,7 @@ def test_the_cli_refuses_an_impossible_replica_count(tmp_path: Path) -> None:
     import os
     import sys
 
-    from bot.testkit.production_stack import PRODUCTION_TEST_ENV
+    from testkit.production_stack import PRODUCTION_TEST_ENV
 
     env = {k: v for k, v in os.environ.items() if k != "BOT_NOW"}
     result = subprocess.run(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.ops.runner import TRACKER_STORE
-from bot.ops.tracker_db import TrackerStoreConfigError, check_tracker_store, tracker_store_url
+from bot.stack.endpoints import TRACKER_STORE
+from bot.stack.tracker_db import TrackerStoreConfigError, check_tracker_store, tracker_store_url
 
 
 def endpoints(tmp_path: Path, store_type: str) -> Path:
@@ -26,7 +26,7 @@ def test_rasas_sql_store_and_the_cached_one_are_accepted(tmp_path: Path, store_t
     assert check_tracker_store(path).endswith("t.db")
 
 
-@pytest.mark.parametrize("store_type", ["redis", "bot.dialogue.tracker_store.NoSuchStore"])
+@pytest.mark.parametrize("store_type", ["redis", "bot.rasa_server.tracker_store.NoSuchStore"])
 def test_another_type_is_refused_naming_file_and_field(tmp_path: Path, store_type: str) -> None:
     path = endpoints(tmp_path, store_type)
     with pytest.raises(TrackerStoreConfigError) as raised:

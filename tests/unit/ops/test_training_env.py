@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ops.crossval import low_priority_env
+from bot.mlops.crossval import low_priority_env
 from bot.settings import SettingsError, get_settings, load_settings
 
 THREAD_VARIABLES = (

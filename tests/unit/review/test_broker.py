@@ -1,5 +1,5 @@
-"""The review part of the event broker never stalls or breaks a reply (bot/review/broker.py,
-bot/review/writer.py): with the review store down, publishing is still instant and nothing
+"""The review part of the event broker never stalls or breaks a reply (bot/rasa_server/brokers.py,
+bot/events/fanout.py): with the review store down, publishing is still instant and nothing
 with message text is logged; when it is back, the queued items are written."""
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.analytics.broker import AnalyticsEventBroker
-from bot.ops.runner import free_port
-from bot.review.broker import AssistantEventBroker
-from bot.review.db import get_engine, session_scope
+from bot.db.engine import get_engine, session_scope
+from bot.db.stores import REVIEW
+from bot.events.fanout import EventSinks
+from bot.rasa_server.brokers import AssistantEventBroker
 from bot.review.records import ReviewItem, ReviewMessage
 from bot.settings import get_settings
+from bot.stack.ports import free_port
 from tests.unit.review.events import Stream
 from tests.unit.review.test_inbox import FALLBACK
 
@@ -40,7 +41,7 @@ def secret_stream() -> Stream:
 
 
 def items(url: str) -> list[str]:
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         return list(session.execute(sa.select(ReviewItem.text)).scalars())
 
 
@@ -54,7 +55,7 @@ def test_items_reach_the_store(broker_env: Path, monkeypatch: pytest.MonkeyPatch
     while not items(url) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert items(url) == ["hemmelig tekst om min skat"]
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         assert session.execute(sa.select(sa.func.count()).select_from(ReviewMessage)).scalar() == 2
 
 
@@ -66,7 +67,7 @@ def test_a_review_store_that_is_down_does_not_stall_or_leak(
     caplog.set_level(logging.DEBUG)
     broker = AssistantEventBroker()
     # Time the review part only: the statistics part has its own bounded wait (250 ms).
-    monkeypatch.setattr(AnalyticsEventBroker, "publish", lambda self, event: None)
+    monkeypatch.setattr(EventSinks, "record", lambda self, event: None)
     slowest = 0.0
     for _ in range(20):
         for event in secret_stream().events:

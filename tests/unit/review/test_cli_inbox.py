@@ -1,4 +1,4 @@
-"""``python -m bot inbox / annotate / export-reviewed`` (bot/ops/cli_inbox.py), in-process."""
+"""``python -m bot inbox / annotate / export-reviewed`` (bot/cli/inbox.py), in-process."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.ops.cli import main
-from bot.review.db import get_engine
-from bot.review.domain import ROOT
+from bot.cli import main
+from bot.db.engine import get_engine
+from bot.db.stores import REVIEW
 from bot.settings import get_settings
+from testkit import ROOT
 from tests.unit.review.events import Stream
 from tests.unit.review.test_inbox import fallback, fill, item_id
 
@@ -32,7 +33,7 @@ def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         Stream("w-4").turn("pas", "self_service", 0.5, kind="self_service_link"),
     )
     yield url
-    get_engine(url).dispose()
+    get_engine(REVIEW, url).dispose()
     get_engine.cache_clear()
     get_settings.cache_clear()
 

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.review.db import session_scope
-from bot.review.domain import ROOT
+from bot.db.engine import session_scope
+from bot.db.stores import REVIEW
+from bot.review.annotate import annotate
 from bot.review.export import annotate_entities, plain_text, write_reviewed
-from bot.review.inbox import annotate
 from bot.review.records import ReviewItem
+from testkit import ROOT
 from tests.unit.review.events import Stream
 from tests.unit.review.test_inbox import FALLBACK, fill, item_id
 
@@ -39,7 +40,7 @@ def decide(url: str, message: str, action: str, intent: str | None = None, **kw:
             message, "nlu_fallback", 0.7, FALLBACK, kind="fallback"
         ),
     )
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         annotate(
             session,
             item_id(url, message),
@@ -106,7 +107,7 @@ def test_the_file_is_kept_and_the_latest_decision_wins(review_url: str, project:
     )
     decide(review_url, "kan jeg tale med en person", "intent", "help")  # moved
     decide(review_url, "ny besked", "intent", "contact", now=NOW)
-    with session_scope(review_url) as session:  # decided again later: discarded
+    with session_scope(REVIEW, review_url) as session:  # decided again later: discarded
         annotate(
             session,
             item_id(review_url, "ny besked"),
@@ -135,7 +136,7 @@ def test_only_accepted_statuses_and_no_cpr(review_url: str, project: Path) -> No
         review_url,
         Stream("w-1").turn("åben besked", "nlu_fallback", 0.7, FALLBACK, kind="fallback"),
     )
-    with session_scope(review_url) as session:  # a row written around the rules, with a CPR
+    with session_scope(REVIEW, review_url) as session:  # a row written around the rules, with a CPR
         item = session.execute(sa.select(ReviewItem)).scalar_one()
         item.status, item.decided_intent, item.decided_at = "accepted", "contact", NOW
         item.edited_text = "mit nummer 010190-1234"
@@ -187,7 +188,7 @@ def test_a_self_service_task_is_taught_as_a_synonym_of_its_id(
 def test_a_task_must_fit_the_intent_the_catalogue_and_the_text(
     review_url: str, intent: str, task: str, words: str, code: str
 ) -> None:
-    from bot.review.inbox import AnnotationError
+    from bot.review.annotate import AnnotationError
 
     with pytest.raises(AnnotationError) as refused:
         decide(
@@ -200,5 +201,5 @@ def test_a_task_must_fit_the_intent_the_catalogue_and_the_text(
             tasks=("pas",),
         )
     assert refused.value.code == code
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         assert session.execute(sa.select(ReviewItem.status)).scalar_one() == "open"

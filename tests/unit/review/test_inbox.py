@@ -8,15 +8,15 @@ from datetime import date, datetime, timezone
 import pytest
 import sqlalchemy as sa
 
+from bot.db.engine import session_scope
+from bot.db.stores import REVIEW
+from bot.review.annotate import AnnotationError, annotate
 from bot.review.collector import ReviewCollector
-from bot.review.db import session_scope
 from bot.review.domain import domain_intents
 from bot.review.inbox import (
     REASON_LABELS,
-    AnnotationError,
     Filters,
     add_tag,
-    annotate,
     get_conversation,
     get_item,
     list_groups,
@@ -36,7 +36,7 @@ FALLBACK = [("nlu_fallback", 0.7), ("self_service", 0.4), ("contact", 0.2)]
 
 def fill(url: str, *streams: Stream, low: float = 0.85) -> None:
     collector = ReviewCollector(low_confidence=low, sample_rate=0.0)
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         for stream in streams:
             for event in stream.events:
                 for write in collector.feed(event):
@@ -49,14 +49,14 @@ def fallback(sender: str, text: str, start: float = T0) -> Stream:
 
 
 def item_id(url: str, text: str) -> int:
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         return session.execute(
             sa.select(sa.func.min(ReviewItem.id)).where(ReviewItem.text == text)
         ).scalar_one()
 
 
 def statuses(url: str) -> dict[str, set[str]]:
-    with session_scope(url) as session:
+    with session_scope(REVIEW, url) as session:
         out: dict[str, set[str]] = {}
         for text, status in session.execute(sa.select(ReviewItem.text, ReviewItem.status)):
             out.setdefault(text, set()).add(status)
@@ -71,7 +71,7 @@ def test_the_same_message_from_many_citizens_is_one_group(review_url: str) -> No
         fallback("w-y", "hvad koster et pas"),
         Stream("w-z").turn("nyt pas", "self_service", 0.5, kind="self_service_link"),
     )
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         page = list_groups(session, Filters())
         assert (page.total_items, page.total_groups) == (8, 3)
         assert [(g.item.normalized, g.count) for g in page.groups] == [
@@ -94,7 +94,7 @@ def test_filters_by_reason_intent_status_and_period(review_url: str) -> None:
         Stream("w-3", T0 + 10 * day).turn("pas", "self_service", 0.5, kind="self_service_link"),
     )
     first = datetime.fromtimestamp(T0, timezone.utc).date()
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
 
         def texts(f: Filters) -> list[str]:
             return sorted(g.item.text for g in list_groups(session, f).groups)
@@ -114,12 +114,12 @@ def test_filters_by_reason_intent_status_and_period(review_url: str) -> None:
 
 def test_paging_through_thousands(review_url: str) -> None:
     collector = ReviewCollector(low_confidence=0.85, sample_rate=0.0)
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         for n in range(1200):
             for event in fallback(f"w-{n}", f"besked nummer {n % 1000}").events:
                 for write in collector.feed(event):
                     store(session, write)
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         seen: list[str] = []
         page = list_groups(session, Filters(), page=1, per_page=150)
         assert (page.total_items, page.total_groups, page.pages) == (1200, 1000, 7)
@@ -143,7 +143,7 @@ def test_an_item_shows_its_reply_and_the_messages_before(review_url: str) -> Non
     )
     stream.answered("åbningstider")
     fill(review_url, stream)
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         detail = get_item(session, item_id(review_url, "kan jeg få hjælp til skat"))
         assert detail is not None
         assert [m.text for m in detail.reply] == ["Undskyld, det forstod jeg ikke.", "Prøv igen."]
@@ -163,7 +163,7 @@ def test_a_decision_applies_to_the_open_group_and_records_who_and_when(review_ur
         fallback("w-9", "noget andet"),
     )
     first = item_id(review_url, "boligstøtte ansøgning")
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         ids = annotate(
             session,
             first,
@@ -175,7 +175,7 @@ def test_a_decision_applies_to_the_open_group_and_records_who_and_when(review_ur
             text="Hvordan søger jeg  boligstøtte?",
         )
         assert len(ids) == 3
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         decided = (
             session.execute(sa.select(ReviewItem).where(ReviewItem.status == "accepted"))
             .scalars()
@@ -199,7 +199,7 @@ def test_out_of_scope_and_discard(
     review_url: str, action: str, intent: str | None, status: str, decided: str | None
 ) -> None:
     fill(review_url, fallback("w-1", "hvem vandt kampen"))
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         annotate(
             session,
             item_id(review_url, "hvem vandt kampen"),
@@ -209,7 +209,7 @@ def test_out_of_scope_and_discard(
             intents=INTENTS,
             intent=intent,
         )
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         item = session.execute(sa.select(ReviewItem)).scalar_one()
         assert (item.status, item.decided_intent) == (status, decided)
 
@@ -222,7 +222,7 @@ def test_rules_of_annotation(review_url: str) -> None:
     )
     phone = item_id(review_url, "ring til mig på 22334455")
     passport = item_id(review_url, "nyt pas")
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         with pytest.raises(AnnotationError) as err:
             annotate(session, phone, "intent", by="a", now=NOW, intents=INTENTS, intent="contact")
         assert err.value.code == "personal_data"
@@ -266,7 +266,7 @@ def test_rules_of_annotation(review_url: str) -> None:
             )
         assert err.value.code == "too_long"
     assert statuses(review_url) == {"ring til mig på 22334455": {"open"}, "nyt pas": {"open"}}
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         # Edited, the phone number is gone and the example may be accepted; the municipality's
         # own number is not personal data.
         annotate(
@@ -290,7 +290,7 @@ def test_rules_of_annotation(review_url: str) -> None:
             intents=INTENTS,
             text="ignored for a discard",
         )
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         rows = dict(session.execute(sa.select(ReviewItem.text, ReviewItem.status)).all())
         assert rows == {"ring til mig på 22334455": "accepted", "nyt pas": "discarded"}
         raw = " ".join(str(r) for r in session.execute(sa.select(ReviewItem.edited_text)).all())
@@ -299,7 +299,7 @@ def test_rules_of_annotation(review_url: str) -> None:
 
 def test_tags_and_reviewed(review_url: str) -> None:
     fill(review_url, fallback("w-1", "skat"))
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         conversation_id = session.execute(sa.select(ReviewItem.conversation_id)).scalar_one()
         add_tag(session, conversation_id, "  skat  spørgsmål ", by="anna", now=NOW)
         add_tag(session, conversation_id, "skat spørgsmål", by="bo", now=NOW)
@@ -310,7 +310,7 @@ def test_tags_and_reviewed(review_url: str) -> None:
         with pytest.raises(AnnotationError):
             add_tag(session, 999_999, "x", by="bo", now=NOW)
         mark_reviewed(session, conversation_id, by="anna", now=NOW)
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         detail = get_conversation(session, conversation_id)
         assert detail is not None
         assert [(t.tag, t.tagged_by) for t in detail.tags] == [
@@ -319,7 +319,7 @@ def test_tags_and_reviewed(review_url: str) -> None:
         ]
         assert (detail.conversation.reviewed_by, detail.conversation.reviewed_at) == ("anna", NOW)
         remove_tag(session, conversation_id, "ny emne")
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         assert [t.tag for t in get_conversation(session, conversation_id).tags] == [
             "skat spørgsmål"
         ]

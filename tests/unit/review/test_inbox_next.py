@@ -4,8 +4,10 @@ A fallback keeps the best real intent as its first runner-up, which the item pag
 
 from __future__ import annotations
 
-from bot.review.db import session_scope
-from bot.review.inbox import Filters, annotate, list_groups, next_open_item
+from bot.db.engine import session_scope
+from bot.db.stores import REVIEW
+from bot.review.annotate import annotate
+from bot.review.inbox import Filters, list_groups, next_open_item
 from tests.unit.review.events import Stream
 from tests.unit.review.test_inbox import INTENTS, NOW, fallback, fill, item_id
 
@@ -18,7 +20,7 @@ def test_save_and_next_goes_to_the_first_open_line(review_url: str) -> None:
         Stream("n-z").turn("nyt pas", "self_service", 0.5, kind="self_service_link"),
     )
     first = item_id(review_url, "hvordan søger jeg boligstøtte")
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         top = list_groups(session, Filters(), per_page=1).groups[0].item
         assert top.normalized == "hvordan søger jeg boligstøtte"
         # Before a decision, "next" after the top line skips its whole group.
@@ -37,7 +39,7 @@ def test_save_and_next_goes_to_the_first_open_line(review_url: str) -> None:
 
 def test_a_fallback_keeps_its_best_real_intent(review_url: str) -> None:
     fill(review_url, fallback("f-1", "kan du bage en kage"))
-    with session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         item = list_groups(session, Filters()).groups[0].item
         assert (item.intent, item.confidence) == ("nlu_fallback", 0.7)  # the threshold
         assert (item.runner_up_1, item.runner_up_1_confidence) == ("self_service", 0.4)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 
-from bot.review.pii import PIPELINE_DIR, describe, find_personal_data, has_personal_data
+from bot.review.pii import describe, find_personal_data
+from bot.stack.paths import Project
 
 MUNICIPALITY_PHONE = "32 76 11 00"
 
@@ -76,6 +79,10 @@ def test_near_misses_are_not_personal_data(text: str) -> None:
     assert find_personal_data(text, allow=[MUNICIPALITY_PHONE]) == []
 
 
+def has_personal_data(text: str, allow: Iterable[str] = ()) -> bool:
+    return bool(find_personal_data(text, allow))
+
+
 def test_the_allow_list_is_needed_for_the_municipality_number() -> None:
     assert has_personal_data("ring til kommunen på 32 76 11 00")
     assert not has_personal_data("ring til kommunen på 32761100", allow=["+45 32 76 11 00"])
@@ -95,8 +102,8 @@ def test_uses_the_project_pipeline_when_built_and_blank_danish_otherwise(tmp_pat
     from bot.review.pii import _matcher
 
     # The project's pipeline (built by `python -m bot build-spacy`), when it is there.
-    if (PIPELINE_DIR / "config.cfg").is_file():
-        nlp, _ = _matcher(str(PIPELINE_DIR))
+    if (Project.current().spacy_pipeline / "config.cfg").is_file():
+        nlp, _ = _matcher(str(Project.current().spacy_pipeline))
         assert nlp.meta["name"] == "da_lemma"
     nlp, _ = _matcher(str(tmp_path))  # no pipeline here: spacy.blank("da")
     assert nlp.lang == "da"

@@ -9,27 +9,23 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.review.db import session_scope
-from bot.review.records import ReviewItem
-from bot.review.shadow import (
+from bot.db.engine import session_scope
+from bot.db.stores import REVIEW
+from bot.mlops.promotion import promote
+from bot.mlops.shadow_gate import (
     CANDIDATE,
     SERVICE,
     Answer,
-    VerdictError,
-    answer_label,
     disagree,
-    gate_for,
     group_changes,
     messages_word,
-    recent_texts,
-    record_verdict,
-    report,
     shadow_gate,
-    store_run,
-    window_start,
 )
-from bot.review.versions import in_service, promote, register_candidate
-from bot.testkit.shadow import seed_messages
+from bot.mlops.shadow_store import gate_for, recent_texts, store_run, window_start
+from bot.mlops.shadow_verdicts import VerdictError, answer_label, record_verdict, report
+from bot.mlops.versions import in_service, register_candidate
+from bot.review.records import ReviewItem
+from testkit.shadow import seed_messages
 
 NOW = datetime(2026, 11, 30, 11, 0, tzinfo=timezone.utc)
 INTENTS = ("opening_hours", "self_service", "contact", "greet", "out_of_scope")
@@ -99,7 +95,7 @@ def test_answers_are_named_by_their_danish_labels() -> None:
 
 
 def _versions(url: str) -> tuple[int, int]:
-    with session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         old = register_candidate(
             s,
             file_name="old.tar.gz",
@@ -121,7 +117,7 @@ def _versions(url: str) -> tuple[int, int]:
 
 
 def _run(url: str, old: int, new: int, answers: dict[str, tuple[Answer, Answer]]) -> int:
-    with session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         since = window_start(s, NOW, 14)
         messages, texts = recent_texts(s, since)
         pairs = [answers[t.normalized] for t in texts]
@@ -149,7 +145,7 @@ def test_recent_texts_are_deduplicated_and_leave_out_buttons_and_old_messages(
 ) -> None:
     seed_messages(review_url, ["Åbningstider?", "åbningstider", "Knap: Nej"], now=NOW, days=3)
     seed_messages(review_url, ["gammel besked"], now=NOW - timedelta(days=40), days=1, seed=8)
-    with session_scope(review_url) as s:
+    with session_scope(REVIEW, review_url) as s:
         # The store holds more than 14 days: the window is the last 14 days.
         assert window_start(s, NOW, 14) == NOW - timedelta(days=14)
         messages, texts = recent_texts(s, window_start(s, NOW, 14))
@@ -177,7 +173,7 @@ def test_a_verdict_becomes_a_reviewed_example_and_the_gate_refuses_for_the_worse
             "hej": (greet, greet),
         },
     )
-    with session_scope(review_url) as s:
+    with session_scope(REVIEW, review_url) as s:
         data = report(s, new)
         assert data is not None
         assert [(c["before_label"], c["after_label"], c["messages"]) for c in data["changes"]] == [
@@ -188,12 +184,12 @@ def test_a_verdict_becomes_a_reviewed_example_and_the_gate_refuses_for_the_worse
         hours_id = data["changes"][0]["rows"][0]["id"]
         moving_id = data["changes"][1]["rows"][0]["id"]
 
-    with session_scope(review_url) as s:
+    with session_scope(REVIEW, review_url) as s:
         record_verdict(s, hours_id, SERVICE, by="anna", now=NOW, intents=INTENTS, tasks=("moving",))
         record_verdict(
             s, moving_id, CANDIDATE, by="anna", now=NOW, intents=INTENTS, tasks=("moving",)
         )
-    with session_scope(review_url) as s:
+    with session_scope(REVIEW, review_url) as s:
         items = {i.text: i for i in s.query(ReviewItem)}
         assert items["hvornår har I åbent"].status == "accepted"
         assert items["hvornår har I åbent"].decided_intent == "opening_hours"
@@ -218,40 +214,40 @@ def test_a_verdict_becomes_a_reviewed_example_and_the_gate_refuses_for_the_worse
             "hej": (greet, greet),
         },
     )
-    with session_scope(review_url) as s:
+    with session_scope(REVIEW, review_url) as s:
         again = gate_for(s, new)
         assert again.unreviewed == 0 and len(again.refusals) == 1
 
 
 def test_a_verdict_on_an_unknown_disagreement_or_side_is_refused(review_url: str) -> None:
-    with session_scope(review_url) as s, pytest.raises(VerdictError, match="no shadow"):
+    with session_scope(REVIEW, review_url) as s, pytest.raises(VerdictError, match="no shadow"):
         record_verdict(s, 404, SERVICE, by="anna", now=NOW, intents=INTENTS, tasks=())
 
 
 def test_a_disagreement_goes_with_its_message_when_the_text_is_purged(review_url: str) -> None:
     import sqlalchemy as sa
 
+    from bot.mlops.shadow_store import ShadowDisagreement
     from bot.review.records import ReviewMessage
-    from bot.review.shadow import ShadowDisagreement
 
     seed_messages(review_url, ["hvornår har I åbent"], now=NOW)
     old, new = _versions(review_url)
     _run(review_url, old, new, {"hvornår har i åbent": (HOURS, CONTACT)})
-    with session_scope(review_url) as s:
+    with session_scope(REVIEW, review_url) as s:
         assert s.query(ShadowDisagreement).count() == 1
         s.execute(sa.delete(ReviewMessage.__table__))  # as the purge deletes them
-    with session_scope(review_url) as s:
+    with session_scope(REVIEW, review_url) as s:
         assert s.query(ShadowDisagreement).count() == 0
 
 
 def test_the_answers_cache_keeps_only_the_window_and_no_text(review_url: str) -> None:
-    from bot.review.shadow import ShadowAnswer, cached_answers, keep_answers, text_digest
+    from bot.mlops.shadow_store import ShadowAnswer, cached_answers, keep_answers, text_digest
 
-    with session_scope(review_url) as s:
+    with session_scope(REVIEW, review_url) as s:
         keep_answers(s, "m.tar.gz", {text_digest("a"): HOURS, text_digest("b"): CONTACT})
         keep_answers(s, "m.tar.gz", {text_digest("b"): CONTACT})
         keep_answers(s, "other.tar.gz", {text_digest("a"): MOVING})
-    with session_scope(review_url) as s:
+    with session_scope(REVIEW, review_url) as s:
         assert cached_answers(s, "m.tar.gz") == {text_digest("b"): CONTACT}
         assert cached_answers(s, "other.tar.gz") == {text_digest("a"): MOVING}
         assert all(len(r.digest) == 32 and r.digest != "a" for r in s.query(ShadowAnswer))

@@ -11,8 +11,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.review import db as review_db
-from bot.review.versions import (
+from bot.db.engine import get_engine, session_scope
+from bot.db.stores import REVIEW
+from bot.mlops.promotion import promote, rollback, rollback_target
+from bot.mlops.versions import (
     CANDIDATE,
     IN_SERVICE,
     RETIRED,
@@ -23,10 +25,7 @@ from bot.review.versions import (
     history,
     in_service,
     list_versions,
-    promote,
     register_candidate,
-    rollback,
-    rollback_target,
     set_metrics,
 )
 
@@ -41,14 +40,14 @@ def metrics(accuracy: float) -> dict:
 
 @pytest.fixture
 def url(database_url: str) -> Iterator[str]:
-    review_db.get_engine.cache_clear()
+    get_engine.cache_clear()
     yield database_url
-    review_db.get_engine(database_url).dispose()
-    review_db.get_engine.cache_clear()
+    get_engine(REVIEW, database_url).dispose()
+    get_engine.cache_clear()
 
 
 def add(url: str, name: str, accuracy: float | None, by: str = "anna") -> int:
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         return register_candidate(
             s,
             file_name=f"{name}.tar.gz",
@@ -60,18 +59,18 @@ def add(url: str, name: str, accuracy: float | None, by: str = "anna") -> int:
 
 
 def promote_(url: str, version_id: int, reason: str | None = None, by: str = "anna"):  # type: ignore[no-untyped-def]
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         return promote(s, version_id, by=by, override_reason=reason, tolerance=TOL)
 
 
 def statuses(url: str) -> dict[int, str]:
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         return {v.id: v.status for v in list_versions(s)}
 
 
 def test_registering_the_same_file_twice_returns_the_version_with_new_metrics(url: str) -> None:
     first = add(url, "model-a", None)
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         again = register_candidate(
             s,
             file_name="model-a.tar.gz",
@@ -85,14 +84,14 @@ def test_registering_the_same_file_twice_returns_the_version_with_new_metrics(ur
         assert again.report == {"better": []}
         assert again.status == CANDIDATE and again.created_by == "anna"
         set_metrics(s, first, metrics(0.8))
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         assert get_version(s, first).metrics["heldout"]["accuracy"] == 0.8  # type: ignore[union-attr]
         assert len(list_versions(s)) == 1
 
 
 @pytest.mark.parametrize("name", ["../etc/passwd.tar.gz", "/srv/x.tar.gz", "model.zip", ""])
 def test_only_a_plain_model_file_name_is_registered(url: str, name: str) -> None:
-    with review_db.session_scope(url) as s, pytest.raises(ValueError, match="file_name"):
+    with session_scope(REVIEW, url) as s, pytest.raises(ValueError, match="file_name"):
         register_candidate(
             s, file_name=name, data_fingerprint="x", metrics=None, report=None, created_by="a"
         )
@@ -105,7 +104,7 @@ def test_promotion_through_the_gate_retires_the_previous_version(url: str) -> No
     second = promote_(url, b)
     assert second.promoted and not second.overridden and second.previous_id == a
     assert statuses(url) == {a: RETIRED, b: IN_SERVICE}
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         current = in_service(s)
         assert current is not None and current.id == b
         assert current.promoted_by == "anna" and current.promoted_at is not None
@@ -126,7 +125,7 @@ def test_a_worse_version_is_refused_and_the_refusal_recorded(url: str) -> None:
         "Gennemsnitlig F1 på testsættet falder fra 91,2 % til 80,0 % (grænse: 2,0 procentpoint).",
     ]
     assert statuses(url) == {a: IN_SERVICE, worse: CANDIDATE}
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         event = history(s)[0]
         assert (event.action, event.version_id, event.by) == ("refused", worse, "bob")
         assert event.gate_reasons == result.decision.reasons
@@ -146,7 +145,7 @@ def test_an_override_promotes_and_keeps_the_reason(url: str) -> None:
     promote_(url, a, by="system")
     result = promote_(url, worse, reason="  Testsættet er forældet; vi har tjekket i hånden. ")
     assert result.promoted and result.overridden
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         current = in_service(s)
         assert current is not None and current.id == worse
         assert current.override_reason == "Testsættet er forældet; vi har tjekket i hånden."
@@ -162,30 +161,30 @@ def test_unknown_or_already_served_versions_are_clear_errors(url: str) -> None:
     promote_(url, a)
     with pytest.raises(VersionError, match="allerede i drift"):
         promote_(url, a)
-    with review_db.session_scope(url) as s, pytest.raises(VersionError, match="allerede i drift"):
+    with session_scope(REVIEW, url) as s, pytest.raises(VersionError, match="allerede i drift"):
         rollback(s, a, by="anna")
-    with review_db.session_scope(url) as s, pytest.raises(VersionError, match="ingen model"):
+    with session_scope(REVIEW, url) as s, pytest.raises(VersionError, match="ingen model"):
         rollback(s, 999, by="anna")
 
 
 def test_rollback_goes_back_one_step_per_action_without_the_gate(url: str) -> None:
     a, b, c = add(url, "a", 0.90), add(url, "b", 0.91), add(url, "c", 0.92)
-    with review_db.session_scope(url) as s, pytest.raises(VersionError, match="ingen tidligere"):
+    with session_scope(REVIEW, url) as s, pytest.raises(VersionError, match="ingen tidligere"):
         rollback(s, by="anna")  # nothing in service
     promote_(url, a, by="system")
     promote_(url, b)
     promote_(url, c)
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         assert rollback_target(s).id == b  # type: ignore[union-attr]
         result = rollback(s, by="bob", now=T0)
         assert (result.version_id, result.previous_id) == (b, c)
     assert statuses(url) == {a: RETIRED, b: IN_SERVICE, c: RETIRED}
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         rollback(s, by="bob")
     assert statuses(url)[a] == IN_SERVICE
-    with review_db.session_scope(url) as s, pytest.raises(VersionError, match="ingen tidligere"):
+    with session_scope(REVIEW, url) as s, pytest.raises(VersionError, match="ingen tidligere"):
         rollback(s, by="bob")
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         assert [(e.action, e.version_id) for e in history(s)] == [
             ("rollback", a),
             ("rollback", b),
@@ -202,7 +201,7 @@ def test_rollback_to_a_given_version_even_a_worse_one(url: str) -> None:
     promote_(url, a)
     promote_(url, worse, reason="prøve")
     promote_(url, b)
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         rollback(s, worse, by="anna")  # no gate: it was in service before
     assert statuses(url) == {a: RETIRED, worse: IN_SERVICE, b: RETIRED}
 
@@ -210,7 +209,7 @@ def test_rollback_to_a_given_version_even_a_worse_one(url: str) -> None:
 def test_the_database_refuses_a_second_version_in_service(url: str) -> None:
     a, b = add(url, "a", 0.9), add(url, "b", 0.9)
     promote_(url, a)
-    with pytest.raises(IntegrityError), review_db.session_scope(url) as s:
+    with pytest.raises(IntegrityError), session_scope(REVIEW, url) as s:
         s.get(ModelVersion, b).status = IN_SERVICE  # type: ignore[union-attr]
         s.flush()
     assert statuses(url) == {a: IN_SERVICE, b: CANDIDATE}
@@ -238,7 +237,7 @@ def test_racing_promotions_leave_exactly_one_version_in_service(url: str) -> Non
     assert len(outcomes) == len(racers) and "ok" in outcomes
     in_service_now = [v for v, status in statuses(url).items() if status == IN_SERVICE]
     assert len(in_service_now) == 1
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         promotions = [e for e in history(s) if e.action == "promote"]
         # Every successful promotion retired exactly the version in service before it.
         assert len(promotions) == outcomes.count("ok") + 1
@@ -247,7 +246,7 @@ def test_racing_promotions_leave_exactly_one_version_in_service(url: str) -> Non
 
 def test_versions_are_listed_newest_first_with_timezone_aware_times(url: str) -> None:
     ids = [add(url, f"m{i}", 0.9) for i in range(3)]
-    with review_db.session_scope(url) as s:
+    with session_scope(REVIEW, url) as s:
         versions = list_versions(s)
         assert [v.id for v in versions] == sorted(ids, reverse=True)
         assert all(v.created_at.tzinfo is not None for v in versions)

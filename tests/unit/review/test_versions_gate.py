@@ -1,8 +1,8 @@
-"""The promotion gate (bot.review.versions.gate): pure, on metrics dicts of contract 3."""
+"""The promotion gate (bot.mlops.promotion.gate): pure, on metrics dicts of contract 3."""
 
 from __future__ import annotations
 
-from bot.review.versions import gate
+from bot.mlops.promotion import gate
 
 TOL = 0.02
 

@@ -1,6 +1,6 @@
-"""Which version serves at startup (bot.ops.serving.register_served_model) and the Rasa
-``models:`` section the runner writes; on a real SQLite review store, with stand-in model
-files whose held-out metrics are already cached beside them (no TensorFlow here)."""
+"""Which version serves at startup (bot.mlops.serving.register_served_model) and the Rasa
+``models:`` section the stacks write (bot.stack.endpoints); on a real SQLite review store, with
+stand-in model files whose held-out metrics are already cached beside them (no TensorFlow)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.ops.evaluation import data_fingerprint
-from bot.ops.serving import (
-    DEV_OVERRIDE,
-    HELDOUT,
-    RegistrationError,
-    models_section,
-    register_served_model,
-    with_models_section,
-)
-from bot.review import db as review_db
-from bot.review.versions import SYSTEM, in_service, list_versions, promote, register_candidate
+from bot.db.engine import get_engine, session_scope
+from bot.db.stores import REVIEW
+from bot.mlops.evaluation import data_fingerprint
+from bot.mlops.promotion import promote
+from bot.mlops.serving import DEV_OVERRIDE, RegistrationError, register_served_model
+from bot.mlops.versions import SYSTEM, in_service, list_versions, register_candidate
 from bot.settings import get_settings
+from bot.stack.endpoints import models_section, with_section
+from bot.stack.paths import Project
 
 
 @pytest.fixture
@@ -32,17 +29,17 @@ def models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("BOT_MODELS_DIR", str(folder))
     monkeypatch.setenv("BOT_REVIEW_DB_URL", f"sqlite:///{tmp_path / 'review.db'}")
     get_settings.cache_clear()
-    review_db.get_engine.cache_clear()
+    get_engine.cache_clear()
     yield folder
     get_settings.cache_clear()
-    review_db.get_engine.cache_clear()
+    get_engine.cache_clear()
 
 
 def model(folder: Path, fingerprint: str, accuracy: float) -> Path:
     path = folder / f"model-{fingerprint}.tar.gz"
     path.write_bytes(b"stand-in")
     metrics = {
-        "fingerprint": data_fingerprint(HELDOUT),
+        "fingerprint": data_fingerprint(Project.current().heldout),
         "examples": 10,
         "accuracy": accuracy,
         "macro_f1": accuracy,
@@ -52,7 +49,7 @@ def model(folder: Path, fingerprint: str, accuracy: float) -> Path:
 
 
 def served() -> tuple[str, str | None, str | None]:
-    with review_db.session_scope() as s:
+    with session_scope(REVIEW) as s:
         v = in_service(s)
         assert v is not None
         return v.file_name, v.promoted_by, v.override_reason
@@ -63,7 +60,7 @@ def test_the_first_model_goes_into_service_with_its_measured_metrics(models: Pat
     result = register_served_model(first, production=False)
     assert result.served_id == result.registered_id
     assert served() == (first.name, SYSTEM, None)
-    with review_db.session_scope() as s:
+    with session_scope(REVIEW) as s:
         (version,) = list_versions(s)
         assert version.data_fingerprint == "a" * 16
         assert version.metrics["heldout"]["accuracy"] == 0.9
@@ -94,7 +91,7 @@ def test_in_production_a_new_model_waits_as_a_candidate(models: Path) -> None:
 def test_a_version_promoted_by_the_web_team_stays_in_service(models: Path) -> None:
     register_served_model(model(models, "a" * 16, 0.9), production=False)
     chosen = model(models, "b" * 16, 0.9)
-    with review_db.session_scope() as s:
+    with session_scope(REVIEW) as s:
         version = register_candidate(
             s,
             file_name=chosen.name,
@@ -127,7 +124,7 @@ def test_the_models_section_replaces_one_in_the_endpoints_file() -> None:
         "models:\n  url: old\n  wait_time_between_pulls: 100\n"
         "# a comment\ntracker_store:\n  type: SQL\n"
     )
-    text = with_models_section(original, models_section(8123, 7))
+    text = with_section(original, models_section(8123, 7))
     parsed = yaml.safe_load(text)
     assert parsed["tracker_store"] == {"type": "SQL"}
     assert parsed["models"] == {

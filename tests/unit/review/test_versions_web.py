@@ -11,10 +11,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.ops.runner import Service, base_env, free_port
-from bot.review import db as review_db
-from bot.review.versions import in_service, list_versions, promote, register_candidate
-from bot.testkit.staff import create_staff_user, form_token, login
+from bot.db.engine import get_engine, session_scope
+from bot.db.stores import REVIEW
+from bot.mlops.promotion import promote
+from bot.mlops.versions import in_service, list_versions, register_candidate
+from bot.stack.paths import base_env
+from bot.stack.ports import free_port
+from bot.stack.supervisor import Service
+from testkit.staff import create_staff_user, form_token, login
 
 TOKEN = "t" * 40
 PASSWORD = "en lang nok adgangskode"
@@ -32,7 +36,7 @@ class WebApp:
         """A stand-in model file and its version; promoted when ``promoted_by`` is given."""
         (self.models / f"{name}.tar.gz").write_bytes(f"model {name}".encode() * 100)
         heldout = {"fingerprint": "h", "examples": 10, "accuracy": accuracy, "macro_f1": accuracy}
-        with review_db.session_scope(self.review_url) as s:
+        with session_scope(REVIEW, self.review_url) as s:
             version = register_candidate(
                 s,
                 file_name=f"{name}.tar.gz",
@@ -46,7 +50,7 @@ class WebApp:
             return version.id
 
     def served(self) -> int | None:
-        with review_db.session_scope(self.review_url) as s:
+        with session_scope(REVIEW, self.review_url) as s:
             current = in_service(s)
             return current.id if current else None
 
@@ -88,7 +92,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
     finally:
         service.stop()
         service.close_log()
-        review_db.get_engine.cache_clear()
+        get_engine.cache_clear()
 
 
 def test_model_server_protocol_etag_304_and_token(web: WebApp) -> None:
@@ -106,7 +110,7 @@ def test_model_server_protocol_etag_304_and_token(web: WebApp) -> None:
     got = web.pull(token=TOKEN)
     assert got.status_code == 200
     etag = got.headers["ETag"]
-    with review_db.session_scope(web.review_url) as s:
+    with session_scope(REVIEW, web.review_url) as s:
         version = next(v for v in list_versions(s) if v.id == first)
         assert etag == f'"{version.etag}"'
         assert got.content == (web.models / version.file_name).read_bytes()
@@ -124,7 +128,7 @@ def test_model_server_protocol_etag_304_and_token(web: WebApp) -> None:
     assert header_token.status_code == 304
     # A promotion changes the ETag: the next pull downloads the new model.
     newer = web.add("model-newer", 0.95)
-    with review_db.session_scope(web.review_url) as s:
+    with session_scope(REVIEW, web.review_url) as s:
         promote(s, newer, by="anna", override_reason=None, tolerance=0.02)
     switched = web.pull(etag, token=TOKEN)
     assert switched.status_code == 200

@@ -1,6 +1,6 @@
-"""The page catalogue page's pure parts (bot/web/catalogue.py): reading the edit form,
-applying it to an entry, searching and filtering the list, ordering by the counts, the edit
-log."""
+"""The page catalogue page's pure parts (bot/web/catalogue.py, catalogue_edits.py): reading
+the edit form, applying it to an entry, searching and filtering the list, ordering by the
+counts, the edit log."""
 
 from __future__ import annotations
 
@@ -13,20 +13,17 @@ import pytest
 
 from bot.knowledge.pages import Page, page_link_id
 from bot.settings import get_settings
-from bot.web.catalogue import (
+from bot.web.catalogue import ListFilters, matches, parse_list_filters, table_rows
+from bot.web.catalogue_edits import (
     MAX_KEYWORD,
     MAX_KEYWORDS,
     EditError,
-    ListFilters,
     apply_edit,
     edits_of,
     entry_version,
-    matches,
     parse_edit,
-    parse_list_filters,
     record_edit,
     split_keywords,
-    table_rows,
 )
 
 FORM = {

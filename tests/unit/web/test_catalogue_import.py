@@ -1,5 +1,5 @@
-"""An import started from the catalogue page (bot/web/catalogue.py: the address check, the
-background job and its outcome), against the local test site (bot.testkit.local_site) and the
+"""An import started from the catalogue page (bot/web/catalogue_import.py: the address check,
+the background job and its outcome), against the local test site (testkit.local_site) and the
 real bot.knowledge.site_import, with the served catalogue in a temporary BOT_PAGES_DIR."""
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import pytest
 
 from bot.knowledge.pages import get_catalogue
 from bot.settings import get_settings
-from bot.testkit.local_site import LocalSite, serve_site
-from bot.web.catalogue import (
+from bot.web.catalogue_import import (
     IMPORT_BAD_URL,
     IMPORT_REFUSED,
     IMPORT_SITE_PROBLEM,
@@ -24,6 +23,7 @@ from bot.web.catalogue import (
     run_import_job,
     start_import,
 )
+from testkit.local_site import LocalSite, serve_site
 
 
 @pytest.fixture

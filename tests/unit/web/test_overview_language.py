@@ -13,14 +13,14 @@ from sanic import Sanic
 from sanic.compat import Header
 from sanic.request import Request
 
-from bot.analytics.db import get_engine
+from bot.db.engine import get_engine
 from bot.settings import TIMEZONE, get_settings
-from bot.testkit.events import Chat, feed
-from bot.testkit.profile import SYNTHETIC_PROFILE_PATH
-from bot.testkit.staff import signed_in_cookie
 from bot.web.app import create_app
 from bot.web.security import SESSION_COOKIE, staff_only
 from bot.web.staff import overview_page
+from testkit.events import Chat, feed
+from testkit.profile import SYNTHETIC_PROFILE_PATH
+from testkit.staff import signed_in_cookie
 
 AT = datetime(2026, 11, 23, 10, tzinfo=TIMEZONE)
 

@@ -15,14 +15,17 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from bot.analytics import db as analytics_db
-from bot.analytics.models import StaffRead
-from bot.ops.runner import ROOT, Service, base_env, free_port
-from bot.review import db as review_db
+from bot.db.engine import get_engine, session_scope
+from bot.db.stores import REVIEW, STATISTICS
 from bot.review.collector import ReviewCollector
 from bot.review.records import ReviewItem
 from bot.review.writer import store
-from bot.testkit.staff import create_staff_user, form_token, login
+from bot.stack.paths import base_env
+from bot.stack.ports import free_port
+from bot.stack.supervisor import Service
+from bot.web.auth_models import StaffRead
+from testkit import ROOT
+from testkit.staff import create_staff_user, form_token, login
 from tests.unit.review.events import Stream
 
 PASSWORD = "en lang nok adgangskode"
@@ -97,8 +100,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
     finally:
         service.stop()
         service.close_log()
-        analytics_db.get_engine.cache_clear()
-        review_db.get_engine.cache_clear()
+        get_engine.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -254,11 +256,11 @@ def review_item(review_url: str) -> tuple[int, int]:
         CITIZEN_TEXT, "nlu_fallback", 0.4, [("nlu_fallback", 0.4)], kind="fallback"
     )
     collector = ReviewCollector(low_confidence=0.85, sample_rate=0.0)
-    with review_db.session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         for event in stream.events:
             for write in collector.feed(event):
                 store(session, write)
-    with review_db.session_scope(review_url) as session:
+    with session_scope(REVIEW, review_url) as session:
         item = session.execute(
             sa.select(ReviewItem.id, ReviewItem.conversation_id).where(
                 ReviewItem.text == CITIZEN_TEXT
@@ -268,7 +270,7 @@ def review_item(review_url: str) -> tuple[int, int]:
 
 
 def reads(analytics_url: str) -> list[tuple[str, str, int]]:
-    with analytics_db.session_scope(analytics_url) as session:
+    with session_scope(STATISTICS, analytics_url) as session:
         rows = session.execute(
             sa.select(StaffRead.username, StaffRead.kind, StaffRead.item_id).order_by(StaffRead.id)
         ).all()
@@ -301,6 +303,6 @@ def test_each_read_of_citizen_text_is_logged_with_who_and_which(web: WebApp) -> 
     log = web.log.read_text(encoding="utf-8")
     assert f"Staff read: webber read inbox_item {item}" in log
     assert CITIZEN_TEXT not in log
-    with analytics_db.session_scope(web.analytics_url) as session:
+    with session_scope(STATISTICS, web.analytics_url) as session:
         at = session.execute(sa.select(sa.func.max(StaffRead.at))).scalar_one()
     assert at is not None and at.tzinfo is not None

@@ -13,18 +13,18 @@ from sanic import Sanic
 from sanic.compat import Header
 from sanic.request import Request
 
-from bot.analytics.db import get_engine
+from bot.db.engine import get_engine
 from bot.dialogue.topics import get_registry
 from bot.knowledge.profile import get_profile
 from bot.review.domain import domain_intents
 from bot.settings import get_settings
-from bot.testkit.staff import signed_in_cookie
 from bot.web.app import create_app
 from bot.web.charts import weekly_chart
 from bot.web.examples import example_rows
 from bot.web.inbox import intent_by_label, link_labels
 from bot.web.security import SESSION_COOKIE
 from bot.web.staff import examples
+from testkit.staff import signed_in_cookie
 
 
 @pytest.fixture(params=["taarnby", "ishoj"])

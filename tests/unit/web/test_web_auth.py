@@ -11,26 +11,29 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.analytics.db import get_engine, session_scope
-from bot.analytics.models import LoginFailure, RevokedSession, StaffUser
-from bot.ops.runner import free_port
-from bot.web import auth
+from bot.db.engine import get_engine, session_scope
+from bot.db.stores import STATISTICS
+from bot.stack.ports import free_port
+from bot.web import auth, login_limits
 from bot.web.auth import (
-    LOGINS_BUSY,
-    TOO_MANY_LOGINS,
-    LoginRateLimiter,
     RevokedSessions,
     SessionCodec,
     StaffSession,
     UserError,
     authenticate,
-    client_network,
     create_user,
     csrf_ok,
     hash_password,
     needs_rehash,
     password_fingerprint,
     verify_password,
+)
+from bot.web.auth_models import LoginFailure, RevokedSession, StaffUser
+from bot.web.login_limits import (
+    LOGINS_BUSY,
+    TOO_MANY_LOGINS,
+    LoginRateLimiter,
+    client_network,
 )
 
 GOOD_PASSWORD = "en lang nok adgangskode"
@@ -61,7 +64,7 @@ def limiter(url: str, **options: object) -> LoginRateLimiter:
 
 def stored_rows(url: str) -> int:
     """How many failed attempts the login limiter keeps."""
-    with session_scope(url) as session:
+    with session_scope(STATISTICS, url) as session:
         return session.execute(sa.select(sa.func.count()).select_from(LoginFailure)).scalar_one()
 
 
@@ -90,10 +93,10 @@ def test_weaker_parameters_need_rehash() -> None:
 
 
 def test_create_user_stores_a_hash(db_url: str) -> None:
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         user = create_user(session, "anna.b-1_x", GOOD_PASSWORD, "webteam")
         assert user.id is not None
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         stored = session.query(StaffUser).filter_by(username="anna.b-1_x").one()
         assert stored.role == "webteam"
         assert stored.password_hash != GOOD_PASSWORD
@@ -105,38 +108,41 @@ def test_create_user_stores_a_hash(db_url: str) -> None:
     ["ab", "Anna", "anna b", "anna@kommune.dk", "åse", "a" * 65, "", "anna\n", "../x/"],
 )
 def test_create_user_rejects_bad_usernames(db_url: str, username: str) -> None:
-    with session_scope(db_url) as session, pytest.raises(UserError, match="username"):
+    with session_scope(STATISTICS, db_url) as session, pytest.raises(UserError, match="username"):
         create_user(session, username, GOOD_PASSWORD, "staff")
 
 
 @pytest.mark.parametrize("role", ["admin", "", "Staff", "root"])
 def test_create_user_rejects_bad_roles(db_url: str, role: str) -> None:
-    with session_scope(db_url) as session, pytest.raises(UserError, match="role"):
+    with session_scope(STATISTICS, db_url) as session, pytest.raises(UserError, match="role"):
         create_user(session, "anna", GOOD_PASSWORD, role)
 
 
 @pytest.mark.parametrize("password", ["", "kort", "elleve tegn", " " + GOOD_PASSWORD, "a\x00" * 8])
 def test_create_user_rejects_bad_passwords(db_url: str, password: str) -> None:
-    with session_scope(db_url) as session, pytest.raises(UserError, match="password"):
+    with session_scope(STATISTICS, db_url) as session, pytest.raises(UserError, match="password"):
         create_user(session, "anna", password, "staff")
 
 
 def test_twelve_characters_is_enough(db_url: str) -> None:
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         create_user(session, "anna", "x" * 12, "staff")
 
 
 def test_create_user_refuses_a_taken_username(db_url: str) -> None:
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         create_user(session, "anna", GOOD_PASSWORD, "staff")
-    with session_scope(db_url) as session, pytest.raises(UserError, match="already exists"):
+    with (
+        session_scope(STATISTICS, db_url) as session,
+        pytest.raises(UserError, match="already exists"),
+    ):
         create_user(session, "anna", GOOD_PASSWORD + "2", "staff")
 
 
 def test_authenticate(db_url: str) -> None:
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         create_user(session, "anna", GOOD_PASSWORD, "staff")
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         user = authenticate(session, " Anna ", GOOD_PASSWORD)
         assert user is not None and user.username == "anna"
         assert authenticate(session, "anna", GOOD_PASSWORD.upper()) is None
@@ -153,7 +159,7 @@ def test_unknown_users_cost_a_password_check(db_url: str, monkeypatch: pytest.Mo
         return real(password_hash, password)
 
     monkeypatch.setattr(auth, "verify_password", counting)
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         assert authenticate(session, "nobody", GOOD_PASSWORD) is None
         assert authenticate(session, "NOT A USERNAME!", GOOD_PASSWORD) is None
     assert len(checked) == 2
@@ -162,11 +168,11 @@ def test_unknown_users_cost_a_password_check(db_url: str, monkeypatch: pytest.Mo
 
 def test_login_rehashes_old_hashes(db_url: str) -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(GOOD_PASSWORD)
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         session.add(StaffUser(username="anna", password_hash=weak, role="staff"))
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         assert authenticate(session, "anna", GOOD_PASSWORD) is not None
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         stored = session.query(StaffUser).filter_by(username="anna").one().password_hash
     assert stored != weak
     assert not needs_rehash(stored)
@@ -284,16 +290,16 @@ def test_pair_blocks_after_ten_failures_and_others_still_log_in(db_url: str) -> 
     lim = limiter(db_url, max_failures=10, window_seconds=900, clock=clock)
     for _ in range(9):
         lim.failure(A, "anna")
-    assert not lim.blocked(A, "anna")
+    assert lim.check(A, "anna") is None
     lim.failure(A, "ANNA ")
-    assert lim.blocked(A, "anna")
+    assert lim.check(A, "anna") is not None
     assert lim.check(A, "anna") == TOO_MANY_LOGINS
     # Nobody can lock anna out from elsewhere: another address still gets its attempts.
-    assert not lim.blocked(B, "anna")
+    assert lim.check(B, "anna") is None
     assert lim.attempt(B, "anna") is None
-    assert not lim.blocked(A, "bo")
+    assert lim.check(A, "bo") is None
     clock.now += 901
-    assert not lim.blocked(A, "anna")
+    assert lim.check(A, "anna") is None
 
 
 def test_one_address_is_blocked_after_its_failures_whatever_the_usernames(db_url: str) -> None:
@@ -302,7 +308,7 @@ def test_one_address_is_blocked_after_its_failures_whatever_the_usernames(db_url
     results = [lim.attempt(A, f"random{i}") for i in range(100)]
     assert results[:30] == [None] * 30
     assert set(results[30:]) == {TOO_MANY_LOGINS}
-    assert lim.blocked(A, "anna")  # the whole address waits
+    assert lim.check(A, "anna") is not None  # the whole address waits
     assert stored_rows(db_url) == 30  # refused attempts are not stored
     assert lim.attempt(B, "anna") is None
 
@@ -329,8 +335,8 @@ def test_ten_thousand_random_usernames_do_not_push_out_the_targets_count(db_url:
             lim.attempt(f"203.0.113.{n}", f"x{n}-{i}")
     assert stored_rows(db_url) == 200
     assert lim.attempt("198.18.0.1", "bo") == LOGINS_BUSY
-    with session_scope(db_url) as session:
-        pair = auth.keyed_digest(SECRET, "login-pair", f"{A}\0anna")
+    with session_scope(STATISTICS, db_url) as session:
+        pair = login_limits.keyed_digest(SECRET, "login-pair", f"{A}\0anna")
         kept = session.execute(
             sa.select(sa.func.count()).where(LoginFailure.pair_hash == pair)
         ).scalar_one()
@@ -345,7 +351,7 @@ def test_success_resets_the_pair_only(db_url: str) -> None:
     lim.success(A, "anna")
     lim.failure(A, "anna")
     lim.failure(A, "anna")
-    assert not lim.blocked(A, "anna")
+    assert lim.check(A, "anna") is None
     assert stored_rows(db_url) == 3  # bo's failure still counts for the address
 
 
@@ -354,7 +360,7 @@ def test_digests_are_keyed_and_hide_address_and_username(db_url: str) -> None:
 
     limiter(db_url).failure(A, "anna")
     LoginRateLimiter("z" * 40, url=db_url).failure(A, "anna")
-    with session_scope(db_url) as session:
+    with session_scope(STATISTICS, db_url) as session:
         rows = session.execute(sa.select(LoginFailure.address_hash, LoginFailure.pair_hash)).all()
     stored = {value for row in rows for value in row}
     assert len(stored) == 4  # another key, other digests
@@ -368,7 +374,7 @@ def test_digests_are_keyed_and_hide_address_and_username(db_url: str) -> None:
 
 @pytest.fixture
 def any_db(database_url: str) -> str:
-    """A fresh SQLite, then PostgreSQL, database (bot.testkit.fixtures)."""
+    """A fresh SQLite, then PostgreSQL, database (testkit.fixtures)."""
     return database_url
 
 
@@ -385,7 +391,7 @@ def test_a_logout_is_seen_by_another_process(any_db: str) -> None:
     assert "abc" not in restarted
     # Expired rows go when the next session is revoked; only a digest of the id is stored.
     first.revoke("def")
-    with session_scope(any_db) as session:
+    with session_scope(STATISTICS, any_db) as session:
         stored = session.execute(sa.select(RevokedSession.sid_hash)).scalars().all()
     assert len(stored) == 1 and "def" not in stored[0] and len(stored[0]) == 64
 
@@ -397,11 +403,12 @@ def test_the_limiter_counts_across_processes(any_db: str) -> None:
     assert one.attempt(A, "anna") is None and two.attempt(A, "Anna ") is None
     assert one.attempt(A, "anna") is None
     assert two.attempt(A, "anna") == TOO_MANY_LOGINS
-    assert two.blocked(A, "anna") and one.blocked(A, "anna") and not one.blocked(A, "bo")
+    assert two.check(A, "anna") is not None and one.check(A, "anna") is not None
+    assert one.check(A, "bo") is None
     one.success(A, "anna")  # a login in one process clears the count in all
     assert two.attempt(A, "anna") is None
     clock.now += 901
-    assert not one.blocked(A, "anna")
+    assert one.check(A, "anna") is None
     assert stored_rows(any_db) == 1
     one.attempt(A, "bo")  # writing deletes the rows past their window
     assert stored_rows(any_db) == 1
@@ -439,7 +446,7 @@ def test_a_revocation_the_database_missed_is_refused_and_written_later(
     assert "abc" not in revoked
 
     @contextmanager
-    def down(url: str | None = None) -> Iterator[None]:
+    def down(store: object, url: str | None = None) -> Iterator[None]:
         raise sa.exc.OperationalError("connect", {}, Exception("database is down"))
         yield
 
@@ -455,11 +462,10 @@ def test_a_revocation_the_database_missed_is_refused_and_written_later(
 
 
 def test_purge_deletes_expired_logouts_and_attempts(any_db: str, tmp_path) -> None:
-    from dataclasses import replace
     from datetime import datetime
 
-    from bot.ops.retention import purge
     from bot.settings import TIMEZONE, load_settings
+    from bot.stack.retention import purge
 
     now = datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)
     hour_ago, later = Clock(now.timestamp() - 3600), Clock(now.timestamp())
@@ -470,15 +476,15 @@ def test_purge_deletes_expired_logouts_and_attempts(any_db: str, tmp_path) -> No
     # Reads of citizen text are kept as long as the text (BOT_RETENTION_REVIEW_DAYS, 30 days).
     from datetime import timedelta
 
-    from bot.analytics.models import StaffRead
+    from bot.web.auth_models import StaffRead
 
-    with session_scope(any_db) as session:
+    with session_scope(STATISTICS, any_db) as session:
         for days, item in ((31, 1), (29, 2)):
             at = now - timedelta(days=days)
             session.add(StaffRead(at=at, username="webber", kind="inbox_item", item_id=item))
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text("action_endpoint:\n  url: http://localhost:5055/webhook\n")
-    settings = replace(load_settings({"BOT_ENV": "test"}), analytics_db_url=any_db)
+    settings = load_settings({"BOT_ENV": "test"}).copy(update={"analytics_db_url": any_db})
 
     dry = purge(now, settings, endpoints=endpoints, log_dir=tmp_path / "logs", dry_run=True)
     assert (dry.expired_sessions, dry.expired_login_failures) == (1, 1), dry.errors
@@ -491,7 +497,7 @@ def test_purge_deletes_expired_logouts_and_attempts(any_db: str, tmp_path) -> No
     assert "read log: 1 reads of citizen text older than 2026-10-24 10:00 deleted" in (
         report.lines()
     )
-    with session_scope(any_db) as session:
+    with session_scope(STATISTICS, any_db) as session:
         kept = session.execute(sa.select(StaffRead.item_id)).scalars().all()
     assert kept == [2]
     assert "current" in RevokedSessions(ttl_seconds=1800, clock=later, url=any_db)

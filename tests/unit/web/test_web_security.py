@@ -17,11 +17,9 @@ from sanic.compat import Header
 from sanic.request import Request
 from sanic.response import HTTPResponse, text
 
-from bot.analytics.db import get_engine
 from bot.analytics.stats import Period
+from bot.db.engine import get_engine
 from bot.settings import get_settings
-from bot.testkit.profile import SYNTHETIC_PROFILE_PATH
-from bot.testkit.staff import signed_in_cookie
 from bot.web.app import create_app
 from bot.web.auth import StaffSession
 from bot.web.security import (
@@ -34,6 +32,8 @@ from bot.web.security import (
     security_headers,
     staff_only,
 )
+from testkit.profile import SYNTHETIC_PROFILE_PATH
+from testkit.staff import signed_in_cookie
 
 PASSWORD = "en lang nok adgangskode"
 

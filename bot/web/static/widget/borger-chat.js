@@ -48,7 +48,7 @@
   // or a bare http(s) URL.
   var URL_PATTERN = /\[([^\[\]\n]+)\]\((https?:\/\/[^\s()<>"']+)\)|https?:\/\/[^\s<>"']+/g;
   var TRAILING_PUNCTUATION = /[.,;:!?)\]]+$/;
-  // CPR numbers in the spellings the server's privacy guard knows (bot/dialogue/privacy.py): the number
+  // CPR numbers in the spellings the server's privacy guard knows (bot/dialogue/cpr.py): the number
   // is sent to the guard (which removes it and warns), but never shown or kept in this tab.
   var CPR =
     /(^|[^\d])(\d{2})[ \t.\-\/\u2010-\u2015]?(\d{2})[ \t.\-\/\u2010-\u2015]?(\d{2})\s*[ \-\u2010-\u2015]?\s*(\d{4})(?!\d)/g;

@@ -1,0 +1,13 @@
+"""Alembic environment of the review store: the runner shared by both stores.
+
+Run by ``alembic -n review upgrade head`` (alembic.ini) and by
+:func:`bot.db.migrate.upgrade`; the URL and the locking are described in
+:func:`bot.db.migrate.run_environment`.
+"""
+
+from __future__ import annotations
+
+from bot.db.migrate import run_environment
+from bot.db.stores import REVIEW
+
+run_environment(REVIEW)
