@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.analytics.models import Conversation, DailyCount, LinkEvent, Turn
+from bot.db.purge import run_purge_plan
 from bot.settings import TIMEZONE
 
 
@@ -76,12 +77,4 @@ def purge_statistics(
         ("conversations", conversations, c.id.in_(stale)),
         ("summary_rows", daily, daily.c.day < sa.bindparam("summary_cutoff")),
     )
-    done = StatisticsPurge()
-    for attribute, table, where in plan:
-        if dry_run:
-            statement = sa.select(sa.func.count()).select_from(table).where(where)
-            count = session.execute(statement, params).scalar_one()
-        else:
-            count = session.execute(sa.delete(table).where(where), params).rowcount
-        setattr(done, attribute, int(count))
-    return done
+    return StatisticsPurge(**run_purge_plan(session, plan, params, dry_run=dry_run))

@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.db.purge import run_purge_plan
 from bot.review.records import ConversationTag, ReviewConversation, ReviewItem, ReviewMessage
 
 
@@ -30,21 +31,12 @@ def purge_review(session: Session, *, cutoff: datetime, dry_run: bool) -> Review
     stale = sa.select(conversations.c.id).where(
         conversations.c.last_message_at < sa.bindparam("cutoff")
     )
-    plan = (  # children first, then the conversations
+    children = (  # children first, then the conversations
         (None, ConversationTag.__table__),
         ("items", ReviewItem.__table__),
         ("messages", ReviewMessage.__table__),
-        ("conversations", conversations),
     )
-    done = ReviewPurge()
-    for attribute, table in plan:
-        column = table.c.id if table is conversations else table.c.conversation_id
-        where = column.in_(stale)
-        if dry_run:
-            statement = sa.select(sa.func.count()).select_from(table).where(where)
-            count = session.execute(statement, {"cutoff": cutoff}).scalar_one()
-        else:
-            count = session.execute(sa.delete(table).where(where), {"cutoff": cutoff}).rowcount
-        if attribute:
-            setattr(done, attribute, int(count))
-    return done
+    plan = [(name, table, table.c.conversation_id.in_(stale)) for name, table in children]
+    plan.append(("conversations", conversations, conversations.c.id.in_(stale)))
+    counts = run_purge_plan(session, plan, {"cutoff": cutoff}, dry_run=dry_run)
+    return ReviewPurge(**counts)

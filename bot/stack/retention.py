@@ -54,7 +54,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from bot.analytics.retention import purge_statistics
 from bot.db.engine import get_engine, session_scope
 from bot.db.migrate import MigrationError
-from bot.db.stores import REVIEW, STATISTICS
+from bot.db.stores import REVIEW, STATISTICS, Store
 from bot.mlops.versions import archives_to_keep, purge_archives, registered_archives
 from bot.review.retention import purge_review
 from bot.settings import TIMEZONE, Settings
@@ -277,22 +277,30 @@ def _missing_sqlite_file(url: sa.engine.URL) -> str | None:
     return None
 
 
-def _purge_statistics(report: PurgeReport, url: str) -> None:
-    parsed = _parsed(url, "BOT_ANALYTICS_DB_URL")
+def _opened(store: Store, url: str) -> tuple[str, str | None]:
+    """Open ``store`` at ``url`` (upgrading its schema; a new database: all of it): the URL as
+    shown in messages, and a note instead when its SQLite file does not exist yet."""
+    parsed = _parsed(url, store.url_env)
     shown = parsed.render_as_string(hide_password=True)
     missing = _missing_sqlite_file(parsed)
     if missing:
-        report.statistics_note = f"no database file {missing}"
-        return
+        return shown, f"no database file {missing}"
     try:
-        with get_engine(STATISTICS, url).connect():  # upgrades the schema (a new database: all)
+        with get_engine(store, url).connect():
             pass
     except MigrationError as exc:
-        raise RetentionError(f"BOT_ANALYTICS_DB_URL: {exc}") from exc
+        raise RetentionError(f"{store.url_env}: {exc}") from exc
     except SQLAlchemyError as exc:
         raise RetentionError(
-            f"BOT_ANALYTICS_DB_URL: cannot connect to {shown}: {db_error_reason(exc)}"
+            f"{store.url_env}: cannot connect to {shown}: {db_error_reason(exc)}"
         ) from exc
+    return shown, None
+
+
+def _purge_statistics(report: PurgeReport, url: str) -> None:
+    shown, report.statistics_note = _opened(STATISTICS, url)
+    if report.statistics_note:
+        return
     try:
         with session_scope(STATISTICS, url) as session:  # one transaction
             detail = purge_statistics(
@@ -363,19 +371,9 @@ def _purge_models(report: PurgeReport, models_dir: Path, review_url: str, steps:
 
 
 def _purge_review_store(report: PurgeReport, url: str) -> None:
-    parsed = _parsed(url, "BOT_REVIEW_DB_URL")
-    shown = parsed.render_as_string(hide_password=True)
-    missing = _missing_sqlite_file(parsed)
-    if missing:
-        report.review_note = f"no database file {missing}"
+    shown, report.review_note = _opened(REVIEW, url)
+    if report.review_note:
         return
-    try:
-        with get_engine(REVIEW, url).connect():  # upgrades the schema (a new database: all)
-            pass
-    except SQLAlchemyError as exc:
-        raise RetentionError(
-            f"BOT_REVIEW_DB_URL: cannot connect to {shown}: {db_error_reason(exc)}"
-        ) from exc
     try:
         with session_scope(REVIEW, url) as session:
             done = purge_review(session, cutoff=report.review_cutoff, dry_run=report.dry_run)

@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.db.purge import run_purge_plan
 from bot.web.auth_models import LoginFailure, RevokedSession, StaffRead
 
 
@@ -38,12 +39,4 @@ def purge_staff_logins(
         ("expired_login_failures", failures, failures.c.expires_at <= sa.bindparam("now")),
         ("staff_reads", reads, reads.c.at < sa.bindparam("review_cutoff")),
     )
-    done = StaffLoginPurge()
-    for attribute, table, where in plan:
-        if dry_run:
-            statement = sa.select(sa.func.count()).select_from(table).where(where)
-            count = session.execute(statement, params).scalar_one()
-        else:
-            count = session.execute(sa.delete(table).where(where), params).rowcount
-        setattr(done, attribute, int(count))
-    return done
+    return StaffLoginPurge(**run_purge_plan(session, plan, params, dry_run=dry_run))
