@@ -1,11 +1,21 @@
-"""What several command groups share: the municipality profiles' check."""
+"""What several command groups share: the municipality profiles' check, the type of the
+subcommands each group adds its parsers to."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import Any, Protocol
 
 from bot.knowledge.profile import PROFILE_DIR, load_profile_file, profile_path
 from bot.knowledge.profile_model import ProfileError
+
+
+class Subcommands(Protocol):
+    """What ``ArgumentParser.add_subparsers()`` returns, as the command groups use it: its
+    class is private to argparse, so it is named here by what it does."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...
 
 
 def validate_profiles(names: list[str]) -> int:

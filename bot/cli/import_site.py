@@ -18,6 +18,8 @@ import argparse
 import logging
 import sys
 
+from bot.cli.common import Subcommands
+
 EXIT_OK = 0
 EXIT_SITE = 1
 EXIT_USAGE = 2
@@ -33,7 +35,7 @@ _LABELS = (
 )
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: Subcommands) -> None:
     """Add this module's command to ``python -m bot``."""
     from bot.knowledge.site_fetch import DEFAULT_DELAY_S, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S
     from bot.knowledge.site_import import DEFAULT_MAX_PAGES

@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot.cli.common import Subcommands
 from bot.settings import TIMEZONE, get_settings
 
 
@@ -207,7 +208,7 @@ def cmd_export_reviewed(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: Subcommands) -> None:
     """Add this module's commands to ``python -m bot``."""
     p = sub.add_parser("inbox", help="list the web team's review inbox (citizen messages)")
     p.add_argument(

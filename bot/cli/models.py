@@ -20,10 +20,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from bot.cli.common import Subcommands
 from bot.settings import TIMEZONE, get_settings
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: Subcommands) -> None:
     """Add this module's commands to ``python -m bot``."""
     p = sub.add_parser("models", help="list the model versions and which one is in service")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")

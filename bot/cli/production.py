@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.cli.common import Subcommands
 from bot.stack.topology import BALANCES, DEFAULT_PORT, FIRST_RASA_PORT, MAX_REPLICAS
 
 # What run-production needs in its environment, said when it refuses to start.
@@ -130,7 +131,7 @@ def cmd_run_production(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: Subcommands) -> None:
     """Add ``run-production`` to ``python -m bot``."""
     p = sub.add_parser(
         "run-production",

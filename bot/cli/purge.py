@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.cli.common import Subcommands
 from bot.settings import get_settings
 
 
@@ -31,7 +32,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: Subcommands) -> None:
     p = sub.add_parser(
         "purge", help="delete conversations, statistics and logs older than their retention"
     )

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 
+from bot.cli.common import Subcommands
+
 
 def cmd_retrain(args: argparse.Namespace) -> int:
     from bot.mlops.retrain import main, options
@@ -22,7 +24,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     return main(options(args) + (["--log", args.log] if args.log else []))
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: Subcommands) -> None:
     """Add this module's commands to ``python -m bot``."""
     from bot.mlops.retrain import add_arguments
 

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.cli.common import validate_profiles
+from bot.cli.common import Subcommands, validate_profiles
 from bot.settings import get_settings
 
 
@@ -174,7 +174,7 @@ def cmd_events(args: argparse.Namespace) -> int:
     return run(health_port=args.health_port)
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: Subcommands) -> None:
     p = sub.add_parser("run", help="start the assistant on localhost; Ctrl-C stops it")
     p.add_argument("--port", type=int, default=5005)
     p.add_argument("--action-port", type=int, default=5055)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli.common import validate_profiles
+from bot.cli.common import Subcommands, validate_profiles
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -73,7 +73,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: Subcommands) -> None:
     p = sub.add_parser("validate-profile", help="validate municipality profiles (all by default)")
     p.add_argument("profiles", nargs="*", help="profile ids or .yml paths")
     p.set_defaults(func=cmd_validate)

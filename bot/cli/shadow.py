@@ -15,13 +15,14 @@ import argparse
 import json
 import sys
 
+from bot.cli.common import Subcommands
 from bot.cli.models import _review_store, _who
 from bot.mlops.shadow_gate import messages_word
 
 VERDICT_WORDS = {"service": "i drift har ret", "candidate": "ny model har ret"}
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: Subcommands) -> None:
     """Add this module's commands to ``python -m bot``."""
     p = sub.add_parser(
         "shadow", help="shadow test: a candidate and the model in service on recent messages"

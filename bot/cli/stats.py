@@ -8,6 +8,7 @@ from datetime import date
 
 from bot.analytics.report import komhen_csv, overview_text
 from bot.analytics.stats import Period, komhen_table, overview
+from bot.cli.common import Subcommands
 from bot.db.engine import session_scope
 from bot.db.stores import STATISTICS
 from bot.knowledge.profile import get_profile
@@ -20,7 +21,7 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-30") from None
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: Subcommands) -> None:
     p = sub.add_parser("stats", help="print the statistics for a period")
     p.add_argument("--from", dest="start", type=_date, required=True, help="first day, YYYY-MM-DD")
     p.add_argument("--to", dest="end", type=_date, required=True, help="last day, YYYY-MM-DD")

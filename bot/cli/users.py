@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from bot.cli.common import Subcommands
+
 
 def _run(action: Callable[[Any], str], failure: str) -> int:
     """Run ``action(session)`` in one transaction; print its line, or the reason it failed."""
@@ -163,7 +165,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: Subcommands) -> None:
     """Add this module's commands to ``python -m bot``."""
     p = sub.add_parser("create-user", help="create a staff user for the web app")
     p.add_argument("username", help="3-64 characters: a-z, 0-9, . _ -")

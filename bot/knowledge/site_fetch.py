@@ -112,20 +112,24 @@ def _client(allow_internal: bool, timeout: float, user_agent: str) -> httpx.Clie
     import httpcore
     import httpx
 
+    from bot.rasa_server.internal import put
+    from bot.rasa_server.internals import HTTPX_POOL
+
     class GuardedTransport(httpx.HTTPTransport):
         """httpx's transport over a connection pool with the guarded network backend.
-        (HTTPTransport does not take a network backend; its request handling only uses
-        ``self._pool``, which is set here instead of in its __init__. httpx is pinned, and
+        (HTTPTransport does not take a network backend; its request handling only uses its
+        private pool, which is set here instead of in its __init__. httpx is pinned, and
         bot.rasa_server.internals.HTTPX_POOL checks that its code is still the same.)"""
 
         def __init__(self) -> None:  # the parent's __init__ would build another pool
-            self._pool = httpcore.ConnectionPool(
+            pool = httpcore.ConnectionPool(
                 ssl_context=httpx.create_ssl_context(),
                 max_connections=2,
                 max_keepalive_connections=1,
                 retries=0,
                 network_backend=guarded_backend(allow_internal),
             )
+            put(HTTPX_POOL, self, pool)
 
     # No cookies: a crawler of public pages has no session, and a cookie set by one page
     # (a consent choice, a load balancer's) must not change what the next one shows.

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.rasa_server.internal import get, replace
+from bot.rasa_server.internals import ACTION_CALL_FORMAT, SELECTIVE_DOMAIN
+
 if TYPE_CHECKING:
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import Event
@@ -67,7 +70,7 @@ def action_call_format(
         "version": rasa.__version__,
     }
     if (
-        not action._is_selective_domain_enabled()
+        not get(SELECTIVE_DOMAIN, action)()
         or domain.does_custom_action_explicitly_need_domain(action.name())
     ):
         request["domain"] = domain.as_dict()
@@ -76,7 +79,4 @@ def action_call_format(
 
 def install() -> bool:
     """Use :func:`action_call_format` in Rasa's ``RemoteAction``; True if installed."""
-    from bot.rasa_server.internal import replace
-    from bot.rasa_server.internals import ACTION_CALL_FORMAT
-
     return replace(ACTION_CALL_FORMAT, action_call_format)

@@ -39,6 +39,9 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import AnySlotDict, DialogueStateTracker
 
+from bot.rasa_server.internal import get, put
+from bot.rasa_server.internals import CREATE_EVENTS, MAX_EVENT_HISTORY, PAUSED
+
 if TYPE_CHECKING:
     from rasa.shared.core.events import Event
 
@@ -55,17 +58,18 @@ class ConversationTracker(DialogueStateTracker):
 
     def copy(self) -> DialogueStateTracker:
         """What ``travel_back_in_time(inf)`` returns, without replaying the events."""
-        if self._max_event_history is not None or isinstance(self.slots, AnySlotDict):
+        max_event_history = get(MAX_EVENT_HISTORY, self)
+        if max_event_history is not None or isinstance(self.slots, AnySlotDict):
             return super().copy()
         # Rasa's __init__ arguments, in its order (bot/rasa_server/internals.py lists every
         # private name of Rasa's used here, and checks them).
         new = type(self)(
-            self.sender_id, (), self._max_event_history, is_rule_tracker=self.is_rule_tracker
+            self.sender_id, (), max_event_history, is_rule_tracker=self.is_rule_tracker
         )
-        new.events = new._create_events(list(self.events))
+        new.events = get(CREATE_EVENTS, new)(list(self.events))
         # Slot objects as the replay leaves them: this tracker's, with their current values.
         new.slots = {name: copy.copy(slot) for name, slot in self.slots.items()}
-        new._paused = self._paused
+        put(PAUSED, new, get(PAUSED, self))
         new.followup_action = self.followup_action
         new.latest_action = dict(self.latest_action) if self.latest_action else self.latest_action
         new.latest_message = self.latest_message
@@ -77,7 +81,7 @@ class ConversationTracker(DialogueStateTracker):
         """Rasa's ``applied_events()``, extended from the last result where that is exact."""
         events = self.events
         count = len(events)
-        if self._max_event_history is not None:
+        if get(MAX_EVENT_HISTORY, self) is not None:
             return super().applied_events()
         known = self._applied
         if known is not None:

@@ -9,6 +9,9 @@ that code. :func:`replace` puts one of our functions in place of a library metho
 otherwise it leaves the library's own behaviour and logs a warning that names what is lost
 (``if_missing``): slower, still correct. :func:`original` is the library's own attribute, for a
 fallback and for tests. :func:`usable` and :func:`assign` guard any other use the same way.
+:func:`get` and :func:`put` are every other read, call and write of an entry's name: outside
+this module and the registry no code spells a library's private name
+(``tests/unit/rasa_server/test_internals.py``).
 """
 
 from __future__ import annotations
@@ -207,3 +210,15 @@ def assign(entry: Internal, target: Any, value: Any) -> bool:
         return False
     setattr(target, entry.name, value)
     return True
+
+
+def get(entry: Internal, target: Any) -> Any:
+    """``target.<entry.name>``: a read of the internal, or the method to call. No check (it runs
+    on every turn): the entry is checked by the tests and, at start-up, by
+    :func:`bot.rasa_server.startup.install`."""
+    return getattr(target, entry.name)
+
+
+def put(entry: Internal, target: Any, value: Any) -> None:
+    """``target.<entry.name> = value``, unchecked as :func:`get` (:func:`assign` checks)."""
+    setattr(target, entry.name, value)

@@ -5,7 +5,10 @@ that Rasa does not promise to keep (docs/architecture.md, "Rasa internals regist
 :class:`~bot.rasa_server.internal.Internal` here: whose name, how and where we use it, why, and
 what breaks if a Rasa release changes it, pinned by the sha256 of the installed source.
 ``tests/unit/rasa_server/test_internals.py`` checks every entry against the installed packages
-and that no private name of theirs is used in ``bot/`` without an entry here.
+and that no private name of theirs is used in ``bot/`` without an entry here. Other modules
+never spell such a name: they read, call and write it with
+:func:`~bot.rasa_server.internal.get` and :func:`~bot.rasa_server.internal.put` and the
+entry's constant.
 :func:`bot.rasa_server.startup.install` installs the replacements through
 :func:`~bot.rasa_server.internal.replace` and warns at start-up about any other entry whose
 check fails.

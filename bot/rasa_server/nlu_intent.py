@@ -36,6 +36,9 @@ from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressi
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.rasa_server.internal import get
+from bot.rasa_server.internals import MODEL_STORAGE, RESOURCE
+
 WEIGHTS = "weights.npz"
 
 
@@ -65,7 +68,7 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         self.clf.set_params(C=float(self.config["C"]))
 
     def persist(self) -> None:
-        with self._model_storage.write_to(self._resource) as model_dir:
+        with get(MODEL_STORAGE, self).write_to(get(RESOURCE, self)) as model_dir:
             np.savez(
                 model_dir / WEIGHTS,
                 coef=self.clf.coef_,

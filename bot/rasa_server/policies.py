@@ -47,6 +47,9 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.rasa_server.internal import get
+from bot.rasa_server.internals import DEFAULT_PREDICTIONS, POLICY_PREDICTION, RULE_KEY_TO_STATE
+
 # Events whose effect on a tracker the view's own events overwrite.
 _OVERWRITTEN = frozenset({ActionExecuted, BotUttered, UserUttered})
 
@@ -123,7 +126,7 @@ def _longest(policy: RulePolicy, *lookups: str) -> int:
     """The number of states in the policy's longest rule."""
     return max(
         (
-            len(policy._rule_key_to_state(key))
+            len(get(RULE_KEY_TO_STATE, policy)(key))
             for name in lookups
             for key in policy.lookup.get(name, {})
         ),
@@ -168,5 +171,5 @@ class RecentMemoizationPolicy(MemoizationPolicy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         if not self.lookup:
-            return self._prediction(self._default_predictions(domain))
+            return get(POLICY_PREDICTION, self)(get(DEFAULT_PREDICTIONS, self)(domain))
         return super().predict_action_probabilities(tracker, domain, rule_only_data, **kwargs)

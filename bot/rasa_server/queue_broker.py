@@ -59,6 +59,17 @@ from bot.events.queue import (
     queued_event,
 )
 from bot.events.retrying import Backlog, Backoff
+from bot.rasa_server.internal import get, put
+from bot.rasa_server.internals import (
+    PIKA_BIND_QUEUE,
+    PIKA_CONNECT,
+    PIKA_CONNECTION,
+    PIKA_EXCHANGE,
+    PIKA_LOOP,
+    PIKA_MESSAGE,
+    PIKA_PUBLISH_UNPUBLISHED,
+    PIKA_SET_UP_EXCHANGE,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +211,7 @@ class QueueEventBroker(PikaEventBroker):
         """Start the thread that connects and publishes."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._loop.run_until_complete,
+                target=get(PIKA_LOOP, self).run_until_complete,
                 args=(self._run(),),
                 name="statistics-publisher",
                 daemon=True,
@@ -210,7 +221,7 @@ class QueueEventBroker(PikaEventBroker):
     def _wake_up(self) -> None:
         """From any thread: the publisher has something to do."""
         try:
-            self._loop.call_soon_threadsafe(self._set_wake)
+            get(PIKA_LOOP, self).call_soon_threadsafe(self._set_wake)
         except RuntimeError:  # the publisher's loop is closed: nothing to wake
             pass
 
@@ -223,11 +234,11 @@ class QueueEventBroker(PikaEventBroker):
 
         Unroutable messages raise (``on_return_raises``) so they stay in the buffer instead of
         being confirmed and lost."""
-        connection = await self._connect()
-        self._connection = connection
-        connection.reconnect_callbacks.add(self._publish_unpublished_messages)
+        connection = await get(PIKA_CONNECT, self)()
+        put(PIKA_CONNECTION, self, connection)
+        connection.reconnect_callbacks.add(get(PIKA_PUBLISH_UNPUBLISHED, self))
         channel = await connection.channel(on_return_raises=True)
-        self._exchange = await self._set_up_exchange(channel)
+        put(PIKA_EXCHANGE, self, await get(PIKA_SET_UP_EXCHANGE, self)(channel))
         logger.info("Publishing statistics events to RabbitMQ queue %s.", ", ".join(self.queues))
 
     async def _set_up_exchange(self, channel: Any) -> Any:
@@ -237,13 +248,13 @@ class QueueEventBroker(PikaEventBroker):
 
         for queue in self.queues:
             if queue == self.exchange_name:
-                await declare_event_queue(self._connection, queue, queue_arguments())
+                await declare_event_queue(get(PIKA_CONNECTION, self), queue, queue_arguments())
         exchange = await channel.declare_exchange(
             self.exchange_name, type=aio_pika.ExchangeType.FANOUT, durable=True
         )
         for queue in self.queues:
             if queue != self.exchange_name:
-                await self._bind_queue(queue, channel, exchange)
+                await get(PIKA_BIND_QUEUE, self)(queue, channel, exchange)
         return exchange
 
     @staticmethod
@@ -278,7 +289,7 @@ class QueueEventBroker(PikaEventBroker):
         try:
             while True:
                 try:
-                    if self._exchange is None:
+                    if get(PIKA_EXCHANGE, self) is None:
                         await asyncio.wait_for(self.connect(), CONNECT_TIMEOUT_S)
                     if not len(self._backlog):
                         if self._backlog.closed:
@@ -289,7 +300,10 @@ class QueueEventBroker(PikaEventBroker):
                         continue
                     await self._send_window()
                 except Exception as exc:
-                    if self._exchange is None and self._connection is not None:
+                    if (
+                        get(PIKA_EXCHANGE, self) is None
+                        and get(PIKA_CONNECTION, self) is not None
+                    ):
                         await self._drop_connection()
                     delay = self._went_away(exc)
                     if self._backlog.closed:
@@ -306,10 +320,11 @@ class QueueEventBroker(PikaEventBroker):
         """Publish the first events of the buffer (in order) and drop those RabbitMQ
         confirmed; raise when any was not."""
         window = self._backlog.peek(WINDOW)
-        exchange = self._exchange
+        exchange = get(PIKA_EXCHANGE, self)
+        message = get(PIKA_MESSAGE, self)
         results = await asyncio.wait_for(
             asyncio.gather(
-                *(exchange.publish(self._message(e, None), "") for e in window),  # type: ignore[union-attr]
+                *(exchange.publish(message(e, None), "") for e in window),
                 return_exceptions=True,
             ),
             CONFIRM_TIMEOUT_S,
@@ -328,7 +343,9 @@ class QueueEventBroker(PikaEventBroker):
         self._backoff.succeeded(waited=self._backlog.release())
 
     async def _drop_connection(self) -> None:
-        connection, self._connection, self._exchange = self._connection, None, None
+        connection = get(PIKA_CONNECTION, self)
+        put(PIKA_CONNECTION, self, None)
+        put(PIKA_EXCHANGE, self, None)
         if connection is None:
             return
         try:
@@ -360,7 +377,7 @@ class QueueEventBroker(PikaEventBroker):
             while thread.is_alive() and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
             if thread.is_alive():  # RabbitMQ away: stop waiting for it
-                self._loop.call_soon_threadsafe(self._cancel_all)
+                get(PIKA_LOOP, self).call_soon_threadsafe(self._cancel_all)
                 await asyncio.get_running_loop().run_in_executor(None, thread.join, 5.0)
         left = self._backlog.abandon()
         if left:
@@ -375,7 +392,7 @@ class QueueEventBroker(PikaEventBroker):
         )
 
     def _cancel_all(self) -> None:
-        for task in asyncio.all_tasks(self._loop):
+        for task in asyncio.all_tasks(get(PIKA_LOOP, self)):
             task.cancel()
 
 

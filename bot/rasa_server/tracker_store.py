@@ -64,6 +64,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue.privacy import mask_personal_data_event
 from bot.rasa_server.conversation_tracker import ConversationTracker
+from bot.rasa_server.internal import get
+from bot.rasa_server.internals import EVENT_QUERY
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +178,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                         return kept.tracker
                     self.forget(sender_id)
                 self.misses += 1
-                rows = self._event_query(
+                rows = get(EVENT_QUERY, self)(
                     session, sender_id, fetch_events_from_all_sessions=False
                 ).all()
         except Exception:
@@ -203,7 +205,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                     stored = kept.stored  # type: ignore[union-attr]
                     last_id = kept.last_id  # type: ignore[union-attr]
                 else:  # not from this store: count, as Rasa does
-                    stored = self._event_query(
+                    stored = get(EVENT_QUERY, self)(
                         session, sender_id, fetch_events_from_all_sessions=False
                     ).count()
                     last_id = None

@@ -2,7 +2,9 @@
 
 settings < sqlite_files (the connection settings of every SQLite file) < knowledge < dialogue <
 analytics < review < web < ops < testkit (the test-data toolkit, which only the tests and the
-benchmark import). ``actions`` (the rasa-sdk action
+benchmark import). The registry of library internals (``bot.rasa_server.internal`` and
+``internals``, standard library only) is a leaf under them all, so that any layer reads or
+writes a library's private name through it. ``actions`` (the rasa-sdk action
 package) sits on top of dialogue and may not import analytics, review, web, ops or testkit.
 No import cycles between modules either, but the two known ones (``KNOWN_CYCLES``).
 """
@@ -17,6 +19,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = [
+    # Before "bot.rasa_server": the first matching prefix gives a module its layer.
+    "bot.rasa_server.internal",
+    "bot.rasa_server.internals",
     "bot.settings",
     "bot.stack.paths",
     "bot.stack.ports",

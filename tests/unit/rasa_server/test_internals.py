@@ -6,6 +6,9 @@
 2. Every private name of a library that ``bot/`` uses is an entry: an attribute ``x._name``
    (or ``getattr(x, "_name")``, or ``from lib import _name``) whose name ``bot/`` does not define
    itself, and every ``_name`` that a class of ours defines over a library base class's own.
+   And only the registry spells such a name: everywhere else ``bot/`` reads, calls and writes it
+   through :func:`~bot.rasa_server.internal.get` and :func:`~bot.rasa_server.internal.put` with
+   the registry's constant (a method of ours that overrides one stays a ``def``).
 3. The class paths Rasa loads by name (config, credentials, endpoints, the legacy aliases)
    resolve as Rasa resolves them.
 """
@@ -268,6 +271,77 @@ def test_the_scan_sees_a_private_use_and_an_override() -> None:
     real = ast.parse(sample.read_text(encoding="utf-8"))
     found = [key for _, key in overrides(sample, real)]
     assert "rasa.core.lock_store.LockStore._acquire_lock" in found
+
+
+REGISTRY = (BOT / "rasa_server" / "internal.py", BOT / "rasa_server" / "internals.py")
+
+
+def spelled_private_names(
+    path: Path, tree: ast.Module, ours: set[str], entry_names: set[str]
+) -> Iterator[tuple[str, str]]:
+    """(where, name) for each place a module spells a library's private name: after a dot
+    (``x._name``: a read, call or write), in ``getattr(x, "_name")`` and its kin, or in ``from
+    lib import _name``. Private names are a library's when they are a registry entry's (even
+    where ``bot/`` sets them too, as the Pika broker's state) or ``bot/`` does not define them.
+    Annotations count: they are names in the code all the same."""
+
+    def foreign(name: str) -> bool:
+        return private(name) and (name in entry_names or name not in ours)
+
+    for node in ast.walk(tree):
+        where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+        if isinstance(node, ast.Attribute) and foreign(node.attr):
+            yield where, node.attr
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "setattr", "hasattr", "delattr")
+            and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+            and foreign(node.args[1].value)
+        ):
+            yield where, node.args[1].value
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] != "bot":
+                yield from ((where, a.name) for a in node.names if private(a.name))
+
+
+def test_only_the_registry_spells_a_private_name_of_a_library() -> None:
+    trees = list(bot_trees())
+    ours = defined_in_bot(trees)
+    entry_names = {entry.name for entry in INTERNALS}
+    spelled = [
+        f"{where}: {name}"
+        for path, tree in trees
+        if path not in REGISTRY
+        for where, name in spelled_private_names(path, tree, ours, entry_names)
+    ]
+    assert spelled == [], (
+        "Use bot.rasa_server.internal.get/put with the entry of bot/rasa_server/internals.py:\n"
+        + "\n".join(spelled)
+    )
+
+
+def test_the_spelling_scan_sees_what_the_code_did_before() -> None:
+    sample = BOT / "rasa_server" / "queue_broker.py"
+    tree = ast.parse(
+        "not action._is_selective_domain_enabled()\n"  # action_payload.py before
+        "self._loop.call_soon_threadsafe(self._set_wake)\n"  # queue_broker.py before
+        "connection, self._connection = self._connection, None\n"
+        "getattr(tracker, '_paused')\n"
+        "def add_parsers(sub: argparse._SubParsersAction) -> None: ...\n"  # not an entry
+        "from rasa.a import _b\n"
+    )
+    # As if bot/ set each of these itself: an entry's name is still the library's.
+    ours = {"_connection", "_loop", "_paused", "_set_wake"}
+    names = {entry.name for entry in INTERNALS}
+    found = [name for _, name in spelled_private_names(sample, tree, ours, names)]
+    assert found.count("_connection") == 2
+    assert sorted(set(found)) == [
+        "_SubParsersAction", "_b", "_connection", "_is_selective_domain_enabled", "_loop",
+        "_paused",
+    ]
 
 
 # -- 3. class paths ------------------------------------------------------------------------
