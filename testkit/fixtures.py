@@ -56,3 +56,16 @@ def sqlite_url(tmp_path: Path) -> Iterator[str]:
 def testrup() -> Profile:
     """The synthetic municipality profile ("Testrup Kommune")."""
     return synthetic_profile()
+
+
+@pytest.fixture
+def review_url(database_url: str) -> Iterator[str]:
+    """A new, empty review store on each database kind (tables made on first use)."""
+    from bot.db.engine import get_engine
+    from bot.db.stores import REVIEW
+
+    get_engine.cache_clear()
+    get_engine(REVIEW, database_url)
+    yield database_url
+    get_engine(REVIEW, database_url).dispose()
+    get_engine.cache_clear()

@@ -19,7 +19,7 @@ cheaper:
 Whenever the shortcut's conditions do not hold (a bounded event history, loops in the
 conversation, reverting or restarting events, slots not declared in the domain), it does what
 Rasa does. ``CachedSQLTrackerStore`` (bot/rasa_server/tracker_store.py) makes its trackers of this
-class; ``tests/unit/dialogue/test_conversation_tracker.py`` compares both with Rasa's on the
+class; ``tests/unit/rasa_server/test_conversation_tracker.py`` compares both with Rasa's on the
 same events.
 """
 

@@ -36,7 +36,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Ite
 
 def purge_cli(assistant: Assistant, now: datetime, *extra: str) -> subprocess.CompletedProcess:
     env = {**assistant.cfg.child_env(), **ENV, "BOT_NOW": now.isoformat()}
-    # Model archives have their own test (tests/unit/ops/test_retention_models_logs.py): the
+    # Model archives have their own test (tests/unit/mlops/test_retention_models_logs.py): the
     # project's models folder, which the stack serves from, is left alone.
     env["BOT_MODELS_DIR"] = str(assistant.workdir / "no-models")
     return subprocess.run(
