@@ -165,7 +165,7 @@ RULE_KEY_TO_STATE = Internal(
 RULE_APPLICABLE = Internal(
     _RULE_POLICY, "_is_rule_applicable", "rely", "bot.rasa_server.policies",
     why="the view is safe because a rule is accepted once the turn index passes its length",
-    if_missing="predictions may change silently (tests/integration/test_policy_view.py)",
+    if_missing="predictions may change silently (tests/unit/rasa_server/test_policy_view.py)",
     signature="(self, rule_key, turn_index, conversation_state)",
     source_sha256="64a108b016b46e573d6020b755a6036439dc207a364b45c9ea5dcb0f18dc7068",
 )

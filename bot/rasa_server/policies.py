@@ -20,9 +20,9 @@ history is long. A state beyond that length never changes a prediction:
 
 Where the view could differ (events that revert earlier turns, a memoised history that reaches
 further back than the view), the policy gets the whole tracker as before. Training is
-untouched: only ``predict_action_probabilities`` is overridden. ``tests/integration/
-test_policy_view.py`` checks, with the trained model, that both give the same predictions as
-their parents at every step of a long conversation.
+untouched: only ``predict_action_probabilities`` is overridden.
+``tests/unit/rasa_server/test_policy_view.py`` checks, with the trained model, that both give
+the same predictions as their parents at every step of a long conversation.
 """
 
 from __future__ import annotations
