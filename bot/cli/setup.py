@@ -35,14 +35,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.db.stores import REVIEW, STATISTICS
     from bot.stack.tracker_db import db_error_reason
 
-    store, name = (
-        (REVIEW, "Review database")
-        if args.store == "review"
-        else (
-            STATISTICS,
-            "Statistics database",
-        )
-    )
+    store = REVIEW if args.store == "review" else STATISTICS
     source = "--url" if args.url else store.url_env
     url = args.url or store.url()
     shown = shown_url(url)
@@ -57,7 +50,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"{name}: {shown}")
+    print(f"{store.name.capitalize()} database: {shown}")
     if before == after:
         print(f"Schema revision: {after} (already the newest)")
     else:
